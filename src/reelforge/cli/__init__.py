@@ -1,0 +1,1 @@
+"""The ``reelforge`` command line: one module per command group, all over the service layer."""

@@ -1,0 +1,59 @@
+"""Entry point of the ``reelforge`` command: builds the app and maps errors to exit codes once."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from reelforge import __version__
+from reelforge.cli import fakes, images, make, providers, songs, video, voices
+from reelforge.errors import ReelforgeError
+
+app = typer.Typer(
+    name="reelforge",
+    help="Turn a prompt into a finished short video, and understand your own media library.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("make")(make.make_command)
+app.command("voices")(voices.voices_command)
+app.add_typer(video.app, name="video")
+app.add_typer(images.app, name="images")
+app.add_typer(songs.app, name="songs")
+app.add_typer(fakes.app, name="fakes")
+app.command("providers")(providers.providers_command)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"reelforge {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """reelforge — prompt → finished short video; library → searchable."""
+
+
+def run() -> None:
+    """Console-script entry: a ReelforgeError is one clear line on stderr and exit code 2."""
+    err = Console(stderr=True)
+    try:
+        app()
+    except ReelforgeError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/] — finished steps are cached; run the same command to resume")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,7 @@
+"""`reelforge video` commands."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="video commands (not yet available).", no_args_is_help=True)

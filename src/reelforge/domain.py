@@ -1,0 +1,204 @@
+"""The domain types every layer speaks: a brief goes in, a plan, narration, clips, a track and a
+timeline come out, and a manifest records how.
+
+They are pydantic models because they cross process and network boundaries (plan.json,
+manifest.json, the API, the step cache, OpenAI's structured output) and must validate there.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Aspect = Literal["9:16", "16:9", "1:1"]
+ASPECT_SIZES: dict[str, tuple[int, int]] = {"9:16": (1080, 1920), "16:9": (1920, 1080), "1:1": (1080, 1080)}
+Template = Literal["explainer", "story", "listicle", "promo"]
+EMOTIONS = (
+    "neutral", "curious", "excited", "happy", "calm", "warm", "serious", "sad", "dramatic",
+    "confident", "mysterious",
+)
+MOODS = ("calm", "energetic", "happy", "nostalgic", "tender")
+MIN_DURATION_S, MAX_DURATION_S = 5.0, 600.0
+MAX_PROMPT_CHARS = 2000
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Brief(Model):
+    """What the user asked for. Validated here so every interface gives the same errors."""
+
+    prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
+    duration_s: float = Field(default=30.0, ge=MIN_DURATION_S, le=MAX_DURATION_S)
+    aspect: Aspect = "9:16"
+    voice: str = "joe"
+    emotion: str = "neutral"
+    intensity: float = Field(default=0.5, ge=0.0, le=1.0)
+    seed: int = 0
+    template: Template | None = None
+    music_mood: str | None = None
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_has_words(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("the prompt is empty")
+        return value
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return ASPECT_SIZES[self.aspect]
+
+
+class Scene(Model):
+    """One beat of the video: what is said, what is shown, how it feels."""
+
+    index: int = Field(ge=0)
+    title: str
+    narration: str = Field(min_length=1)
+    visual_prompt: str
+    negative_prompt: str = ""
+    mood: str = "calm"
+    keywords: list[str] = Field(default_factory=list)
+
+
+class Plan(Model):
+    """The script: a titled list of scenes plus what the music should feel like."""
+
+    title: str
+    template: str
+    scenes: list[Scene] = Field(min_length=1, max_length=12)
+    music_brief: str
+    mood: str = "calm"
+    hashtags: list[str] = Field(default_factory=list)
+
+
+class ProviderCall(Model):
+    """One call to an engine: what it was, what it cost, how to find it in the vendor's logs."""
+
+    provider: str
+    operation: str
+    model: str = ""
+    duration_s: float = 0.0
+    cost_usd: float = 0.0
+    request_id: str | None = None
+    attempts: int = 1
+
+
+class Cue(Model):
+    """A stretch of spoken text with its exact time in the audio it belongs to."""
+
+    text: str
+    start_s: float = Field(ge=0)
+    end_s: float = Field(ge=0)
+
+
+class Narration(Model):
+    """A scene's spoken audio (a WAV file) with one cue per synthesised sentence."""
+
+    scene_index: int
+    audio: str  # path of the WAV, relative to the job folder
+    duration_s: float
+    sample_rate: int
+    cues: list[Cue]
+    engine: str
+    voice: str
+
+
+class Clip(Model):
+    """A scene's visuals: a silent video of the scene's exact duration."""
+
+    scene_index: int
+    video: str  # path relative to the job folder
+    duration_s: float
+    width: int
+    height: int
+    fps: float
+    engine: str
+
+
+class Track(Model):
+    """A song. ``usable_as_audio`` is False for metadata-only sources such as Spotify."""
+
+    id: str
+    title: str
+    artist: str = ""
+    source: Literal["builtin", "library", "spotify"] = "builtin"
+    path: str | None = None
+    uri: str | None = None
+    duration_s: float = 0.0
+    moods: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    bpm: float | None = None
+    key: str | None = None
+    licence: str = ""
+    usable_as_audio: bool = True
+
+
+class MusicChoice(Model):
+    """The track put under a video and why it was chosen."""
+
+    track: Track
+    query: str
+    score: float
+    reason: str
+    start_s: float = 0.0  # where in the track the video's music begins
+
+
+class TimelineScene(Model):
+    scene_index: int
+    start_s: float
+    duration_s: float
+    clip: str
+    narration: str
+    narration_start_s: float  # absolute time at which this scene's narration starts
+
+
+class Timeline(Model):
+    """Where everything sits in the final video, in seconds. Assembly renders exactly this."""
+
+    width: int
+    height: int
+    fps: int
+    crossfade_s: float
+    duration_s: float
+    scenes: list[TimelineScene]
+    cues: list[Cue]  # absolute times, ready for subtitles
+    music: MusicChoice | None = None
+
+
+class StepRecord(Model):
+    """How one pipeline step was done: the manifest's unit of account."""
+
+    step: str
+    engine: str
+    engine_version: str
+    inputs_hash: str
+    duration_s: float
+    cost_usd: float = 0.0
+    cache_hit: bool
+    outputs: list[str] = Field(default_factory=list)
+    calls: list[ProviderCall] = Field(default_factory=list)
+
+
+class Manifest(Model):
+    """Everything a job did, written as manifest.json beside the video."""
+
+    job_id: str
+    reelforge_version: str
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    brief: Brief
+    title: str = ""
+    steps: list[StepRecord] = Field(default_factory=list)
+    outputs: dict[str, str] = Field(default_factory=dict)
+    music: MusicChoice | None = None
+    duration_s: float = 0.0
+    wall_time_s: float = 0.0
+
+    @property
+    def cost_usd(self) -> float:
+        return sum(step.cost_usd for step in self.steps)

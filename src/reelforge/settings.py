@@ -81,6 +81,37 @@ class Settings(BaseSettings):
     http_timeout_s: float = 60.0
     http_max_retries: int = 3
 
+    # --- remote provider tuning (providers/http.py, the remote clients and reelforge.fakes) -----
+    http_connect_timeout_s: float = 5.0
+    http_read_timeout_s: float = 30.0
+    http_backoff_initial_s: float = 0.5
+    http_backoff_max_s: float = 8.0
+    http_retry_after_cap_s: float = Field(
+        default=120.0, description="A Retry-After longer than this is not waited for (no retry)."
+    )
+    hume_voice_provider: Literal["HUME_AI", "CUSTOM_VOICE"] = "HUME_AI"
+    hume_octave_version: Literal["1", "2"] | None = None
+    hume_usd_per_1k_chars: float = Field(
+        default=0.20, description="Hume bills per character; set your plan's price (estimate)."
+    )
+    openai_speech_speed: float = Field(default=1.0, ge=0.25, le=4.0)
+    runware_resolution: int = Field(default=720, description="Short side of generated clips.")
+    runware_fps: int = 24
+    runware_durations: list[float] = Field(
+        default=[5.0, 10.0], description="Clip lengths the Runware model accepts, in seconds."
+    )
+    runware_poll_initial_s: float = 1.0
+    runware_poll_max_s: float = 10.0
+    runware_deadline_s: float = 900.0
+    runware_max_download_mb: float = 500.0
+    spotify_search_max_limit: int = Field(
+        default=10, description="Search page size; 10 is the 2026 dev-mode maximum."
+    )
+    fake_task_delay_s: float = Field(default=1.0, description="Fake Runware processing time.")
+    fake_retry_after_s: float = 1.0
+    fake_slow_response_s: float = 5.0
+    fake_audio_features_status: int = 403
+
     # --- media tools and rendering ----------------------------------------------------------
     ffmpeg_binary: Path | None = Field(
         default=None, description="FFmpeg to run; default is the one imageio-ffmpeg ships."

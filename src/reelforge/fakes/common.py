@@ -1,0 +1,175 @@
+"""What every fake server shares: knobs, request counters, and fault injection.
+
+A fault is planned per route (``state.inject("POST /v0/tts", "429", times=2)``, or over HTTP with
+``POST /_fake/faults``) or asked for by one request with the ``X-Fake-Fault`` header. Kinds:
+``429`` (with Retry-After), ``500``/``502``/``503``, ``slow`` (answer after the timeout),
+``drop`` (close the connection mid-reply), ``malformed`` (broken JSON), ``truncate`` (a download
+cut short), plus service-specific ones (``task-error`` for Runware, ``refusal``/``invalid-output``
+for OpenAI chat, ``expired-token`` for Spotify).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from reelforge.settings import Settings
+
+FAULT_HEADER = "x-fake-fault"
+HTTP_FAULTS = ("429", "500", "502", "503", "slow", "drop", "malformed")
+
+
+@dataclass
+class FakeConfig:
+    """Knobs of the fakes. Tests make the waits tiny; ``api_key=None`` accepts any key."""
+
+    api_key: str | None = None
+    task_delay_s: float = 1.0
+    retry_after_s: float = 1.0
+    slow_response_s: float = 5.0
+    spotify_search_max_limit: int = 10
+    audio_features_status: int = 403
+    token_expires_in_s: int = 3600
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, api_key: str | None = None) -> FakeConfig:
+        return cls(
+            api_key=api_key,
+            task_delay_s=settings.fake_task_delay_s,
+            retry_after_s=settings.fake_retry_after_s,
+            slow_response_s=settings.fake_slow_response_s,
+            spotify_search_max_limit=settings.spotify_search_max_limit,
+            audio_features_status=settings.fake_audio_features_status,
+        )
+
+
+@dataclass
+class FakeState:
+    """One fake's memory: counters tests assert on, the fault plan, and the service's own data."""
+
+    config: FakeConfig
+    requests: Counter[str] = field(default_factory=Counter)
+    paid: Counter[str] = field(default_factory=Counter)
+    faults: dict[str, list[str]] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def inject(self, route: str, kind: str, times: int = 1) -> None:
+        """Make the next ``times`` requests to ``route`` fail with ``kind``."""
+        with self.lock:
+            self.faults.setdefault(route, []).extend([kind] * times)
+
+    def count(self, route: str) -> None:
+        with self.lock:
+            self.requests[route] += 1
+
+    def pay(self, operation: str, n: int = 1) -> None:
+        with self.lock:
+            self.paid[operation] += n
+
+    def take_fault(self, route: str, request: Request | None = None) -> str | None:
+        """The fault for this request: its header first, then the route's plan."""
+        if request is not None and request.headers.get(FAULT_HEADER):
+            return request.headers[FAULT_HEADER].strip().lower()
+        with self.lock:
+            queue = self.faults.get(route)
+            return queue.pop(0) if queue else None
+
+    def reset(self) -> None:
+        with self.lock:
+            self.requests.clear()
+            self.paid.clear()
+            self.faults.clear()
+
+    def stats(self) -> dict[str, Any]:
+        with self.lock:
+            return {"requests": dict(self.requests), "paid": dict(self.paid),
+                    "pending_faults": {k: list(v) for k, v in self.faults.items() if v}}
+
+
+class DroppedResponse(Response):
+    """Sends headers promising a body, part of it, then drops the connection."""
+
+    def __init__(self, body: bytes = b'{"data": [', declared: int | None = None,
+                 media_type: str = "application/json") -> None:
+        super().__init__(content=body, media_type=media_type)
+        self.declared = declared if declared is not None else len(body) + 4096
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"content-type", self.media_type.encode()),  # type: ignore[union-attr]
+                   (b"content-length", str(self.declared).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": self.body, "more_body": True})
+        raise ConnectionAbortedError("fake: connection dropped on purpose")
+
+
+ErrorBody = Callable[[int, str], Any]
+
+
+async def http_fault(
+    state: FakeState, route: str, request: Request, error_body: ErrorBody
+) -> Response | None:
+    """Count the request and apply a generic HTTP fault, if one is planned; None means go on."""
+    state.count(route)
+    kind = state.take_fault(route, request)
+    if kind is None or kind not in HTTP_FAULTS:
+        if kind is not None:  # a service-specific fault: hand it back through request.state
+            request.state.fault = kind
+        return None
+    if kind == "slow":
+        await asyncio.sleep(state.config.slow_response_s)
+        return None
+    if kind == "drop":
+        return DroppedResponse()
+    if kind == "malformed":
+        return Response(b'{"oops": [1, 2', media_type="application/json", headers=request_id())
+    status = int(kind)
+    headers = request_id()
+    message = {429: "Rate limit reached; slow down.", 500: "Internal server error.",
+               502: "Bad gateway.", 503: "Service temporarily unavailable."}[status]
+    if status in (429, 503):
+        headers["retry-after"] = f"{state.config.retry_after_s:g}"
+    return JSONResponse(error_body(status, message), status_code=status, headers=headers)
+
+
+def service_fault(request: Request) -> str | None:
+    """A service-specific fault that ``http_fault`` passed on for this request."""
+    return getattr(request.state, "fault", None)
+
+
+def request_id() -> dict[str, str]:
+    return {"x-request-id": f"req_{uuid.uuid4().hex[:24]}"}
+
+
+def add_admin_routes(app: FastAPI, state: FakeState) -> None:
+    """``GET /_fake/stats``, ``POST /_fake/faults``, ``POST /_fake/reset`` for demos and tests."""
+
+    @app.get("/_fake/stats", include_in_schema=False)
+    async def stats() -> dict[str, Any]:
+        return state.stats()
+
+    @app.post("/_fake/faults", include_in_schema=False)
+    async def faults(payload: dict[str, Any]) -> dict[str, Any]:
+        state.inject(str(payload["route"]), str(payload["kind"]), int(payload.get("times", 1)))
+        return state.stats()
+
+    @app.post("/_fake/reset", include_in_schema=False)
+    async def reset() -> dict[str, Any]:
+        state.reset()
+        return state.stats()
+
+
+def key_matches(state: FakeState, presented: str | None) -> bool:
+    """Any non-empty key, or exactly the configured one."""
+    if not presented:
+        return False
+    return state.config.api_key is None or presented == state.config.api_key

@@ -1,0 +1,420 @@
+"""The one HTTP behaviour every remote client uses.
+
+Timeouts (connect, read, and an overall limit per attempt), retries with exponential backoff and
+jitter on 408/409/429/5xx and connection errors (tenacity), the server's ``retry-after-ms`` /
+``Retry-After`` honoured up to a cap, one mapping of failures into ``ProviderError``, a real
+User-Agent, secret redaction in every log line and error, and Prometheus counters per provider.
+Clients are async inside (httpx); ``run_sync`` lets the sync engine Protocols call them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import httpx
+import structlog
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_exponential_jitter
+
+from reelforge import __version__
+from reelforge.providers import metrics
+from reelforge.providers.http_errors import (
+    ProviderHttpError,
+    Redactor,
+    error_from_response,
+    is_retryable_status,
+    parse_retry_after,
+    vendor_message,
+)
+from reelforge.settings import Settings
+
+T = TypeVar("T")
+log = structlog.get_logger("reelforge.providers.http")
+
+__all__ = [
+    "USER_AGENT",
+    "HttpPolicy",
+    "HttpReply",
+    "Outcome",
+    "ProviderHttp",
+    "ProviderHttpError",
+    "Redactor",
+    "call_with_retries",
+    "is_retryable_status",
+    "parse_retry_after",
+    "run_sync",
+    "vendor_message",
+]
+
+USER_AGENT = (
+    f"reelforge/{__version__} (+https://github.com/reelforge/reelforge) httpx/{httpx.__version__}"
+)
+
+
+# --- retry policy ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    """Timeouts and retry budget of one client (from Settings; tests make the waits tiny)."""
+
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 30.0
+    overall_timeout_s: float = 60.0
+    max_retries: int = 3
+    backoff_initial_s: float = 0.5
+    backoff_max_s: float = 8.0
+    retry_after_cap_s: float = 120.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HttpPolicy:
+        return cls(
+            connect_timeout_s=settings.http_connect_timeout_s,
+            read_timeout_s=settings.http_read_timeout_s,
+            overall_timeout_s=settings.http_timeout_s,
+            max_retries=settings.http_max_retries,
+            backoff_initial_s=settings.http_backoff_initial_s,
+            backoff_max_s=settings.http_backoff_max_s,
+            retry_after_cap_s=settings.http_retry_after_cap_s,
+        )
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(
+            self.overall_timeout_s,
+            connect=self.connect_timeout_s,
+            read=self.read_timeout_s,
+            write=self.read_timeout_s,
+        )
+
+
+@dataclass
+class Outcome(Generic[T]):
+    value: T
+    attempts: int
+    duration_s: float
+
+
+async def call_with_retries(
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    provider: str,
+    operation: str,
+    policy: HttpPolicy,
+    redact: Redactor,
+) -> Outcome[T]:
+    """Run ``attempt`` until it succeeds, fails for good, or the retry budget is spent.
+
+    ``attempt`` raises ProviderHttpError; its ``retryable`` and ``retry_after_s`` decide.
+    A Retry-After above the cap is not waited for: the error is raised at once.
+    """
+    backoff = wait_exponential_jitter(
+        initial=policy.backoff_initial_s, max=policy.backoff_max_s, jitter=policy.backoff_initial_s
+    )
+
+    def should_retry(exc: BaseException) -> bool:
+        if not isinstance(exc, ProviderHttpError) or not exc.retryable:
+            return False
+        return exc.retry_after_s is None or exc.retry_after_s <= policy.retry_after_cap_s
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, ProviderHttpError) and exc.retry_after_s is not None:
+            return min(exc.retry_after_s, policy.retry_after_cap_s)
+        return float(backoff(state))
+
+    def before_sleep(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        metrics.record_retry(provider, operation)
+        log.warning(
+            "provider.retry",
+            provider=provider,
+            operation=operation,
+            attempt=state.attempt_number,
+            wait_s=round(state.next_action.sleep if state.next_action else 0.0, 3),
+            error=redact(str(exc)),
+        )
+
+    started = time.monotonic()
+    attempts = 0
+    try:
+        async for trying in AsyncRetrying(
+            stop=stop_after_attempt(policy.max_retries + 1),
+            wait=wait,
+            retry=retry_if_exception(should_retry),
+            before_sleep=before_sleep,
+            reraise=True,
+        ):
+            with trying:
+                attempts = trying.retry_state.attempt_number
+                try:
+                    value = await attempt()
+                except ProviderHttpError as exc:
+                    metrics.record_error(provider, operation, exc.kind)
+                    raise
+    except ProviderHttpError as exc:
+        duration = time.monotonic() - started
+        metrics.record_call(provider, operation, ok=False, duration_s=duration)
+        raise _final_error(exc, attempts, policy) from None
+    duration = time.monotonic() - started
+    metrics.record_call(provider, operation, ok=True, duration_s=duration)
+    return Outcome(value=value, attempts=attempts, duration_s=duration)
+
+
+def _final_error(exc: ProviderHttpError, attempts: int, policy: HttpPolicy) -> ProviderHttpError:
+    """The error the caller sees: what failed, how often we tried, and why we stopped."""
+    message, hint = exc.message, exc.hint
+    waited_too_long = exc.retry_after_s is not None and exc.retry_after_s > policy.retry_after_cap_s
+    if exc.retryable and waited_too_long:
+        message += (
+            f" (the server asked to wait {exc.retry_after_s:.0f} s, more than the"
+            f" {policy.retry_after_cap_s:.0f} s cap, so it was not retried)"
+        )
+    elif exc.retryable and attempts > 1:
+        message += f" (gave up after {attempts} attempts)"
+    final = ProviderHttpError(
+        message,
+        provider=exc.provider,
+        kind=exc.kind,
+        retryable=exc.retryable,
+        status=exc.status,
+        request_id=exc.request_id,
+        retry_after_s=exc.retry_after_s,
+        hint=hint,
+    )
+    final.attempts = attempts  # type: ignore[attr-defined]
+    return final
+
+
+# --- the client --------------------------------------------------------------------------------
+
+
+@dataclass
+class HttpReply:
+    status: int
+    headers: httpx.Headers
+    content: bytes
+    request_id: str | None
+    attempts: int
+    duration_s: float
+    data: Any = None  # the parsed JSON body when the request expected JSON
+
+
+class ProviderHttp:
+    """One provider's async HTTP session with the shared policy. Use as ``async with``."""
+
+    def __init__(
+        self,
+        provider: str,
+        base_url: str,
+        *,
+        policy: HttpPolicy,
+        key_name: str,
+        headers: Mapping[str, str] | None = None,
+        secrets: Iterable[str | None] = (),
+        request_id_header: str = "x-request-id",
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.provider = provider
+        self.base_url = base_url.rstrip("/")
+        self.policy = policy
+        self.key_name = key_name
+        self.redact = Redactor(secrets)
+        self.request_id_header = request_id_header
+        self._headers = {"User-Agent": USER_AGENT, **(headers or {})}
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> ProviderHttp:
+        self._client = httpx.AsyncClient(
+            timeout=self.policy.timeout,
+            headers=self._headers,
+            transport=self._transport,
+            follow_redirects=True,
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    async def request(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        form: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        expect_json: bool = True,
+    ) -> HttpReply:
+        """Send one logical request (retried per policy); non-2xx raises ProviderHttpError."""
+        assert self._client is not None, "use ProviderHttp as `async with`"
+        client = self._client
+
+        async def attempt() -> HttpReply:
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(self.policy.overall_timeout_s):
+                    response = await client.request(
+                        method, self.url(path), json=json_body, params=params, data=form,
+                        headers=headers,
+                    )
+            except (TimeoutError, httpx.TimeoutException) as exc:
+                raise self._transport_error(operation, "timeout", exc) from None
+            except httpx.ConnectError as exc:
+                raise self._transport_error(operation, "connect", exc) from None
+            except httpx.TransportError as exc:
+                raise self._transport_error(operation, "connection", exc) from None
+            request_id = response.headers.get(self.request_id_header)
+            if response.status_code >= 400:
+                raise error_from_response(
+                    self.provider, operation, response.status_code, response.headers,
+                    response.content, key_name=self.key_name, request_id=request_id,
+                    redact=self.redact,
+                )
+            data = None
+            if expect_json:
+                try:
+                    data = response.json()
+                except ValueError:
+                    raise ProviderHttpError(
+                        f"{operation} returned a body that is not valid JSON",
+                        provider=self.provider, kind="malformed", retryable=True,
+                        status=response.status_code, request_id=request_id,
+                        hint="the provider sent a broken reply; try again later",
+                    ) from None
+            return HttpReply(
+                status=response.status_code, headers=response.headers, content=response.content,
+                request_id=request_id, attempts=1, duration_s=time.monotonic() - started, data=data,
+            )
+
+        outcome = await call_with_retries(
+            attempt, provider=self.provider, operation=operation, policy=self.policy,
+            redact=self.redact,
+        )
+        reply = outcome.value
+        reply.attempts, reply.duration_s = outcome.attempts, outcome.duration_s
+        return reply
+
+    async def download(
+        self,
+        operation: str,
+        url: str,
+        dest: Path,
+        *,
+        max_bytes: int,
+        content_types: tuple[str, ...],
+    ) -> HttpReply:
+        """Stream ``url`` to a temporary file beside ``dest``, check size and type, then rename."""
+        assert self._client is not None, "use ProviderHttp as `async with`"
+        client = self._client
+        part = dest.with_name(dest.name + ".part")
+
+        async def attempt() -> HttpReply:
+            started = time.monotonic()
+            written = 0
+            try:
+                async with asyncio.timeout(self.policy.overall_timeout_s):
+                    async with client.stream("GET", url) as response:
+                        request_id = response.headers.get(self.request_id_header)
+                        if response.status_code >= 400:
+                            await response.aread()
+                            raise error_from_response(
+                                self.provider, operation, response.status_code,
+                                response.headers, response.content, key_name=self.key_name,
+                                request_id=request_id, redact=self.redact,
+                            )
+                        ctype = response.headers.get("content-type", "").split(";")[0].strip()
+                        if ctype not in content_types:
+                            raise ProviderHttpError(
+                                f"{operation}: expected {' or '.join(content_types)}, got"
+                                f" {ctype or 'no content type'}",
+                                provider=self.provider, kind="bad_type",
+                                status=response.status_code, request_id=request_id,
+                            )
+                        declared = int(response.headers.get("content-length") or 0) or None
+                        if declared is not None and declared > max_bytes:
+                            raise self._too_big(operation, declared, max_bytes, request_id)
+                        with part.open("wb") as out:
+                            async for chunk in response.aiter_bytes(1 << 16):
+                                written += len(chunk)
+                                if written > max_bytes:
+                                    raise self._too_big(operation, written, max_bytes, request_id)
+                                out.write(chunk)
+            except (TimeoutError, httpx.TimeoutException) as exc:
+                part.unlink(missing_ok=True)
+                raise self._transport_error(operation, "timeout", exc) from None
+            except httpx.TransportError as exc:  # includes a body cut short of Content-Length
+                part.unlink(missing_ok=True)
+                raise self._transport_error(operation, "truncated", exc) from None
+            except ProviderHttpError:
+                part.unlink(missing_ok=True)
+                raise
+            if (declared is not None and written != declared) or written == 0:
+                part.unlink(missing_ok=True)
+                raise ProviderHttpError(
+                    f"{operation}: download was truncated ({written} of {declared or '?'} bytes)",
+                    provider=self.provider, kind="truncated", retryable=True,
+                    request_id=request_id, hint="a network problem; try again",
+                )
+            os.replace(part, dest)
+            return HttpReply(
+                status=response.status_code, headers=response.headers, content=b"",
+                request_id=request_id, attempts=1, duration_s=time.monotonic() - started,
+            )
+
+        outcome = await call_with_retries(
+            attempt, provider=self.provider, operation=operation, policy=self.policy,
+            redact=self.redact,
+        )
+        reply = outcome.value
+        reply.attempts, reply.duration_s = outcome.attempts, outcome.duration_s
+        return reply
+
+    def _transport_error(self, operation: str, kind: str, exc: BaseException) -> ProviderHttpError:
+        what = {
+            "timeout": "timed out",
+            "truncated": "lost the connection mid-download",
+            "connect": "could not reach the server",
+        }.get(kind, "lost the connection before the reply was complete")
+        detail = self.redact(str(exc) or type(exc).__name__)
+        return ProviderHttpError(
+            f"{operation} {what} ({detail})",
+            provider=self.provider, kind=kind, retryable=True,
+            hint=f"check the network and the base URL ({self.base_url})",
+        )
+
+    def _too_big(
+        self, operation: str, size: int, limit: int, request_id: str | None
+    ) -> ProviderHttpError:
+        return ProviderHttpError(
+            f"{operation}: the file is larger than the {limit / 1e6:g} MB limit ({size} bytes)",
+            provider=self.provider, kind="too_large", request_id=request_id,
+            hint="raise REELFORGE_RUNWARE_MAX_DOWNLOAD_MB if this is expected",
+        )
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a client coroutine from sync code, even when an event loop is already running."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

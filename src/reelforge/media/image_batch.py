@@ -1,0 +1,228 @@
+"""Analyse a folder of pictures: in parallel over cores, and incrementally.
+
+A small SQLite cache in ``data_dir/images/analysis.sqlite`` remembers each file's result keyed by
+(absolute path, size, mtime, analysis version), so a second run only decodes new or changed
+files. Failures are cached too: an unchanged corrupt file is reported again without re-reading
+it. The metadata database is someone else's concern; this cache can be deleted at any time.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reelforge.errors import InputError
+from reelforge.media.image_files import (
+    ANALYSIS_VERSION,
+    DEFAULT_MAX_PIXELS,
+    IMAGE_SUFFIXES,
+    RAW_SUFFIXES,
+    ImageAnalysis,
+    UnreadableImage,
+    analyze_file,
+)
+from reelforge.settings import Settings
+
+Progress = Callable[[int, int], None]
+COMMIT_EVERY = 200
+
+
+@dataclass(frozen=True)
+class SkippedImage:
+    """A picture file that could not be analysed, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class BatchResult:
+    """Analyses and skips of one run; ``found == len(analyses) + len(skipped)`` always."""
+
+    analyses: list[ImageAnalysis] = field(default_factory=list)
+    skipped: list[SkippedImage] = field(default_factory=list)
+    from_cache: int = 0
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {
+            "found": len(self.analyses) + len(self.skipped),
+            "analysed": len(self.analyses),
+            "skipped": len(self.skipped),
+            "from_cache": self.from_cache,
+            "decoded_now": len(self.analyses) + len(self.skipped) - self.from_cache,
+        }
+
+
+@dataclass(frozen=True)
+class _Job:
+    path: str
+    size: int
+    mtime_ns: int
+
+
+def find_images(folder: Path) -> list[Path]:
+    """Every picture file under ``folder`` (recursively, hidden entries ignored), sorted."""
+    if not folder.exists():
+        raise InputError(f"folder not found: {folder}", hint="check the path and try again")
+    if not folder.is_dir():
+        raise InputError(f"{folder} is a file, not a folder",
+                         hint="pass the folder that holds your pictures")
+    suffixes = IMAGE_SUFFIXES | RAW_SUFFIXES
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            if not name.startswith(".") and Path(name).suffix.lower() in suffixes:
+                found.append(Path(root) / name)
+    return sorted(found)
+
+
+def analyze_folder(
+    folder: Path,
+    settings: Settings,
+    *,
+    workers: int | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    include_gps: bool = False,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> BatchResult:
+    """Analyse every picture under ``folder``; unchanged files come from the cache."""
+    return analyze_paths(find_images(folder), settings, workers=workers, max_pixels=max_pixels,
+                         include_gps=include_gps, use_cache=use_cache, progress=progress)
+
+
+def analyze_paths(
+    paths: Iterable[Path],
+    settings: Settings,
+    *,
+    workers: int | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    include_gps: bool = False,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> BatchResult:
+    """Analyse the given files (results keep the order of ``paths``)."""
+    jobs: list[_Job] = []
+    order: dict[str, int] = {}
+    result = BatchResult()
+    slots: list[ImageAnalysis | SkippedImage | None] = []
+    for path in paths:
+        absolute = str(path.absolute())
+        if absolute in order:
+            continue
+        order[absolute] = len(slots)
+        slots.append(None)
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            slots[-1] = SkippedImage(absolute, f"cannot read file information ({exc.strerror})")
+            continue
+        jobs.append(_Job(absolute, stat.st_size, stat.st_mtime_ns))
+
+    version = f"{ANALYSIS_VERSION}:{max_pixels}:{int(include_gps)}"
+    cache = _Cache(settings.data_dir / "images" / "analysis.sqlite") if use_cache else None
+    todo: list[_Job] = []
+    for job in jobs:
+        cached = cache.get(job, version) if cache else None
+        if cached is None:
+            todo.append(job)
+        else:
+            slots[order[job.path]] = cached
+            result.from_cache += 1
+
+    total, done = len(slots), len(slots) - len(todo)
+    if progress:
+        progress(done, total)
+    try:
+        for job, outcome in _run(todo, workers, max_pixels, include_gps):
+            slots[order[job.path]] = outcome
+            if cache:
+                cache.put(job, version, outcome)
+            done += 1
+            if progress:
+                progress(done, total)
+    finally:
+        if cache:
+            cache.close()
+
+    for slot in slots:
+        if isinstance(slot, ImageAnalysis):
+            result.analyses.append(slot)
+        elif isinstance(slot, SkippedImage):
+            result.skipped.append(slot)
+    return result
+
+
+def _run(
+    todo: list[_Job], workers: int | None, max_pixels: int, include_gps: bool
+) -> Iterator[tuple[_Job, ImageAnalysis | SkippedImage]]:
+    """Analyse ``todo`` in a process pool (or in this process for one worker or few files)."""
+    count = workers or os.cpu_count() or 1
+    tasks = [(job, max_pixels, include_gps) for job in todo]
+    if count <= 1 or len(todo) < 4:
+        yield from map(_analyze_job, tasks)
+        return
+    chunk = max(1, min(8, len(todo) // (count * 8)))
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with context.Pool(processes=min(count, len(todo))) as pool:
+        yield from pool.imap_unordered(_analyze_job, tasks, chunksize=chunk)
+
+
+def _analyze_job(task: tuple[_Job, int, bool]) -> tuple[_Job, ImageAnalysis | SkippedImage]:
+    job, max_pixels, include_gps = task
+    try:
+        return job, analyze_file(Path(job.path), max_pixels=max_pixels, include_gps=include_gps)
+    except UnreadableImage as exc:
+        return job, SkippedImage(job.path, exc.reason)
+    except Exception as exc:  # a bug on one odd file must not end a run of thousands
+        return job, SkippedImage(job.path, f"analysis failed: {type(exc).__name__}: {exc}")
+
+
+class _Cache:
+    """path → (size, mtime, version, result) in one SQLite file; written by the parent only."""
+
+    def __init__(self, file: Path) -> None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(file)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS analysis (path TEXT PRIMARY KEY, size INTEGER, "
+            "mtime_ns INTEGER, version TEXT, ok INTEGER, result TEXT)"
+        )
+        self._pending = 0
+
+    def get(self, job: _Job, version: str) -> ImageAnalysis | SkippedImage | None:
+        row = self._db.execute(
+            "SELECT ok, result FROM analysis WHERE path=? AND size=? AND mtime_ns=? AND version=?",
+            (job.path, job.size, job.mtime_ns, version),
+        ).fetchone()
+        if row is None:
+            return None
+        data: dict[str, Any] = json.loads(row[1])
+        try:
+            return ImageAnalysis.from_dict(data) if row[0] else SkippedImage(**data)
+        except (TypeError, KeyError):
+            return None  # written by an older layout: analyse again
+
+    def put(self, job: _Job, version: str, outcome: ImageAnalysis | SkippedImage) -> None:
+        ok = isinstance(outcome, ImageAnalysis)
+        data = outcome.to_dict() if isinstance(outcome, ImageAnalysis) else vars(outcome)
+        self._db.execute(
+            "INSERT OR REPLACE INTO analysis VALUES (?, ?, ?, ?, ?, ?)",
+            (job.path, job.size, job.mtime_ns, version, int(ok), json.dumps(data)),
+        )
+        self._pending += 1
+        if self._pending >= COMMIT_EVERY:
+            self._db.commit()
+            self._pending = 0
+
+    def close(self) -> None:
+        self._db.commit()
+        self._db.close()

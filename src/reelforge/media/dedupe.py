@@ -1,0 +1,215 @@
+"""Near-duplicate groups: the same picture resized, recompressed, lightly cropped or re-exposed.
+
+Two ways find candidate pairs, then one test confirms them:
+  * pHash multi-index: the 64-bit hash is cut into four 16-bit pieces; two hashes within
+    Hamming distance 3 share at least one piece exactly (pigeonhole), so exact-piece buckets
+    find resized and recompressed copies without comparing all pairs; the full distance is
+    then checked against ``hash_radius``.
+  * nearest neighbours on an 8×8 luma grid normalised to zero mean and unit length: brightness
+    and contrast changes cancel, and crops or small rotations move it little, where they flip
+    a third of the hash bits.
+A candidate pair is confirmed when its 16×16 luma thumbnails correlate (NCC ≥ ``min_ncc``) at
+the best of a few crop alignments (≤ 10 % per side) and its colours agree. Confirmed pairs are
+joined into groups; each group suggests a keeper: the largest picture, then the sharpest.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from reelforge.media.image_analysis import HUE_BINS
+from reelforge.media.image_files import ImageAnalysis
+
+#: Hamming distance below which a pHash multi-index hit counts as a candidate.
+HASH_RADIUS = 10
+#: Neighbours of each picture on the normalised luma grid that become candidates.
+NEIGHBOURS = 8
+#: Cosine on the 8×8 grid below which a neighbour is not even a candidate.
+MIN_GRID_COSINE = 0.7
+#: Normalised cross-correlation of aligned 16×16 thumbnails that confirms a pair.
+MIN_NCC = 0.9
+#: Largest circular earth-mover distance between hue histograms of a pair, in 30° bins.
+MAX_HUE_SHIFT = 1.5
+#: Crop fractions tried when aligning two thumbnails (the copy may lack up to 10 % per side).
+CROP_SCALES = (1.0, 0.95, 0.9)
+SAMPLE = 16
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Pictures that are one picture; ``members[0]`` is the suggested keeper."""
+
+    members: list[ImageAnalysis]
+    similarity: float  # lowest confirmed NCC inside the group, 0..1
+
+    @property
+    def keeper(self) -> ImageAnalysis:
+        return self.members[0]
+
+    @property
+    def extras(self) -> list[ImageAnalysis]:
+        """The copies a person could delete after checking."""
+        return self.members[1:]
+
+
+def find_duplicate_groups(
+    analyses: Sequence[ImageAnalysis],
+    *,
+    min_ncc: float = MIN_NCC,
+    hash_radius: int = HASH_RADIUS,
+    neighbours: int = NEIGHBOURS,
+) -> list[DuplicateGroup]:
+    """Group near-duplicates among ``analyses``; biggest groups first, singletons left out."""
+    n = len(analyses)
+    if n < 2:
+        return []
+    thumbs = np.stack([a.thumbnail().astype(np.float32) for a in analyses])
+    candidates = _hash_candidates([a.phash for a in analyses], hash_radius)
+    candidates |= _grid_candidates(thumbs, neighbours)
+    hues = np.array([_hue_distribution(a) for a in analyses])
+    windows = [_aligned_windows(t) for t in thumbs]
+    whole = [_whole(t) for t in thumbs]
+
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    confirmed: dict[tuple[int, int], float] = {}
+    for i, j in sorted(candidates):
+        if _hue_shift(hues[i], hues[j]) > MAX_HUE_SHIFT:
+            continue
+        score = max(float((windows[i] * whole[j]).sum(axis=(1, 2)).max()),
+                    float((windows[j] * whole[i]).sum(axis=(1, 2)).max()))
+        if score >= min_ncc:
+            confirmed[(i, j)] = score
+            parent[root(i)] = root(j)
+
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(n):
+        members[root(i)].append(i)
+    groups = []
+    for rows in members.values():
+        if len(rows) < 2:
+            continue
+        inside = [s for (i, j), s in confirmed.items() if i in rows and j in rows]
+        ordered = sorted((analyses[i] for i in rows), key=_keeper_rank)
+        groups.append(DuplicateGroup(ordered, round(min(inside), 4)))
+    groups.sort(key=lambda g: (-len(g.members), g.keeper.path))
+    return groups
+
+
+def _keeper_rank(a: ImageAnalysis) -> tuple[float, float, int, str]:
+    """Largest first, then sharpest, then the bigger file (less compressed), then by name."""
+    return (-a.width * a.height, -a.pixels.sharpness, -a.file_size, a.path)
+
+
+def _hash_candidates(hashes: Sequence[str], radius: int) -> set[tuple[int, int]]:
+    """Pairs whose pHash shares a 16-bit piece and lies within ``radius`` (multi-index hashing)."""
+    values = np.array([int(h, 16) for h in hashes], dtype=np.uint64)
+    buckets: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for row, value in enumerate(values.tolist()):
+        for piece in range(4):
+            buckets[(piece, (value >> (16 * piece)) & 0xFFFF)].append(row)
+    pairs: set[tuple[int, int]] = set()
+    for rows in buckets.values():
+        if len(rows) < 2:
+            continue
+        group = np.array(rows)
+        distance = _popcount(values[group][:, None] ^ values[group][None, :])
+        for a, b in zip(*np.nonzero(np.triu(distance <= radius, k=1)), strict=True):
+            pairs.add((int(group[a]), int(group[b])))
+    return pairs
+
+
+def _popcount(x: np.ndarray) -> np.ndarray:
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(x)
+    bits = np.unpackbits(x.view(np.uint8).reshape(*x.shape, 8), axis=-1)
+    return bits.sum(axis=-1)
+
+
+def _grid_candidates(thumbs: np.ndarray, neighbours: int) -> set[tuple[int, int]]:
+    """Each picture's nearest neighbours by cosine on its normalised 8×8 luma grid."""
+    n, side = thumbs.shape[0], thumbs.shape[1]
+    step = side // 8
+    grid = thumbs.reshape(n, 8, step, 8, step).mean(axis=(2, 4)).reshape(n, 64)
+    grid = grid - grid.mean(axis=1, keepdims=True)
+    grid /= np.maximum(np.linalg.norm(grid, axis=1, keepdims=True), 1e-6)
+    k = min(neighbours, n - 1)
+    pairs: set[tuple[int, int]] = set()
+    for start in range(0, n, 1024):
+        block = grid[start : start + 1024] @ grid.T
+        rows = np.arange(block.shape[0])
+        block[rows, rows + start] = -np.inf
+        nearest = np.argpartition(-block, k - 1, axis=1)[:, :k] if k < n else None
+        if nearest is None:
+            continue
+        for r, cols in enumerate(nearest):
+            for c in cols:
+                if block[r, c] >= MIN_GRID_COSINE:
+                    i, j = sorted((start + r, int(c)))
+                    pairs.add((i, j))
+    return pairs
+
+
+def _hue_distribution(a: ImageAnalysis) -> np.ndarray:
+    """Normalised saturation-weighted hue histogram; all zeros for near-grey pictures."""
+    hist = np.asarray(a.descriptor[:HUE_BINS], dtype=np.float64)
+    total = hist.sum()
+    return hist / total if total > 0.02 else np.zeros(HUE_BINS)
+
+
+def _hue_shift(a: np.ndarray, b: np.ndarray) -> float:
+    """Earth-mover distance between two hue histograms on the colour circle, in bins.
+
+    Robust where bin-by-bin distances are not: a hue sitting on a bin edge that moves one bin
+    after recompression costs ~1 bin × its mass, a real colour change costs several bins.
+    """
+    if not a.any() or not b.any():
+        return 0.0  # one of them is grey: hue says nothing
+    diff = np.cumsum(a - b)
+    return float(np.abs(diff - np.median(diff)).sum())
+
+
+def _normalised(x: np.ndarray) -> np.ndarray:
+    """Zero mean, unit length (per window): correlation becomes a dot product."""
+    x = x - x.mean(axis=(-2, -1), keepdims=True)
+    norm = np.sqrt((x * x).sum(axis=(-2, -1), keepdims=True))
+    return x / np.maximum(norm, 1e-3)
+
+
+def _window_matrix(scale: float, offset: float, side: int) -> np.ndarray:
+    """SAMPLE×side matrix that area-averages the window (offset, offset+scale) of one axis."""
+    edges = (offset + scale * np.arange(SAMPLE + 1) / SAMPLE) * side
+    lo, hi = edges[:-1, None], edges[1:, None]
+    cells = np.arange(side)[None, :]
+    overlap = np.clip(np.minimum(hi, cells + 1) - np.maximum(lo, cells), 0.0, None)
+    return overlap / overlap.sum(axis=1, keepdims=True)
+
+
+def _placements() -> list[tuple[float, float]]:
+    """(scale, offset) per axis: the whole frame, or a 5–10 % crop at either end or centred."""
+    offsets = {s: (0.0,) if s == 1.0 else (0.0, (1 - s) / 2, 1 - s) for s in CROP_SCALES}
+    return [(s, o) for s in CROP_SCALES for o in offsets[s]]
+
+
+def _aligned_windows(thumb: np.ndarray) -> np.ndarray:
+    """Normalised crops of ``thumb`` that another copy of it might show, as one stack."""
+    side = thumb.shape[0]
+    axis = np.stack([_window_matrix(s, o, side) for s, o in _placements()])
+    windows = np.einsum("pyi,ij,qxj->pqyx", axis, thumb, axis, optimize=True)
+    return _normalised(windows.reshape(-1, SAMPLE, SAMPLE))
+
+
+def _whole(thumb: np.ndarray) -> np.ndarray:
+    """The whole thumbnail at SAMPLE×SAMPLE, normalised."""
+    m = _window_matrix(1.0, 0.0, thumb.shape[0])
+    return _normalised(m @ thumb @ m.T)

@@ -22,7 +22,7 @@ Method = Literal["auto", "hdbscan", "kmeans"]
 #: PCA target width; above it HDBSCAN's core distances become uninformative.
 MAX_DIMS = 16
 #: HDBSCAN is accepted when it leaves at most this share of the rows as outliers.
-MAX_OUTLIER_SHARE = 0.5
+MAX_OUTLIER_SHARE = 0.35
 #: A k-means member farther than median + this many MADs from its centroid is an outlier.
 OUTLIER_MADS = 4.0
 MAX_K = 20

@@ -11,6 +11,7 @@ for OpenAI chat, ``expired-token`` for Spotify).
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 import uuid
 from collections import Counter
@@ -137,7 +138,12 @@ async def http_fault(
     message = {429: "Rate limit reached; slow down.", 500: "Internal server error.",
                502: "Bad gateway.", 503: "Service temporarily unavailable."}[status]
     if status in (429, 503):
-        headers["retry-after"] = f"{state.config.retry_after_s:g}"
+        # Real services send whole seconds; a fractional setting (tests) adds retry-after-ms,
+        # which clients that follow the OpenAI/Hume SDKs read first.
+        wait = state.config.retry_after_s
+        headers["retry-after"] = str(max(1, math.ceil(wait)))
+        if wait != int(wait):
+            headers["retry-after-ms"] = str(round(wait * 1000))
     return JSONResponse(error_body(status, message), status_code=status, headers=headers)
 
 

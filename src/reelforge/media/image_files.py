@@ -174,6 +174,8 @@ def decode_image(
             f"camera RAW file ({suffix}) and no RAW decoder is installed — "
             "export it as JPEG or TIFF"
         )
+    # Pillow refuses pictures over twice this and warns over it (turned into an error below).
+    Image.MAX_IMAGE_PIXELS = max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -184,7 +186,10 @@ def decode_image(
     except PermissionError:
         raise UnreadableImage("permission denied — make the file readable (chmod +r)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise UnreadableImage(f"decompression-bomb guard: {exc}") from None
+        raise UnreadableImage(
+            f"decompression-bomb guard: {exc} (limit {max_pixels / 1e6:.3g} MP) — "
+            "raise --max-megapixels if the picture is genuine"
+        ) from None
     except UnidentifiedImageError:
         raise UnreadableImage(_unidentified_reason(path)) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -202,8 +207,8 @@ def _decode_open(
     width, height = im.size
     if width * height > max_pixels:
         raise UnreadableImage(
-            f"decompression-bomb guard: {width}×{height} = {width * height / 1e6:.0f} MP exceeds "
-            f"the {max_pixels / 1e6:.0f} MP limit — "
+            f"decompression-bomb guard: {width}×{height} = {width * height / 1e6:.3g} MP exceeds "
+            f"the {max_pixels / 1e6:.3g} MP limit — "
             "raise --max-megapixels if the picture is genuine"
         )
     fmt, mode = im.format or path.suffix.lstrip(".").upper(), im.mode
@@ -313,13 +318,19 @@ def _unidentified_reason(path: Path) -> str:
     return "not a recognised image, or the file is corrupt"
 
 
-def _register_optional_decoders() -> None:
+def _register_optional_decoders() -> bool:
     """Use pillow-heif for HEIC/HEIF when the user installed it (it is not a dependency)."""
     try:
         import pillow_heif  # type: ignore[import-not-found]
     except ImportError:
-        return
+        return False
     pillow_heif.register_heif_opener()
+    return True
 
 
-_register_optional_decoders()
+_HEIF = _register_optional_decoders()
+
+
+def heif_decoder_installed() -> bool:
+    """True when HEIC/HEIF pictures can be decoded (pillow-heif is installed)."""
+    return _HEIF

@@ -62,6 +62,7 @@ class FakeState:
     paid: Counter[str] = field(default_factory=Counter)
     faults: dict[str, list[str]] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
+    bodies: dict[str, list[Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def inject(self, route: str, kind: str, times: int = 1) -> None:
@@ -72,6 +73,13 @@ class FakeState:
     def count(self, route: str) -> None:
         with self.lock:
             self.requests[route] += 1
+
+    def remember(self, route: str, body: Any) -> None:
+        """Keep the last request bodies per route, so tests can check what a client sent."""
+        with self.lock:
+            kept = self.bodies.setdefault(route, [])
+            kept.append(body)
+            del kept[:-20]
 
     def pay(self, operation: str, n: int = 1) -> None:
         with self.lock:
@@ -90,6 +98,7 @@ class FakeState:
             self.requests.clear()
             self.paid.clear()
             self.faults.clear()
+            self.bodies.clear()
 
     def stats(self) -> dict[str, Any]:
         with self.lock:

@@ -141,7 +141,9 @@ def create_app(settings: Settings, config: FakeConfig | None = None) -> FastAPI:
         if not authorised(request):
             return _unauthorized()
         try:
-            posted = PostedTts.model_validate(json.loads(await request.body() or b"null"))
+            raw = json.loads(await request.body() or b"null")
+            state.remember(route, raw)
+            posted = PostedTts.model_validate(raw)
         except ValueError as exc:
             if isinstance(exc, ValidationError):
                 return _validation_error(exc)

@@ -13,6 +13,7 @@ import threading
 import wave
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
 from reelforge.settings import Settings
 
@@ -96,65 +97,30 @@ def wav_bytes(pcm: bytes, sample_rate: int) -> bytes:
     return buf.getvalue()
 
 
-# --- the offline engines (built by the lead; construct them the way the registry does) -------
+# --- the offline engines (built by the lead; constructed the way the registry does) ---------
+
+_engines: dict[str, object] = {}
 
 
-def _offline_voice(settings: Settings):  # type: ignore[no-untyped-def]
-    try:
-        from reelforge.providers.voice.piper import PiperVoiceEngine
-    except ImportError:
-        return _StandInVoice()
+def _offline_voice(settings: Settings) -> Any:
+    """The Piper engine, loaded once per process (loading the model is the slow part)."""
+    from reelforge.providers.voice.piper import PiperVoiceEngine
 
-    factory = getattr(PiperVoiceEngine, "from_settings", None)
-    return factory(settings) if factory else PiperVoiceEngine(settings)  # type: ignore[call-arg]
-
-
-def _default_voice(engine: object) -> str:
-    voices = engine.voices()  # type: ignore[attr-defined]
-    return voices[0].id if voices else "joe"
+    with _cache_lock:
+        if "voice" not in _engines:
+            _engines["voice"] = PiperVoiceEngine.from_settings(settings)
+        return _engines["voice"]
 
 
-def _local_renderer(settings: Settings):  # type: ignore[no-untyped-def]
-    try:
-        from reelforge.providers.video.local import LocalRenderer
-    except ImportError:
-        return _StandInRenderer(settings)
-
-    factory = getattr(LocalRenderer, "from_settings", None)
-    return factory(settings) if factory else LocalRenderer(settings)  # type: ignore[call-arg]
+def _default_voice(engine: Any) -> str:
+    voices = engine.voices()
+    return str(voices[0].id) if voices else "joe"
 
 
-# --- TEMPORARY stand-ins until the offline engines land (removed when they do) ---------------
+def _local_renderer(settings: Settings) -> Any:
+    from reelforge.providers.video.local import LocalRenderer
 
-
-class _StandInVoice:
-    def voices(self) -> list[object]:
-        return []
-
-    def speak(self, request, out_wav: Path) -> None:  # type: ignore[no-untyped-def]
-        import numpy as np
-
-        text = " ".join(request.sentences)
-        rate = 22050
-        t = np.arange(int(rate * max(0.4, 0.06 * len(text)))) / rate
-        tone = 0.3 * np.sin(2 * np.pi * 180 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 4 * t))
-        out_wav.write_bytes(wav_bytes((tone * 32767).astype("<i2").tobytes(), rate))
-
-
-class _StandInRenderer:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    def generate(self, request, out_mp4: Path) -> None:  # type: ignore[no-untyped-def]
-        from reelforge.media.ffmpeg import find_ffmpeg, run_ffmpeg
-
-        size = f"{request.width}x{request.height}"
-        run_ffmpeg(
-            ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={request.fps}:"
-             f"duration={request.duration_s}", "-c:v", "libx264", "-preset", "ultrafast",
-             "-pix_fmt", "yuv420p", "-movflags", "+faststart", out_mp4],
-            ffmpeg=find_ffmpeg(self.settings.ffmpeg_binary), what="fake clip",
-        )
+    return LocalRenderer.from_settings(settings)
 
 
 def encode_audio(wav: bytes, fmt: str, settings: Settings) -> bytes:

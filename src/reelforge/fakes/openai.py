@@ -106,6 +106,7 @@ def create_app(settings: Settings, config: FakeConfig | None = None) -> FastAPI:
         body = await json_body(request)
         if isinstance(body, Response):
             return body
+        state.remember(route, body)
         if not isinstance(body.get("model"), str) or not body["model"]:
             return _bad("you must provide a model parameter", "model")
         if body["model"] not in CHAT_MODELS:
@@ -164,6 +165,7 @@ def create_app(settings: Settings, config: FakeConfig | None = None) -> FastAPI:
         body = await json_body(request)
         if isinstance(body, Response):
             return body
+        state.remember(route, body)
         for name in ("model", "input", "voice"):
             if not isinstance(body.get(name), str) or not body[name]:
                 return _bad(f"Missing required parameter: '{name}'.", name)

@@ -148,6 +148,7 @@ def create_app(settings: Settings, config: FakeConfig | None = None) -> FastAPI:
         route = f"POST /v1 {first.get('taskType', '')}".strip()
         if (fault := await http_fault(state, route, request, _http_error_body)) is not None:
             return fault
+        state.remember(route, body)
         if not isinstance(body, list):
             return JSONResponse({"errors": [runware_error(
                 "invalidPayload", "The request body must be a JSON array of tasks.")]},

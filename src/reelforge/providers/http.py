@@ -116,7 +116,9 @@ async def call_with_retries(
     A Retry-After above the cap is not waited for: the error is raised at once.
     """
     backoff = wait_exponential_jitter(
-        initial=policy.backoff_initial_s, max=policy.backoff_max_s, jitter=policy.backoff_initial_s
+        multiplier=policy.backoff_initial_s,
+        max=policy.backoff_max_s,
+        jitter=policy.backoff_initial_s,
     )
 
     def should_retry(exc: BaseException) -> bool:

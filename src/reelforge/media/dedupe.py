@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cmp_to_key
 
 import numpy as np
 
@@ -37,6 +38,9 @@ MAX_HUE_SHIFT = 1.5
 #: Crop fractions tried when aligning two thumbnails (the copy may lack up to 10 % per side).
 CROP_SCALES = (1.0, 0.95, 0.9)
 SAMPLE = 16
+#: Thumbnails with less luma spread than this (levels) are flat: compared by tone, not shape.
+FLAT_STD = 2.0
+FLAT_TONE = 12.0
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ def find_duplicate_groups(
     hues = np.array([_hue_distribution(a) for a in analyses])
     windows = [_aligned_windows(t) for t in thumbs]
     whole = [_whole(t) for t in thumbs]
+    flat = thumbs.std(axis=(1, 2)) < FLAT_STD
+    means = thumbs.mean(axis=(1, 2))
 
     parent = list(range(n))
 
@@ -86,8 +92,13 @@ def find_duplicate_groups(
     for i, j in sorted(candidates):
         if _hue_shift(hues[i], hues[j]) > MAX_HUE_SHIFT:
             continue
-        score = max(float((windows[i] * whole[j]).sum(axis=(1, 2)).max()),
-                    float((windows[j] * whole[i]).sum(axis=(1, 2)).max()))
+        if flat[i] or flat[j]:
+            # No structure to correlate: same-looking flat pictures match on tone alone.
+            same = flat[i] and flat[j] and abs(means[i] - means[j]) <= FLAT_TONE
+            score = 1.0 if same else 0.0
+        else:
+            score = max(float((windows[i] * whole[j]).sum(axis=(1, 2)).max()),
+                        float((windows[j] * whole[i]).sum(axis=(1, 2)).max()))
         if score >= min_ncc:
             confirmed[(i, j)] = score
             parent[root(i)] = root(j)
@@ -100,15 +111,27 @@ def find_duplicate_groups(
         if len(rows) < 2:
             continue
         inside = [s for (i, j), s in confirmed.items() if i in rows and j in rows]
-        ordered = sorted((analyses[i] for i in rows), key=_keeper_rank)
+        ordered = sorted((analyses[i] for i in rows), key=cmp_to_key(_keeper_order))
         groups.append(DuplicateGroup(ordered, round(min(inside), 4)))
     groups.sort(key=lambda g: (-len(g.members), g.keeper.path))
     return groups
 
 
-def _keeper_rank(a: ImageAnalysis) -> tuple[float, float, int, str]:
-    """Largest first, then sharpest, then the bigger file (less compressed), then by name."""
-    return (-a.width * a.height, -a.pixels.sharpness, -a.file_size, a.path)
+def _focus(a: ImageAnalysis) -> float:
+    """Sharpness relative to contrast: a brightened copy must not look sharper than its source."""
+    return a.pixels.sharpness / max(a.pixels.contrast * 255.0, 1.0) ** 2
+
+
+def _keeper_order(a: ImageAnalysis, b: ImageAnalysis) -> int:
+    """Largest first; then clearly (>10 %) sharper; then the bigger file (less compressed)."""
+    if a.width * a.height != b.width * b.height:
+        return -1 if a.width * a.height > b.width * b.height else 1
+    fa, fb = _focus(a), _focus(b)
+    if max(fa, fb) > 1.1 * min(fa, fb):
+        return -1 if fa > fb else 1
+    if a.file_size != b.file_size:
+        return -1 if a.file_size > b.file_size else 1
+    return -1 if a.path < b.path else (1 if a.path > b.path else 0)
 
 
 def _hash_candidates(hashes: Sequence[str], radius: int) -> set[tuple[int, int]]:

@@ -180,6 +180,15 @@ class SongCatalog:
             self._index, self._index_stamp = index, index_stamp(self.location)
             self._checked_at = time.monotonic()
 
+    def rebuild_index(self) -> VectorIndex:
+        """Rebuild the index from the table alone (no audio is decoded) and save it."""
+        with self._lock:
+            index = self._rebuild(self._fingerprint())
+            save_index(index, self.location)
+            self._index, self._index_stamp = index, index_stamp(self.location)
+            self._checked_at = time.monotonic()
+            return index
+
     def _fingerprint(self) -> str:
         with self.db.session() as session:
             return catalog_fingerprint(session, self.encoder.model_id)

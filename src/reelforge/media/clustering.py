@@ -24,7 +24,7 @@ MAX_DIMS = 16
 #: HDBSCAN is accepted when it leaves at most this share of the rows as outliers.
 MAX_OUTLIER_SHARE = 0.35
 #: A k-means member farther than median + this many MADs from its centroid is an outlier.
-OUTLIER_MADS = 4.0
+OUTLIER_MADS = 6.0
 MAX_K = 20
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def fakes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningFakes]:
 def _clean_fakes(fakes: RunningFakes) -> Iterator[None]:
     for fake in fakes.fakes.values():
         fake.state.reset()
-        fake.state.config.retry_after_s = FAST.retry_after_s
+        fake.state.config = dataclasses.replace(FAST)  # undo knobs a test turned
     yield
 
 
@@ -57,3 +58,9 @@ def remote_settings(settings: Settings, fakes: RunningFakes, tmp_path: Path) -> 
 def impatient_settings(remote_settings: Settings) -> Settings:
     """Remote settings whose timeouts are shorter than the fakes' ``slow`` fault (1 s)."""
     return remote_settings.model_copy(update={"http_timeout_s": 0.4, "http_read_timeout_s": 0.4})
+
+
+@pytest.fixture
+def api_key() -> str:
+    """The key every fake accepts in these tests."""
+    return TEST_KEY

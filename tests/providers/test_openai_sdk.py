@@ -7,13 +7,12 @@ import json
 import openai
 import pytest
 
-from conftest import TEST_KEY
 from reelforge.fakes.server import RunningFakes
 
 
 @pytest.fixture
-def client(fakes: RunningFakes) -> openai.OpenAI:
-    return openai.OpenAI(api_key=TEST_KEY, base_url=f"{fakes['openai'].url}/v1", max_retries=1)
+def client(fakes: RunningFakes, api_key: str) -> openai.OpenAI:
+    return openai.OpenAI(api_key=api_key, base_url=f"{fakes['openai'].url}/v1", max_retries=1)
 
 
 SCHEMA = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
 import time
@@ -77,7 +78,7 @@ def start_fake(
     host: str = "127.0.0.1", port: int = 0,
 ) -> RunningFake:
     """Start one fake on ``host:port`` (0 = any free port) and wait until it accepts requests."""
-    app = app_factory(service)(settings, config)
+    app = app_factory(service)(settings, dataclasses.replace(config) if config else None)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))

@@ -1,0 +1,121 @@
+"""The shared HTTP behaviour: Retry-After parsing, redaction, error mapping, retry budget."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+
+import pytest
+
+from reelforge.providers.http import (
+    USER_AGENT,
+    HttpPolicy,
+    ProviderHttp,
+    ProviderHttpError,
+    Redactor,
+    call_with_retries,
+    parse_retry_after,
+    vendor_message,
+)
+
+FAST = HttpPolicy(backoff_initial_s=0.001, backoff_max_s=0.002, max_retries=3)
+
+
+def test_retry_after_ms_wins_over_retry_after_seconds() -> None:
+    assert parse_retry_after({"retry-after-ms": "250", "Retry-After": "3"}) == 0.25
+    assert parse_retry_after({"Retry-After": "3"}) == 3.0
+    assert parse_retry_after({}) is None
+
+
+def test_retry_after_accepts_an_http_date() -> None:
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert parse_retry_after({"Retry-After": when}) == pytest.approx(30, abs=2)
+
+
+def test_redactor_hides_known_secrets_and_bearer_tokens() -> None:
+    redact = Redactor(["sk-live-abcdef123456"])
+    text = redact("key sk-live-abcdef123456 and Authorization: Bearer other.token-999 ok")
+    assert "sk-live-abcdef123456" not in text and "other.token-999" not in text
+    assert redact('{"apiKey": "rw-secret-1"}') == '{"apiKey": "[redacted]"}'
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ({"error": {"message": "bad model", "type": "invalid_request_error"}}, "bad model"),
+    ({"errors": [{"code": "invalidWidth", "parameter": "width", "message": "x8"}]},
+     "invalidWidth (width): x8"),
+    ({"detail": [{"loc": ["body", "utterances", 0, "text"], "msg": "too long"}]},
+     "body.utterances.0.text: too long"),
+    ({"error": "invalid_client", "error_description": "Invalid client"}, "Invalid client"),
+    ({"error": {"status": 401, "message": "The access token expired"}}, "The access token expired"),
+])
+def test_vendor_message_reads_every_vendors_error_shape(body: object, expected: str) -> None:
+    assert vendor_message(body) == expected
+
+
+def _failure(retryable: bool, retry_after: float | None = None) -> ProviderHttpError:
+    return ProviderHttpError("boom", provider="test", kind="503", retryable=retryable,
+                             status=503, retry_after_s=retry_after)
+
+
+def test_call_with_retries_counts_attempts_and_stops_at_the_budget() -> None:
+    calls = 0
+
+    async def attempt() -> str:
+        nonlocal calls
+        calls += 1
+        raise _failure(True)
+
+    with pytest.raises(ProviderHttpError, match="gave up after 4 attempts"):
+        asyncio.run(call_with_retries(attempt, provider="test", operation="op", policy=FAST,
+                                      redact=Redactor()))
+    assert calls == 4
+
+
+def test_call_with_retries_does_not_retry_a_permanent_error() -> None:
+    calls = 0
+
+    async def attempt() -> str:
+        nonlocal calls
+        calls += 1
+        raise _failure(False)
+
+    with pytest.raises(ProviderHttpError):
+        asyncio.run(call_with_retries(attempt, provider="test", operation="op", policy=FAST,
+                                      redact=Redactor()))
+    assert calls == 1
+
+
+def test_call_with_retries_waits_what_the_server_asked() -> None:
+    calls = 0
+
+    async def attempt() -> str:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise _failure(True, retry_after=0.3)
+        return "ok"
+
+    started = time.monotonic()
+    outcome = asyncio.run(call_with_retries(attempt, provider="test", operation="op",
+                                            policy=FAST, redact=Redactor()))
+    assert outcome.value == "ok" and outcome.attempts == 2
+    assert time.monotonic() - started >= 0.29
+
+
+def test_requests_carry_a_real_user_agent() -> None:
+    seen: list[str] = []
+
+    async def run() -> None:
+        import httpx
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            seen.append(request.headers["user-agent"])
+            return httpx.Response(200, json={})
+
+        async with ProviderHttp("test", "http://example.invalid", policy=FAST, key_name="K",
+                                transport=httpx.MockTransport(handler)) as http:
+            await http.request("op", "GET", "/x")
+
+    asyncio.run(run())
+    assert seen == [USER_AGENT] and USER_AGENT.startswith("reelforge/")

@@ -1,0 +1,210 @@
+"""RunwareVideo against the Runware fake: async task, polling, download, every fault kind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reelforge.domain import Scene
+from reelforge.errors import InputError, ProviderError
+from reelforge.fakes.server import RunningFakes
+from reelforge.providers.base import ClipRequest
+from reelforge.providers.video.runware import RunwareVideo
+from reelforge.settings import Settings
+
+SUBMIT, POLL, MEDIA = "POST /v1 videoInference", "POST /v1 getResponse", "GET /media"
+SCENE = Scene(index=0, title="Octopus", narration="An octopus opens a jar.",
+              visual_prompt="an octopus opening a glass jar underwater, macro shot",
+              negative_prompt="blurry, text")
+
+
+def clip(scene: Scene = SCENE) -> ClipRequest:
+    return ClipRequest(scene=scene, width=1080, height=1920, fps=30, duration_s=4.2, seed=7)
+
+
+@pytest.fixture
+def runware(remote_settings: Settings) -> RunwareVideo:
+    return RunwareVideo.from_settings(remote_settings)
+
+
+def test_runware_generates_a_real_mp4_and_records_cost_and_task_uuid(
+    runware: RunwareVideo, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    out = tmp_path / "clip.mp4"
+    result = runware.generate(clip(), out)
+    assert out.read_bytes()[4:8] == b"ftyp"
+    assert result.duration_s == pytest.approx(5.0, abs=0.2)  # the model's 5 s covers 4.2 s
+    assert result.width > 0 and result.height > result.width  # portrait, as asked
+    submit, polls, download = result.calls
+    assert submit.operation == "videoInference" and submit.cost_usd == pytest.approx(0.35)
+    assert submit.request_id == polls.request_id == download.request_id
+    assert polls.operation.startswith("getResponse x")
+    assert fakes["runware"].state.paid["videoInference"] == 1
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_runware_task_is_async_with_client_uuid_cost_and_validated_size(
+    runware: RunwareVideo, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    result = runware.generate(clip(), tmp_path / "clip.mp4")
+    (body,) = fakes["runware"].state.bodies[SUBMIT]
+    (task,) = body
+    assert task["taskUUID"] == result.calls[0].request_id
+    assert task["deliveryMethod"] == "async" and task["includeCost"] is True
+    assert (task["width"], task["height"]) == (256, 456)
+    assert task["width"] % 8 == 0 and task["height"] % 8 == 0
+    assert task["duration"] == 5.0 and task["fps"] == 12 and task["seed"] == 8
+    assert task["negativePrompt"] == "blurry, text"
+    polls = fakes["runware"].state.bodies[POLL]
+    assert polls[0] == [{"taskType": "getResponse", "taskUUID": task["taskUUID"]}]
+
+
+def test_runware_polls_with_growing_intervals_until_success(
+    runware: RunwareVideo, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    fakes["runware"].state.config.task_delay_s = 0.6
+    try:
+        result = runware.generate(clip(), tmp_path / "clip.mp4")
+    finally:
+        fakes["runware"].state.config.task_delay_s = 0.2
+    polls = fakes["runware"].state.requests[POLL]
+    assert 3 <= polls <= 8  # 0.05, 0.075, 0.11, 0.17, 0.2 ... not a busy loop
+    assert result.calls[1].operation == f"getResponse x{polls}"
+
+
+@pytest.mark.parametrize("fault", ["429", "500", "502", "503", "drop", "malformed"])
+def test_runware_client_retries_transient_faults_while_polling(
+    fault: str, runware: RunwareVideo, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    fakes["runware"].state.inject(POLL, fault, times=1)
+    result = runware.generate(clip(), tmp_path / "clip.mp4")
+    assert result.calls[1].attempts == fakes["runware"].state.requests[POLL]
+    assert fakes["runware"].state.paid["videoInference"] == 1
+
+
+def test_runware_client_retries_after_429_with_retry_after_on_submit(
+    runware: RunwareVideo, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    fakes["runware"].state.inject(SUBMIT, "429", times=2)
+    result = runware.generate(clip(), tmp_path / "clip.mp4")
+    assert result.calls[0].attempts == 3
+    assert fakes["runware"].state.paid["videoInference"] == 1
+
+
+def test_runware_does_not_retry_when_retry_after_exceeds_the_cap(
+    runware: RunwareVideo, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    fakes["runware"].state.config.retry_after_s = 600  # cap in these settings is 2 s
+    fakes["runware"].state.inject(SUBMIT, "429", times=1)
+    with pytest.raises(ProviderError, match="more than the 2 s cap") as caught:
+        runware.generate(clip(), tmp_path / "clip.mp4")
+    assert caught.value.status == 429
+    assert fakes["runware"].state.requests[SUBMIT] == 1
+
+
+def test_runware_retries_a_slow_submit_that_timed_out(
+    impatient_settings: Settings, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    fakes["runware"].state.inject(SUBMIT, "slow", times=1)
+    result = RunwareVideo.from_settings(impatient_settings).generate(clip(), tmp_path / "c.mp4")
+    assert result.calls[0].attempts == 2
+
+
+def test_runware_reports_a_failed_task_inside_data(
+    runware: RunwareVideo, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    fakes["runware"].state.inject(SUBMIT, "task-error", times=1)
+    with pytest.raises(ProviderError, match="inferenceError") as caught:
+        runware.generate(clip(), tmp_path / "clip.mp4")
+    assert caught.value.request_id and not caught.value.retryable
+    assert not (tmp_path / "clip.mp4").exists()
+
+
+def test_runware_reports_a_failed_task_in_top_level_errors(
+    runware: RunwareVideo, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    fakes["runware"].state.inject(SUBMIT, "task-error-top", times=1)
+    with pytest.raises(ProviderError, match="video generation failed: inferenceError"):
+        runware.generate(clip(), tmp_path / "clip.mp4")
+
+
+def test_runware_retries_a_truncated_download_and_keeps_no_partial_file(
+    runware: RunwareVideo, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    fakes["runware"].state.inject(MEDIA, "truncate", times=2)
+    out = tmp_path / "clip.mp4"
+    result = runware.generate(clip(), out)
+    assert result.calls[2].attempts == 3
+    assert out.read_bytes()[4:8] == b"ftyp" and not list(tmp_path.glob("*.part"))
+
+
+def test_runware_fails_clearly_when_the_download_stays_truncated(
+    runware: RunwareVideo, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    fakes["runware"].state.inject(MEDIA, "truncate", times=10)
+    with pytest.raises(ProviderError, match="gave up after 4 attempts"):
+        runware.generate(clip(), tmp_path / "clip.mp4")
+    assert not (tmp_path / "clip.mp4").exists() and not list(tmp_path.glob("*.part"))
+
+
+def test_runware_rejects_an_oversized_download(
+    remote_settings: Settings, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    tiny = remote_settings.model_copy(update={"runware_max_download_mb": 0.001})
+    with pytest.raises(ProviderError, match="larger than"):
+        RunwareVideo.from_settings(tiny).generate(clip(), tmp_path / "clip.mp4")
+
+
+def test_runware_gives_up_at_the_deadline(
+    remote_settings: Settings, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    hasty = remote_settings.model_copy(update={"runware_deadline_s": 0.1})
+    with pytest.raises(ProviderError, match="not ready after") as caught:
+        RunwareVideo.from_settings(hasty).generate(clip(), tmp_path / "clip.mp4")
+    assert caught.value.retryable
+
+
+@pytest.mark.parametrize(("update", "message"), [
+    ({"runware_model": "kling v5"}, "not a Runware model id"),
+    ({"runware_resolution": 60}, "not accepted by Runware"),
+    ({"runware_fps": 0}, "fps 0"),
+])
+def test_runware_validates_parameters_before_sending(
+    update: dict[str, object], message: str, remote_settings: Settings, fakes: RunningFakes,
+    tmp_path: Path,
+) -> None:
+    engine = RunwareVideo.from_settings(remote_settings.model_copy(update=update))
+    with pytest.raises(InputError, match=message):
+        engine.generate(clip(), tmp_path / "clip.mp4")
+    assert fakes["runware"].state.requests[SUBMIT] == 0
+
+
+def test_runware_validates_the_prompts_before_sending(
+    runware: RunwareVideo, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    for scene in (SCENE.model_copy(update={"visual_prompt": "x", "title": "y"}),
+                  SCENE.model_copy(update={"negative_prompt": "no " * 1100})):
+        with pytest.raises(InputError, match="scene 1"):
+            runware.generate(clip(scene), tmp_path / "clip.mp4")
+    assert fakes["runware"].state.requests[SUBMIT] == 0
+
+
+def test_runware_picks_the_shortest_accepted_duration_that_covers_the_scene(
+    runware: RunwareVideo,
+) -> None:
+    assert runware.duration_for(3.0) == 5.0
+    assert runware.duration_for(7.5) == 10.0
+    assert runware.duration_for(25.0) == 10.0
+
+
+def test_runware_rejected_key_is_not_retried(
+    remote_settings: Settings, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    from pydantic import SecretStr
+
+    bad = remote_settings.model_copy(update={"runware_api_key": SecretStr("rw-wrong-000000")})
+    with pytest.raises(ProviderError, match="invalidApiKey") as caught:
+        RunwareVideo.from_settings(bad).generate(clip(), tmp_path / "clip.mp4")
+    assert caught.value.status == 401 and "RUNWARE_API_KEY" in str(caught.value)
+    assert fakes["runware"].state.requests[SUBMIT] == 1

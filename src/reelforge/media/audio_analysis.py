@@ -136,7 +136,8 @@ def analyse_audio(samples: np.ndarray, sr: int = ANALYSIS_SR) -> AudioFeatures:
 
     onset_env = librosa.onset.onset_strength(S=librosa.power_to_db(power), sr=sr)
     bpm, confidence, beats = estimate_tempo(onset_env, sr)
-    chroma = librosa.feature.chroma_stft(S=power, sr=sr, hop_length=HOP)
+    # tuning=0: recordings are near A440, and estimating it costs time and warns on pure tones.
+    chroma = librosa.feature.chroma_stft(S=power, sr=sr, hop_length=HOP, tuning=0.0)
     key, mode, key_conf = estimate_key(chroma.mean(axis=1))
     centroid = librosa.feature.spectral_centroid(S=spectrum, sr=sr)[0]
     intro, outro = silence_bounds(rms, sr)
@@ -313,7 +314,7 @@ def loudness_range(y: np.ndarray, sr: int) -> float:
 def energy_curve(rms: np.ndarray, sr: int, hop: int = HOP) -> list[float]:
     """Mean RMS per second, scaled so the loudest second is 1 (the shape the score step fits)."""
     per_s = sr / hop
-    n = max(1, int(np.ceil(rms.size / per_s)))
+    n = max(1, int(round((rms.size - 1) / per_s)))  # centred frames: one more than duration
     values = [float(rms[int(i * per_s) : int((i + 1) * per_s)].mean()) for i in range(n)]
     values = [v if np.isfinite(v) else 0.0 for v in values]
     peak = max(values) or 1.0

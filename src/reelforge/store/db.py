@@ -108,6 +108,7 @@ def create_engine_for_url(url: str) -> Engine:
     """An engine with the settings each backend needs for many concurrent processes."""
     try:
         parsed = make_url(url)
+        parsed.get_dialect()  # an unknown backend fails here, not at first use
     except Exception as exc:
         raise InputError(
             f"the database URL {redacted(url)!r} is not valid: {exc}",

@@ -1,0 +1,62 @@
+"""Hard cuts: a frame-to-frame change far above the change around it (adaptive threshold).
+
+A cut is a step whose distance is at least ``min_change`` and ``ratio`` times the mean step of
+a rolling window around it. Steady motion (pans, handheld shake) raises the window's mean along
+with the step, so it is not a cut; a cut is a lone spike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reelforge.media.shots.model import Transition
+from reelforge.media.shots.signals import FrameSeries
+
+
+@dataclass(frozen=True)
+class ContentDetector:
+    """Cuts from the tiny-frame YUV step distance against a rolling-window baseline."""
+
+    min_change: float = 9.0
+    ratio: float = 3.0
+    window: int = 6
+    name: str = "content"
+
+    def __call__(self, series: FrameSeries, found: list[Transition]) -> list[Transition]:
+        step = series.step
+        n = len(step)
+        if n < 2:
+            return list(found)
+        baseline = _window_mean_excluding_centre(step, self.window)
+        cuts = list(found)
+        for j in range(1, n):
+            s = float(step[j])
+            if s < self.min_change:
+                continue
+            if (j > 1 and step[j - 1] > s) or (j + 1 < n and step[j + 1] > s):
+                continue  # not the peak of its neighbourhood
+            base = float(baseline[j])
+            ratio = s / max(base, 1.0)
+            if ratio < self.ratio:
+                continue
+            frame = int(series.indices[j])
+            cuts.append(Transition(
+                kind="cut", cut_frame=frame, start_frame=frame, end_frame=frame + 1,
+                scores={"content": s, "adaptive_ratio": ratio},
+                exact=bool(series.indices[j] - series.indices[j - 1] == 1),
+            ))
+        return cuts
+
+
+def _window_mean_excluding_centre(values: np.ndarray, half: int) -> np.ndarray:
+    """Mean of values[j-half .. j+half] without values[j] (row 0 has no step and is skipped)."""
+    v = values.astype(np.float64).copy()
+    v[0] = np.nan
+    padded = np.pad(v, half, constant_values=np.nan)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1).copy()
+    windows[:, half] = np.nan
+    with np.errstate(invalid="ignore"):
+        out = np.nanmean(windows, axis=1)
+    return np.nan_to_num(out, nan=0.0)

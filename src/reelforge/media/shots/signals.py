@@ -1,0 +1,63 @@
+"""The frame series every detector reads: tiny frames as vectors, and their step differences.
+
+Computed once per file so detectors stay small and pure (arrays in, transitions out). The
+distance between two frames is the mean absolute difference of their tiny Y, U and V planes on
+the 0..255 scale, which is what PySceneDetect's content score measures in HSV.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: A frame this dark and this flat is black (part of a fade, not a picture).
+BLACK_LUMA = 28.0
+BLACK_SPREAD = 10.0
+
+
+@dataclass(frozen=True)
+class FrameSeries:
+    """Decoded frames in display order: ``indices[j]`` is the display ordinal of row ``j``."""
+
+    indices: np.ndarray  # (n,) int64
+    times: np.ndarray  # (n,) float64
+    vectors: np.ndarray  # (n, d) float32: flattened tiny Y, U, V
+    luma_mean: np.ndarray  # (n,) float32
+    luma_std: np.ndarray  # (n,) float32
+    step: np.ndarray  # (n,) float32: distance to the previous row (0 for row 0)
+    total_frames: int
+
+    @property
+    def black(self) -> np.ndarray:
+        """Rows that show a black (or nearly black, flat) picture."""
+        return (self.luma_mean < BLACK_LUMA) & (self.luma_std < BLACK_SPREAD)
+
+    def distance(self, a: int, b: int) -> float:
+        """Mean absolute difference between rows ``a`` and ``b`` (0..255)."""
+        return float(np.mean(np.abs(self.vectors[a] - self.vectors[b])))
+
+    def row_at(self, frame: int) -> int:
+        """The last row whose display index is <= ``frame`` (clamped to the series)."""
+        row = int(np.searchsorted(self.indices, frame, side="right")) - 1
+        return min(max(row, 0), len(self.indices) - 1)
+
+
+def frame_series(indices: np.ndarray, times: np.ndarray, tiny: np.ndarray,
+                 total_frames: int) -> FrameSeries:
+    """Build the series from decoded tiny frames (n, 3, h, w) uint8."""
+    n = tiny.shape[0]
+    vectors = tiny.reshape(n, -1).astype(np.float32)
+    luma = tiny[:, 0].reshape(n, -1).astype(np.float32)
+    step = np.zeros(n, dtype=np.float32)
+    if n > 1:
+        step[1:] = np.mean(np.abs(np.diff(vectors, axis=0)), axis=1)
+    return FrameSeries(
+        indices=np.asarray(indices, dtype=np.int64),
+        times=np.asarray(times, dtype=np.float64),
+        vectors=vectors,
+        luma_mean=luma.mean(axis=1),
+        luma_std=luma.std(axis=1),
+        step=step,
+        total_frames=int(total_frames),
+    )

@@ -12,6 +12,7 @@ from PIL import Image
 from reelforge.errors import InputError
 from reelforge.media.clustering import cluster_descriptors
 from reelforge.media.dedupe import find_duplicate_groups
+from reelforge.media.image_analysis import describe_image
 from reelforge.media.image_batch import analyze_folder
 from reelforge.media.image_clusters import cluster_images
 from reelforge.settings import Settings
@@ -101,3 +102,25 @@ def test_picture_clusters_are_named_from_their_traits_and_duplicates_follow_the_
     assert "dark" in night and "dark" not in sunset
     assert by_name[night] == sorted([f"night{i}.jpg" for i in range(6)] + ["night0_small.jpg"])
     assert by_name[sunset] == sorted(f"sunset{i}.jpg" for i in range(6))
+
+
+def test_video_keyframes_and_pictures_cluster_together_by_look(
+    save: Save, settings: Settings
+) -> None:
+    for seed in range(4):
+        save(_tinted(seed, (0.25, 0.45, 1.0), 0.45), f"night{seed}.jpg")
+        save(_tinted(seed + 10, (1.0, 0.6, 0.2), 1.6), f"sunset{seed}.jpg")
+    folder = settings.data_dir.parent / "pictures"
+    analyses = analyze_folder(folder, settings, workers=1).analyses
+    # keyframes arrive from the video decoder as float RGB arrays at video size
+    frames = [np.asarray(_tinted(s, (0.25, 0.45, 1.0), 0.45).resize((256, 144)), dtype=np.float32)
+              / 255.0 for s in (20, 21)]
+    frames += [np.asarray(_tinted(s, (1.0, 0.6, 0.2), 1.6).resize((256, 144)), dtype=np.float32)
+               / 255.0 for s in (30, 31)]
+    rows = np.vstack([[a.descriptor for a in analyses], [describe_image(f) for f in frames]])
+    labels = cluster_descriptors(rows).labels
+    names = [Path(a.path).stem.rstrip("0123456789") for a in analyses]
+    night = {labels[i] for i, n in enumerate(names) if n == "night"}
+    sunset = {labels[i] for i, n in enumerate(names) if n == "sunset"}
+    assert len(night) == len(sunset) == 1 and night != sunset
+    assert set(labels[-4:-2]) == night and set(labels[-2:]) == sunset

@@ -92,7 +92,8 @@ async def _probe(status: EngineStatus, settings: Settings, policy: HttpPolicy) -
             basic = base64.b64encode(f"{settings.spotify_client_id}:{secret}".encode()).decode()
             http = ProviderHttp("spotify", settings.spotify_accounts_url, policy=policy,
                                 key_name="SPOTIFY_CLIENT_SECRET",
-                                headers={"Authorization": f"Basic {basic}"}, secrets=[secret, basic])
+                                headers={"Authorization": f"Basic {basic}"},
+                                secrets=[secret, basic])
             async with http:
                 await http.request("get access token", "POST", "/api/token",
                                    form={"grant_type": "client_credentials"})

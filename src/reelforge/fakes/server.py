@@ -42,7 +42,7 @@ class RunningFake:
 
     @property
     def state(self) -> FakeState:
-        return self.app.state.fake  # type: ignore[no-any-return]
+        return self.app.state.fake
 
 
 @dataclass

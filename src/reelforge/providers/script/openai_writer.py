@@ -176,9 +176,8 @@ class OpenAIScriptWriter:
 
         async def attempt() -> Any:
             try:
-                return await client.chat.completions.with_raw_response.create(
-                    model=self.model, messages=messages,  # type: ignore[arg-type]
-                    response_format=response_format,  # type: ignore[arg-type]
+                return await client.chat.completions.with_raw_response.create(  # type: ignore[call-overload]
+                    model=self.model, messages=messages, response_format=response_format,
                     temperature=0.7,
                 )
             except openai.APIStatusError as exc:

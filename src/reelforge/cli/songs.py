@@ -284,8 +284,11 @@ def _spotify_link(uri: str | None) -> str | None:
 
 @app.command("reindex")
 def reindex_command() -> None:
-    """Rebuild the vector index from the database (no audio is decoded again)."""
+    """Rebuild the vector index from the database, re-describing songs whose description
+    wording changed in an upgrade (no audio is decoded again)."""
     catalog = _catalog()
     catalog.ensure_builtin()
+    redescribed = catalog.refresh_descriptions()
     index = catalog.rebuild_index()
-    out.print(f"index rebuilt: {len(index)} songs at {catalog.location}")
+    out.print(f"index rebuilt: {len(index)} songs ({redescribed} re-described) at "
+              f"{catalog.location}", highlight=False)

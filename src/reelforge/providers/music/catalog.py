@@ -148,6 +148,20 @@ class SongCatalog:
             self.refresh_index(changed=ids)
         return ids
 
+    def refresh_descriptions(self, source: str | None = None) -> int:
+        """Re-describe and re-embed songs whose description is out of date (after an upgrade
+        changed the wording); uses the stored features, so no audio is decoded."""
+        stale = []
+        for row in self.songs(source):
+            if row.features is None:
+                continue  # metadata-only rows keep the text their source gave
+            song = song_input_from_row(row)
+            if song.describe() != row.description:
+                stale.append(song)
+        if stale:
+            self.add(stale)
+        return len(stale)
+
     def remove(self, ids: Sequence[int]) -> None:
         if not ids:
             return
@@ -314,6 +328,7 @@ class SongCatalog:
             self.remove(gone)
         todo = [key for key in tracks if key not in known]
         if not todo:
+            self.refresh_descriptions("builtin")
             self._builtin_checked = True
             return 0
         paths = [tracks[key]["path"] for key in todo]
@@ -333,6 +348,18 @@ class SongCatalog:
         self.add(inputs)
         self._builtin_checked = True
         return len(inputs)
+
+
+def song_input_from_row(row: Song) -> SongInput:
+    """A stored song as input again (to re-describe it without decoding its audio)."""
+    return SongInput(
+        key=row.key, source=row.source, title=row.title, artist=row.artist, album=row.album,
+        genre=row.genre, duration_s=row.duration_s, path=row.path, uri=row.uri,
+        library_root=row.library_root, licence=row.licence, usable_as_audio=row.usable_as_audio,
+        tags=list(row.tags), bpm=row.bpm, musical_key=row.musical_key,
+        features=AudioFeatures.from_dict(row.features) if row.features else None,
+        file_size=row.file_size, file_mtime=row.file_mtime, content_hash=row.content_hash,
+    )
 
 
 def _matches(index: VectorIndex, fingerprint: str) -> bool:

@@ -83,11 +83,13 @@ def describe_song(
     if not moods and features is not None:
         moods = inferred_moods(features)
     parts: list[str] = []
-    head = ", ".join(MOOD_WORDS[m] for m in moods)
     genre = "" if genre.lower() in styles else genre.lower()
-    kind = " ".join(filter(None, [genre, *(STYLE_WORDS[s] for s in styles[:1])]))
-    noun = f"{kind} piece" if kind else "music"
-    parts.append(f"{head} {noun}".strip())
+    style = STYLE_WORDS[styles[0]] if styles else ""
+    head = ", ".join(MOOD_WORDS[m] for m in moods)
+    kind = " ".join(filter(None, [genre, styles[0] if styles else ""]))
+    noun = f"{kind} music" if kind else "music"
+    # The style leads: the encoder weighs early words more, and moods are already repeated.
+    parts.append(f"{style}: {head} {noun}" if style else f"{head} {noun}".strip())
     tempo = bpm if bpm else (features.bpm if features else 0.0)
     key_name = key or (features.key_name if features else "")
     if tempo:

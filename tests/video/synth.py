@@ -85,8 +85,8 @@ def shot_frames(spec: ShotSpec, width: int, height: int) -> list[np.ndarray]:
     side = max(4, min(width, height) // 6)
     frames = []
     for t in range(spec.frames):
-        x = int(round(t * spec.vx)) if spec.vx >= 0 else span_x - 8 + int(round(t * spec.vx))
-        y = int(round(t * spec.vy)) if spec.vy >= 0 else span_y - 8 + int(round(t * spec.vy))
+        x = round(t * spec.vx) if spec.vx >= 0 else span_x - 8 + round(t * spec.vx)
+        y = round(t * spec.vy) if spec.vy >= 0 else span_y - 8 + round(t * spec.vy)
         frame = big[y:y + height, x:x + width].copy()
         ox = int((t * 3) % max(1, width - side))
         oy = int(height // 3 + (height // 4) * np.sin(t / 9.0))

@@ -46,18 +46,20 @@ def run_ffmpeg(
     total_s: float | None = None,
     on_progress: Callable[[float], None] | None = None,
     what: str = "FFmpeg",
-) -> None:
+    cwd: Path | None = None,
+    loglevel: str = "error",
+) -> str:
     """Run FFmpeg with ``args``; report progress as a 0..1 fraction of ``total_s``.
 
-    Raises RenderError with the tail of FFmpeg's log when it fails.
+    Returns FFmpeg's log (stderr); raises RenderError with its tail when FFmpeg fails.
     """
     binary = ffmpeg or find_ffmpeg()
-    cmd = [str(binary), "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
+    cmd = [str(binary), "-hide_banner", "-nostdin", "-y", "-loglevel", loglevel]
     if on_progress is not None and total_s:
         cmd += ["-progress", "pipe:1", "-nostats"]
     cmd += [str(a) for a in args]
     with subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace"
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace", cwd=cwd
     ) as proc:
         assert proc.stdout is not None and proc.stderr is not None
         if on_progress is not None and total_s:
@@ -71,3 +73,4 @@ def run_ffmpeg(
         raise RenderError(f"{what} failed (exit {proc.returncode}):\n{tail}")
     if on_progress is not None:
         on_progress(1.0)
+    return stderr

@@ -213,7 +213,7 @@ def pixel_stats(rgb: np.ndarray) -> PixelStats:
         brightness=round(brightness, 4),
         contrast=round(float(y.std() / 255.0), 4),
         saturation=round(float(saturation_map(work).mean()), 4),
-        colorfulness=round(colorfulness(work), 2),
+        colorfulness=round(colorfulness(resized(work, 256)), 2),  # a statistic: 256 px is plenty
         sharpness=round(laplacian_variance(y), 2),
         noise=round(noise_sigma(y), 3),
         clipped_highlights=round(highlights, 4),

@@ -1,0 +1,165 @@
+"""The final render: one FFmpeg filter graph from timeline to MP4.
+
+Video: each clip fitted (scale + crop) to the output size, cross-faded into the next, subtitles
+burned in by libass. Audio: the narration track over the music, the music ducked under the voice
+by a sidechain compressor, the mix normalised to the target loudness. Loudness is measured first
+on the audio graph alone (about a second of work), so the render can apply loudnorm in its exact
+linear mode instead of the dynamic one-pass guess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from scipy.signal import resample_poly
+
+from reelforge.assemble.fonts import font_family
+from reelforge.domain import Timeline
+from reelforge.errors import RenderError
+from reelforge.media.ffmpeg import run_ffmpeg
+
+MIX_RATE = 48_000
+MUSIC_GAIN = 0.32  # music bed under the voice before ducking (about −10 dB)
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    ffmpeg: Path
+    font: Path
+    preset: str = "veryfast"
+    crf: int = 21
+    target_lufs: float = -14.0
+    burn_subtitles: bool = True
+
+
+def mix_narration(timeline: Timeline, job_dir: Path, out_wav: Path) -> None:
+    """All scenes' narration on one track at their absolute start times (48 kHz mono)."""
+    total = int(np.ceil(timeline.duration_s * MIX_RATE))
+    track = np.zeros(total, dtype=np.float32)
+    for scene in timeline.scenes:
+        audio, rate = sf.read(job_dir / scene.narration, dtype="float32", always_2d=True)
+        audio = audio.mean(axis=1)
+        if rate != MIX_RATE:
+            audio = resample_poly(audio, MIX_RATE, rate).astype(np.float32)
+        at = int(round(scene.narration_start_s * MIX_RATE))
+        end = min(total, at + audio.size)
+        track[at:end] += audio[: end - at]
+    sf.write(out_wav, np.clip(track, -1, 1), MIX_RATE, subtype="PCM_16")
+
+
+def _audio_graph(timeline: Timeline, narration_in: int, music_in: int | None, loudnorm: str) -> str:
+    t = timeline.duration_s
+    stereo = "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo"
+    if music_in is None:
+        return f"[{narration_in}:a]{stereo},apad,atrim=0:{t:.3f},{loudnorm},{stereo}[aout]"
+    fade_out = max(0.0, t - 2.0)
+    return (
+        f"[{narration_in}:a]{stereo},apad,atrim=0:{t:.3f},asplit=2[narr][key];"
+        f"[{music_in}:a]{stereo},atrim=0:{t:.3f},asetpts=PTS-STARTPTS,volume={MUSIC_GAIN},"
+        f"afade=t=in:d=1.0,afade=t=out:st={fade_out:.3f}:d=2.0[music];"
+        f"[music][key]sidechaincompress=threshold=0.02:ratio=6:attack=20:release=400[ducked];"
+        f"[narr][ducked]amix=inputs=2:duration=first:normalize=0,{loudnorm},{stereo}[aout]"
+    )
+
+
+def _audio_inputs(timeline: Timeline, narration_wav: Path) -> list[str]:
+    args = ["-i", str(narration_wav)]
+    if timeline.music is not None and timeline.music.track.path:
+        args += ["-stream_loop", "-1", "-ss", f"{timeline.music.start_s:.3f}",
+                 "-i", timeline.music.track.path]
+    return args
+
+
+def measure_loudness(timeline: Timeline, narration_wav: Path, ffmpeg: Path,
+                     target_lufs: float) -> dict[str, str]:
+    """First pass of loudnorm over the audio mix alone: its measured values, for linear mode."""
+    music_in = 1 if timeline.music is not None and timeline.music.track.path else None
+    graph = _audio_graph(timeline, 0, music_in,
+                         f"loudnorm=I={target_lufs}:TP=-1.5:LRA=11:print_format=json")
+    log = run_ffmpeg([*_audio_inputs(timeline, narration_wav), "-filter_complex", graph,
+                      "-map", "[aout]", "-f", "null", "-"],
+                     ffmpeg=ffmpeg, loglevel="info", what="loudness measurement")
+    found = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", log, re.S)
+    if not found:
+        raise RenderError("loudness measurement printed no result")
+    return json.loads(found.group(0))
+
+
+def _video_graph(timeline: Timeline, burn: bool) -> str:
+    w, h, fps, x = timeline.width, timeline.height, timeline.fps, timeline.crossfade_s
+    parts = []
+    for i, scene in enumerate(timeline.scenes):
+        parts.append(
+            f"[{i}:v]fps={fps},scale={w}:{h}:force_original_aspect_ratio=increase:flags=lanczos,"
+            f"crop={w}:{h},setsar=1,format=yuv420p,trim=duration={scene.duration_s:.3f},"
+            f"setpts=PTS-STARTPTS[v{i}]"
+        )
+    last = "v0"
+    for i, scene in enumerate(timeline.scenes[1:], start=1):
+        parts.append(f"[{last}][v{i}]xfade=transition=fade:duration={x:.3f}"
+                     f":offset={scene.start_s:.3f}[x{i}]")
+        last = f"x{i}"
+    if burn:
+        parts.append(f"[{last}]subtitles=filename=captions.ass:fontsdir=fonts,format=yuv420p[vout]")
+    else:
+        parts.append(f"[{last}]format=yuv420p[vout]")
+    return ";".join(parts)
+
+
+def render_video(timeline: Timeline, job_dir: Path, ass_file: Path, out_mp4: Path,
+                 options: RenderOptions, on_progress: Callable[[float], None] | None = None) -> None:
+    """Render ``timeline`` to ``out_mp4`` (H.264 + AAC, fast start), written atomically."""
+    with tempfile.TemporaryDirectory(prefix="rf-assemble-") as tmp_name:
+        tmp = Path(tmp_name)
+        # libass reads these through filter arguments: plain relative names avoid all escaping.
+        (tmp / "fonts").mkdir()
+        os.symlink(options.font, tmp / "fonts" / options.font.name.replace("[", "").replace("]", ""))
+        (tmp / "captions.ass").write_text(ass_file.read_text(encoding="utf-8"), encoding="utf-8")
+        narration_wav = tmp / "narration.wav"
+        mix_narration(timeline, job_dir, narration_wav)
+        measured = measure_loudness(timeline, narration_wav, options.ffmpeg, options.target_lufs)
+        loudnorm = (
+            f"loudnorm=I={options.target_lufs}:TP=-1.5:LRA=11:linear=true"
+            f":measured_I={measured['input_i']}:measured_TP={measured['input_tp']}"
+            f":measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}"
+            f":offset={measured['target_offset']}"
+        )
+        n = len(timeline.scenes)
+        inputs: list[str] = []
+        for scene in timeline.scenes:
+            inputs += ["-stream_loop", "-1", "-t", f"{scene.duration_s + 0.5:.3f}",
+                       "-i", str((job_dir / scene.clip).resolve())]
+        inputs += _audio_inputs(timeline, narration_wav)
+        music_in = n + 1 if timeline.music is not None and timeline.music.track.path else None
+        graph = _video_graph(timeline, options.burn_subtitles) + ";" + _audio_graph(
+            timeline, n, music_in, loudnorm)
+        part = out_mp4.with_name(out_mp4.name + ".part.mp4")
+        run_ffmpeg(
+            [*inputs, "-filter_complex", graph, "-map", "[vout]", "-map", "[aout]",
+             "-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf),
+             "-pix_fmt", "yuv420p", "-r", str(timeline.fps), "-c:a", "aac", "-b:a", "160k",
+             "-ar", str(MIX_RATE), "-t", f"{timeline.duration_s:.3f}",
+             "-movflags", "+faststart", str(part.resolve())],
+            ffmpeg=options.ffmpeg, total_s=timeline.duration_s, on_progress=on_progress,
+            what="final render", cwd=tmp,
+        )
+        os.replace(part, out_mp4)
+
+
+def write_thumbnail(video: Path, out_jpg: Path, at_s: float, ffmpeg: Path, width: int = 720) -> None:
+    part = out_jpg.with_name(out_jpg.name + ".part.jpg")
+    run_ffmpeg(["-ss", f"{at_s:.3f}", "-i", str(video), "-frames:v", "1",
+                "-vf", f"scale={width}:-2", "-q:v", "3", str(part)], ffmpeg=ffmpeg, what="thumbnail")
+    os.replace(part, out_jpg)
+
+
+def subtitle_font_name(font: Path) -> str:
+    return font_family(font)

@@ -1,0 +1,1 @@
+"""Music sources: the built-in catalog, the user's folders, Spotify metadata."""

@@ -1,0 +1,1 @@
+"""Script writers: a template writer offline, OpenAI-compatible chat remote."""

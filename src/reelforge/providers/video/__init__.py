@@ -1,0 +1,1 @@
+"""Video engines: the local renderer (offline) and remote generators, behind VideoGenerator."""

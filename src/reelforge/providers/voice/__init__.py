@@ -1,0 +1,1 @@
+"""Voice engines: Piper and espeak-ng offline; Hume and OpenAI-compatible speech remote."""

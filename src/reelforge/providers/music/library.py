@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -252,6 +253,17 @@ def read_tags(path: str) -> dict[str, str]:
     return tags
 
 
+# A UTF-8 lead byte then continuation bytes, each read as one Latin-1 character ("Ã©" for "é").
+_MOJIBAKE = re.compile("[\xc2-\xf4][\x80-\xbf]{1,3}")
+
+
+def _repair_mojibake(match: re.Match[str]) -> str:
+    try:
+        return match.group().encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return match.group()
+
+
 def clean_tag(value: object, max_chars: int = 300) -> str:
     """A tag as readable text: bytes decoded, UTF-8 read as Latin-1 repaired, control
     characters and unpaired surrogates removed, whitespace collapsed, length capped."""
@@ -262,13 +274,7 @@ def clean_tag(value: object, max_chars: int = 300) -> str:
                 break
             except UnicodeDecodeError:
                 continue
-    text = str(value)
-    try:  # "CafÃ©" is "Café" stored as UTF-8 but read as Latin-1
-        repaired = text.encode("latin-1").decode("utf-8")
-        if repaired != text:
-            text = repaired
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        pass
+    text = _MOJIBAKE.sub(_repair_mojibake, str(value))
     text = text.encode("utf-8", "replace").decode("utf-8")
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     return " ".join(text.split())[:max_chars]

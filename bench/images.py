@@ -165,7 +165,8 @@ def main() -> int:
     from reelforge.media.image_batch import BatchResult, analyze_paths
     from reelforge.settings import Settings
 
-    size = tuple(int(v) for v in args.size.lower().split("x"))
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    size = (width, height)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="reelforge-bench-images-"))
     labels_file = folder / "labels.txt"
     try:
@@ -179,7 +180,7 @@ def main() -> int:
         build_s = time.perf_counter() - t0
         originals = sorted(folder / k for k in truth if k.startswith("orig_"))
         everything = sorted(folder / k for k in truth)
-        settings = Settings(_env_file=None, data_dir=folder / ".data")
+        settings = Settings(_env_file=None, data_dir=folder / ".data")  # type: ignore[call-arg]
 
         cpu_s: dict[str, float] = {}
 

@@ -177,8 +177,8 @@ def dominant_palette(rgb: np.ndarray, colors: int = 5) -> list[PaletteColor]:
     quantized = small.quantize(
         colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
     )
-    palette = quantized.getpalette() or []
-    counts = quantized.getcolors() or []
+    palette: list[int] = list(quantized.getpalette() or [])
+    counts: list[tuple[int, int]] = list(quantized.getcolors() or [])  # type: ignore[arg-type]
     total = float(small.width * small.height)
     found: list[PaletteColor] = []
     for count, index in sorted(counts, key=lambda c: -c[0]):

@@ -111,10 +111,10 @@ def cluster_traits(members: Sequence[ImageAnalysis]) -> list[str]:
 
 def dominant_color(members: Sequence[ImageAnalysis], *, muted: bool) -> str:
     """The colour covering most area across members; chromatic colours win unless all are muted."""
-    area: Counter[str] = Counter()
+    area: dict[str, float] = {}
     for a in members:
         for color in a.pixels.palette:
-            area[color.name] += color.share
+            area[color.name] = area.get(color.name, 0.0) + color.share
     if not area:
         return "grey"
     chromatic = [(share, name) for name, share in area.items() if name not in NEUTRALS]
@@ -122,4 +122,4 @@ def dominant_color(members: Sequence[ImageAnalysis], *, muted: bool) -> str:
         share, name = max(chromatic)
         if share >= 0.15 * len(members):
             return name
-    return area.most_common(1)[0][0]
+    return max(area.items(), key=lambda item: item[1])[0]

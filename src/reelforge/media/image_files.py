@@ -321,7 +321,7 @@ def _unidentified_reason(path: Path) -> str:
 def _register_optional_decoders() -> bool:
     """Use pillow-heif for HEIC/HEIF when the user installed it (it is not a dependency)."""
     try:
-        import pillow_heif  # type: ignore[import-not-found]
+        import pillow_heif
     except ImportError:
         return False
     pillow_heif.register_heif_opener()

@@ -50,6 +50,9 @@ def run() -> None:
     except ReelforgeError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
+    except OSError as exc:
+        err.print(f"[bold red]error:[/] {exc.strerror or exc}: {exc.filename or ''}", highlight=False)
+        sys.exit(1)
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/] — finished steps are cached; run the same command to resume")
         sys.exit(130)

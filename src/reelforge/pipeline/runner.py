@@ -66,11 +66,21 @@ class Engines:
 
 
 def _check_writable(folder: Path) -> None:
-    probe = folder
+    """Prove we can write where the job will go, without leaving anything behind."""
+    import tempfile
+
+    probe = folder.absolute()
     while not probe.exists():
         probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise InputError(f"cannot write to the output folder {folder}",
+    problem = "it is not a folder" if not probe.is_dir() else ""
+    if not problem:
+        try:
+            with tempfile.TemporaryFile(dir=probe):
+                pass
+        except OSError as exc:
+            problem = exc.strerror or str(exc)
+    if problem:
+        raise InputError(f"cannot write to the output folder {folder} ({problem})",
                          hint="choose another folder with --out, or fix its permissions")
 
 
@@ -139,8 +149,12 @@ def make_video(brief: Brief, settings: Settings, out_dir: Path | None = None, *,
     engines = prepare(brief, settings, out_dir)
     job_id = job_id or new_job_id()
     job_dir = out_dir / job_id
-    (job_dir / "narration").mkdir(parents=True, exist_ok=True)
-    (job_dir / "clips").mkdir(exist_ok=True)
+    try:
+        (job_dir / "narration").mkdir(parents=True, exist_ok=True)
+        (job_dir / "clips").mkdir(exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the job folder {job_dir}: {exc.strerror}",
+                         hint="choose another folder with --out") from exc
     job = _Job(brief, settings, job_dir, engines, on_event, cancel)
     width, height = brief.size
 

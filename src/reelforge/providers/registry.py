@@ -36,9 +36,15 @@ def video_generator(settings: Settings) -> VideoGenerator:
 
 
 def music_source(settings: Settings) -> MusicSource:
-    from reelforge.providers.music.builtin import BuiltinCatalog
+    """Semantic search over the indexed catalog (built-in + the user's songs); "builtin" keeps
+    the simple pick-by-mood catalog that needs no analysis."""
+    if settings.music_engine == "builtin":
+        from reelforge.providers.music.builtin import BuiltinCatalog
 
-    return BuiltinCatalog.from_settings(settings)
+        return BuiltinCatalog.from_settings(settings)
+    from reelforge.providers.music.semantic import SemanticMusicSource
+
+    return SemanticMusicSource.from_settings(settings)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ songs tagged with them upwards. The built-in catalog is analysed and indexed on 
 
 from __future__ import annotations
 
+import hashlib
+
 from reelforge.providers.base import MusicRequest, ScoredTrack
 from reelforge.providers.music.catalog import SongCatalog, SongHit
 from reelforge.settings import Settings
@@ -17,10 +19,18 @@ class SemanticMusicSource:
     """Semantic search over the song catalog, behind the MusicSource Protocol."""
 
     name = "semantic"
-    version = "1"
+    engine_version = "1"
 
     def __init__(self, catalog: SongCatalog) -> None:
         self.catalog = catalog
+
+    @property
+    def version(self) -> str:
+        """The engine version plus the catalog's state: adding songs can change the best
+        answer to the same brief, so a cached score step must not be reused across it."""
+        self.catalog.ensure_builtin()
+        fingerprint = self.catalog.index().fingerprint
+        return f"{self.engine_version}+{hashlib.sha1(fingerprint.encode()).hexdigest()[:10]}"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SemanticMusicSource:

@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     fake_retry_after_s: float = 1.0
     fake_slow_response_s: float = 5.0
     fake_audio_features_status: int = 403
+    fake_faults: str = Field(
+        default="", description="Planned faults: 'hume:POST /v0/tts=429x2;runware:GET /media=drop'."
+    )
 
     # --- media tools and rendering ----------------------------------------------------------
     ffmpeg_binary: Path | None = Field(

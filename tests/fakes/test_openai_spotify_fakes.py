@@ -62,3 +62,23 @@ def test_spotify_fake_search_links_next_pages_back_to_itself(
     features = http.get(f"{base}/v1/audio-features", params={"ids": page["items"][0]["id"]},
                         headers=headers)
     assert features.status_code == 403
+
+
+def test_faults_can_be_planned_from_settings(tmp_path: object) -> None:
+    from reelforge.fakes.common import FakeConfig, parse_fault_plan
+    from reelforge.fakes.hume import create_app
+    from reelforge.settings import Settings
+
+    plan = "hume:POST /v0/tts=429x2; spotify:GET /v1/search=drop"
+    settings = Settings(_env_file=None, fake_faults=plan)
+    config = FakeConfig.from_settings(settings)
+    assert config.faults == (("hume", "POST /v0/tts", "429", 2),
+                             ("spotify", "GET /v1/search", "drop", 1))
+    state = create_app(settings, config).state.fake
+    assert state.faults == {"POST /v0/tts": ["429", "429"]}
+    import pytest
+
+    from reelforge.errors import InputError
+
+    with pytest.raises(InputError, match="service:ROUTE=kind"):
+        parse_fault_plan("hume=429")

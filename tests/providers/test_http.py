@@ -119,3 +119,53 @@ def test_requests_carry_a_real_user_agent() -> None:
 
     asyncio.run(run())
     assert seen == [USER_AGENT] and USER_AGENT.startswith("reelforge/")
+
+
+def test_runware_client_posts_to_the_base_url_itself_not_a_trailing_slash() -> None:
+    async def run() -> str:
+        import httpx
+
+        seen: list[str] = []
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            seen.append(str(request.url))
+            return httpx.Response(200, json={"data": []})
+
+        async with ProviderHttp("runware", "https://api.runware.ai/v1", policy=FAST, key_name="K",
+                                transport=httpx.MockTransport(handler)) as http:
+            await http.request("op", "POST", "", json_body=[])
+        return seen[0]
+
+    assert asyncio.run(run()) == "https://api.runware.ai/v1"
+
+
+def test_metrics_count_calls_errors_retries_and_cost_per_provider(
+    remote_settings: object, fakes: object, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from prometheus_client import REGISTRY
+
+    from reelforge.fakes.server import RunningFakes
+    from reelforge.providers.base import SpeechRequest
+    from reelforge.providers.voice.hume import HumeVoice
+
+    assert isinstance(fakes, RunningFakes) and isinstance(tmp_path, Path)
+
+    def value(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    labels = {"provider": "hume", "operation": "synthesize speech"}
+    before = (value("reelforge_provider_calls_total", outcome="ok", **labels),
+              value("reelforge_provider_errors_total", kind="503", **labels),
+              value("reelforge_provider_retries_total", **labels),
+              value("reelforge_provider_cost_usd_total", provider="hume", operation="tts"))
+    fakes["hume"].state.inject("POST /v0/tts", "503", times=1)
+    HumeVoice.from_settings(remote_settings).speak(  # type: ignore[arg-type]
+        SpeechRequest(sentences=("Hello.",), voice="Ava Song"), tmp_path / "a.wav")
+    after = (value("reelforge_provider_calls_total", outcome="ok", **labels),
+             value("reelforge_provider_errors_total", kind="503", **labels),
+             value("reelforge_provider_retries_total", **labels),
+             value("reelforge_provider_cost_usd_total", provider="hume", operation="tts"))
+    assert after[0] - before[0] == 1 and after[1] - before[1] == 1 and after[2] - before[2] == 1
+    assert after[3] - before[3] == pytest.approx(6 * 0.20 / 1000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Annotated
 
 import typer
 
@@ -30,14 +31,18 @@ def serve_command(
     task_delay: float | None = typer.Option(
         None, "--task-delay", help="Seconds a Runware video task stays 'processing'."
     ),
+    fault: Annotated[list[str] | None, typer.Option(
+        "--fault", help="Plan a fault, e.g. 'hume:POST /v0/tts=429x2' (repeatable)."
+    )] = None,
     json_out: bool = typer.Option(False, "--json", help="Print the URLs as one JSON object."),
 ) -> None:
-    """Start every fake on loopback, print the environment that points reelforge at them.
+    """Start every fake on loopback and print the environment that points reelforge at them.
 
-    Paste the printed `export` lines into another shell, then run `reelforge make ...` with the
-    remote engines; stop the fakes with Ctrl-C. Faults: POST /_fake/faults {"route","kind"}.
+    Paste the printed export lines into another shell and run `reelforge make` there.
+
+    Ctrl-C stops the fakes. See docs/providers.md for fault kinds and routes.
     """
-    from reelforge.fakes.common import FakeConfig
+    from reelforge.fakes.common import FakeConfig, parse_fault_plan
     from reelforge.fakes.server import start_fakes
 
     if host not in LOOPBACK and not host.startswith("127."):
@@ -49,6 +54,7 @@ def serve_command(
     config = FakeConfig.from_settings(settings, api_key=api_key)
     if task_delay is not None:
         config.task_delay_s = task_delay
+    config.faults += parse_fault_plan(";".join(fault or []))
     try:
         running = start_fakes(settings, config=config, host=host, base_port=base_port)
     except OSError as exc:

@@ -23,6 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from reelforge.errors import InputError
 from reelforge.settings import Settings
 
 FAULT_HEADER = "x-fake-fault"
@@ -40,6 +41,7 @@ class FakeConfig:
     spotify_search_max_limit: int = 10
     audio_features_status: int = 403
     token_expires_in_s: int = 3600
+    faults: tuple[tuple[str, str, str, int], ...] = ()  # (service, route, kind, times)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, api_key: str | None = None) -> FakeConfig:
@@ -50,7 +52,22 @@ class FakeConfig:
             slow_response_s=settings.fake_slow_response_s,
             spotify_search_max_limit=settings.spotify_search_max_limit,
             audio_features_status=settings.fake_audio_features_status,
+            faults=parse_fault_plan(settings.fake_faults),
         )
+
+
+def parse_fault_plan(text: str) -> tuple[tuple[str, str, str, int], ...]:
+    """``service:ROUTE=kind[xN]`` items separated by ``;`` → (service, route, kind, times)."""
+    plan = []
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        service, _, rest = item.partition(":")
+        route, _, fault = rest.rpartition("=")
+        kind, _, times = fault.partition("x")
+        if not service or not route or not kind or (times and not times.isdigit()):
+            raise InputError(f"cannot read the fault {item!r}",
+                             hint="write service:ROUTE=kind[xN], e.g. hume:POST /v0/tts=429x2")
+        plan.append((service.strip(), route.strip(), kind.strip(), int(times or 1)))
+    return tuple(plan)
 
 
 @dataclass
@@ -165,8 +182,14 @@ def request_id() -> dict[str, str]:
     return {"x-request-id": f"req_{uuid.uuid4().hex[:24]}"}
 
 
-def add_admin_routes(app: FastAPI, state: FakeState) -> None:
-    """``GET /_fake/stats``, ``POST /_fake/faults``, ``POST /_fake/reset`` for demos and tests."""
+def add_admin_routes(app: FastAPI, state: FakeState, service: str) -> None:
+    """``GET /_fake/stats``, ``POST /_fake/faults``, ``POST /_fake/reset`` for demos and tests.
+
+    Also plans the faults the config names for ``service``.
+    """
+    for planned_service, route, kind, times in state.config.faults:
+        if planned_service == service:
+            state.inject(route, kind, times)
 
     @app.get("/_fake/stats", include_in_schema=False)
     async def stats() -> dict[str, Any]:

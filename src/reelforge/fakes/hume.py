@@ -111,9 +111,10 @@ def create_app(settings: Settings, config: FakeConfig | None = None) -> FastAPI:
          "provider": "CUSTOM_VOICE", "compatible_octave_models": ["1", "2"]}
         for n in ("My Narrator", "Brand Voice")
     ]
-    app = FastAPI(title="fake Hume TTS", docs_url=None, redoc_url=None)
+    app = FastAPI(title="fake Hume TTS", docs_url=None, redoc_url=None,
+                  redirect_slashes=False)
     app.state.fake = state
-    add_admin_routes(app, state)
+    add_admin_routes(app, state, "hume")
 
     def authorised(request: Request) -> bool:
         key = request.headers.get("x-hume-api-key") or request.query_params.get("access_token")

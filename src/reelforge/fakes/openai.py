@@ -62,9 +62,10 @@ def _masked(key: str) -> str:
 def create_app(settings: Settings, config: FakeConfig | None = None) -> FastAPI:
     """The OpenAI fake as an ASGI app; its FakeState is ``app.state.fake``."""
     state = FakeState(config or FakeConfig.from_settings(settings))
-    app = FastAPI(title="fake OpenAI", docs_url=None, redoc_url=None)
+    app = FastAPI(title="fake OpenAI", docs_url=None, redoc_url=None,
+                  redirect_slashes=False)
     app.state.fake = state
-    add_admin_routes(app, state)
+    add_admin_routes(app, state, "openai")
 
     def auth_failure(request: Request) -> Response | None:
         header = request.headers.get("authorization", "")
@@ -118,6 +119,8 @@ def create_app(settings: Settings, config: FakeConfig | None = None) -> FastAPI:
         for i, message in enumerate(messages):
             if not isinstance(message, dict) or message.get("role") not in ROLES:
                 return _bad(f"Invalid value for 'messages[{i}].role'", f"messages[{i}].role")
+        if body.get("stream"):
+            return _bad("This fake does not stream; send stream=false.", "stream")
         fmt = body.get("response_format") or {"type": "text"}
         prompt = " ".join(str(m.get("content") or "") for m in messages if m["role"] == "user")
         if fmt.get("type") == "json_schema":

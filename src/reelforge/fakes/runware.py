@@ -71,9 +71,10 @@ def create_app(settings: Settings, config: FakeConfig | None = None) -> FastAPI:
     state = FakeState(config or FakeConfig.from_settings(settings))
     state.data["tasks"] = {}
     state.data["media"] = {}
-    app = FastAPI(title="fake Runware", docs_url=None, redoc_url=None)
+    app = FastAPI(title="fake Runware", docs_url=None, redoc_url=None,
+                  redirect_slashes=False)
     app.state.fake = state
-    add_admin_routes(app, state)
+    add_admin_routes(app, state, "runware")
     tasks: dict[str, VideoTask] = state.data["tasks"]
     files: dict[str, bytes] = state.data["media"]
 

@@ -95,9 +95,10 @@ def create_app(settings: Settings, config: FakeConfig | None = None) -> FastAPI:
     state.data["tokens"] = tokens
     tracks = catalogue()
     by_id = {t["id"]: t for t in tracks}
-    app = FastAPI(title="fake Spotify", docs_url=None, redoc_url=None)
+    app = FastAPI(title="fake Spotify", docs_url=None, redoc_url=None,
+                  redirect_slashes=False)
     app.state.fake = state
-    add_admin_routes(app, state)
+    add_admin_routes(app, state, "spotify")
 
     def oauth_error(error: str, description: str, status: int = 400) -> Response:
         return JSONResponse({"error": error, "error_description": description},

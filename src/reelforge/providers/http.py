@@ -239,7 +239,7 @@ class ProviderHttp:
             timeout=self.policy.timeout,
             headers=self._headers,
             transport=self._transport,
-            follow_redirects=True,
+            follow_redirects=True,  # download URLs often redirect to a CDN
         )
         return self
 
@@ -251,7 +251,7 @@ class ProviderHttp:
     def url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
             return path
-        return f"{self.base_url}/{path.lstrip('/')}"
+        return f"{self.base_url}/{path.lstrip('/')}" if path.strip("/") else self.base_url
 
     async def request(
         self,

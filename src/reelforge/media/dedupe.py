@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cmp_to_key
+from functools import cmp_to_key, lru_cache
 
 import numpy as np
 
@@ -38,6 +38,8 @@ MAX_HUE_SHIFT = 1.5
 #: Crop fractions tried when aligning two thumbnails (the copy may lack up to 10 % per side).
 CROP_SCALES = (1.0, 0.95, 0.9)
 SAMPLE = 16
+#: Pictures whose aligned crops are kept in memory at once (50 KB each).
+WINDOW_CACHE = 2048
 #: Thumbnails with less luma spread than this (levels) are flat: compared by tone, not shape.
 FLAT_STD = 2.0
 FLAT_TONE = 12.0
@@ -75,8 +77,12 @@ def find_duplicate_groups(
     candidates = _hash_candidates([a.phash for a in analyses], hash_radius)
     candidates |= _grid_candidates(thumbs, neighbours)
     hues = np.array([_hue_distribution(a) for a in analyses])
-    windows = [_aligned_windows(t) for t in thumbs]
     whole = [_whole(t) for t in thumbs]
+
+    @lru_cache(maxsize=WINDOW_CACHE)
+    def windows(i: int) -> np.ndarray:  # 49 crops × 16×16 floats: computed when needed, bounded
+        return _aligned_windows(thumbs[i])
+
     flat = thumbs.std(axis=(1, 2)) < FLAT_STD
     means = thumbs.mean(axis=(1, 2))
 
@@ -88,7 +94,7 @@ def find_duplicate_groups(
             i = parent[i]
         return i
 
-    confirmed: dict[tuple[int, int], float] = {}
+    confirmed: list[tuple[int, int, float]] = []
     for i, j in sorted(candidates):
         if _hue_shift(hues[i], hues[j]) > MAX_HUE_SHIFT:
             continue
@@ -97,22 +103,24 @@ def find_duplicate_groups(
             same = flat[i] and flat[j] and abs(means[i] - means[j]) <= FLAT_TONE
             score = 1.0 if same else 0.0
         else:
-            score = max(float((windows[i] * whole[j]).sum(axis=(1, 2)).max()),
-                        float((windows[j] * whole[i]).sum(axis=(1, 2)).max()))
+            score = max(float((windows(i) * whole[j]).sum(axis=(1, 2)).max()),
+                        float((windows(j) * whole[i]).sum(axis=(1, 2)).max()))
         if score >= min_ncc:
-            confirmed[(i, j)] = score
+            confirmed.append((i, j, score))
             parent[root(i)] = root(j)
 
     members: dict[int, list[int]] = defaultdict(list)
     for i in range(n):
         members[root(i)].append(i)
+    weakest: dict[int, float] = {}
+    for i, _, score in confirmed:
+        weakest[root(i)] = min(score, weakest.get(root(i), 1.0))
     groups = []
-    for rows in members.values():
+    for group_root, rows in members.items():
         if len(rows) < 2:
             continue
-        inside = [s for (i, j), s in confirmed.items() if i in rows and j in rows]
         ordered = sorted((analyses[i] for i in rows), key=cmp_to_key(_keeper_order))
-        groups.append(DuplicateGroup(ordered, round(min(inside), 4)))
+        groups.append(DuplicateGroup(ordered, round(weakest[group_root], 4)))
     groups.sort(key=lambda g: (-len(g.members), g.keeper.path))
     return groups
 

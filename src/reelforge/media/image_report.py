@@ -29,6 +29,8 @@ from reelforge.media.image_files import ImageAnalysis, UnreadableImage, decode_i
 TEMPLATE = Path(__file__).parent / "templates" / "image_report.html"
 THUMB_SIDE = 240
 MAX_PER_CLUSTER = 60
+#: Duplicate groups drawn in the page; the rest are counted (all are in --json).
+MAX_GROUPS = 300
 
 Progress = Callable[[int, int], None]
 
@@ -61,7 +63,7 @@ def write_image_report(
         for cluster in clustering.clusters:
             shown += cluster.members[:max_per_cluster]
         shown += clustering.outliers[:max_per_cluster]
-    for group in groups:
+    for group in groups[:MAX_GROUPS]:
         shown += group.members
     thumbs = make_thumbnails(sorted({a.path for a in shown}), workers=workers, progress=progress)
 
@@ -187,7 +189,7 @@ def _groups_html(groups: Sequence[DuplicateGroup], thumbs: dict[str, str | None]
     parts = ['<h2 class="section" id="duplicates">Near-duplicates</h2>',
              '<p class="dim">Each row is one picture in several files. The suggested keeper '
              "(largest, then sharpest) is outlined; check the copies before deleting them.</p>"]
-    for number, group in enumerate(groups, 1):
+    for number, group in enumerate(groups[:MAX_GROUPS], 1):
         figures = [_figure(group.keeper, thumbs, "keep", "keep")]
         figures += [_figure(a, thumbs, "copy") for a in group.extras]
         parts.append(
@@ -196,6 +198,9 @@ def _groups_html(groups: Sequence[DuplicateGroup], thumbs: dict[str, str | None]
             f"similarity ≥ {group.similarity:.2f}</span></div>"
             f'<div class="grid">{"".join(figures)}</div></section>'
         )
+    if len(groups) > MAX_GROUPS:
+        parts.append(f'<p class="dim">+ {len(groups) - MAX_GROUPS} more groups '
+                     "(smaller ones; all are listed by --json)</p>")
     return "\n".join(parts)
 
 

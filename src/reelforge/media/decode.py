@@ -20,6 +20,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.reformatter import Interpolation, VideoReformatter
 
 from reelforge.errors import InputError, NotFound
 
@@ -153,6 +154,9 @@ def decode_for_analysis(
         next_sample_t = -1e9
         turns = 0
         rotation_seen = False
+        # One reformatter per output shape: it keeps its scaler context (building one per frame
+        # costs more than decoding a 360p frame).
+        to_tiny, to_sample = VideoReformatter(), VideoReformatter()
         duration = info.duration_s or 0.0
         for packet in container.demux(stream):
             if packet.pts is not None:
@@ -169,8 +173,8 @@ def decode_for_analysis(
                     turns = _quarter_turns(info.rotation)
                     rotation_seen = True
                 frame_pts.append(frame.pts)
-                small = frame.reformat(width=tw, height=th, format="yuv444p",
-                                       interpolation="AREA")
+                small = to_tiny.reformat(frame, width=tw, height=th, format="yuv444p",
+                                         interpolation=Interpolation.AREA)
                 tiny = np.stack([_plane(small, i, tw, th) for i in range(3)])
                 if turns:
                     tiny = np.ascontiguousarray(np.rot90(tiny, turns, axes=(1, 2)))
@@ -180,8 +184,8 @@ def decode_for_analysis(
                 t = float(frame.pts) * tb - start
                 if t >= next_sample_t:
                     next_sample_t = t + sample_interval_s
-                    rgb = _rgb(frame.reformat(width=sw, height=sh, format="rgb24",
-                                              interpolation="AREA"), sw, sh)
+                    rgb = _rgb(to_sample.reformat(frame, width=sw, height=sh, format="rgb24",
+                                                  interpolation=Interpolation.AREA), sw, sh)
                     rgb_by_pts[frame.pts] = (np.ascontiguousarray(np.rot90(rgb, turns))
                                              if turns else rgb)
                 if on_progress is not None and duration > 0:
@@ -209,12 +213,13 @@ def read_pictures(
         stream.thread_type = "AUTO"
         w, h = tiny_size(info.coded_width, info.coded_height, 0, long_side=long_side)
         pos = 0
+        to_rgb = VideoReformatter()
         for index, frame in enumerate(_decoded(container, stream, DecodeStats())):
             if index != wanted[pos]:
                 continue
             turns = _quarter_turns(_rotated(info, frame.rotation)["rotation"])
-            rgb = _rgb(frame.reformat(width=w, height=h, format="rgb24",
-                                      interpolation="AREA"), w, h)
+            rgb = _rgb(to_rgb.reformat(frame, width=w, height=h, format="rgb24",
+                                       interpolation=Interpolation.AREA), w, h)
             out[index] = np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
             pos += 1
             if pos == len(wanted):

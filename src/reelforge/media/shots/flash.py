@@ -1,8 +1,9 @@
 """A camera flash (or a glitched frame) is not a cut: the picture comes back within a moment.
 
 A cut candidate whose frames, within ``max_frames``, return to what was shown just before it is
-dropped, together with the return edge. Motion during the flash is allowed for: the return is
-measured against the window's ordinary step size times the frames elapsed.
+dropped, together with the return edge. When the frames in between are clearly brighter (a real
+flash), motion meanwhile is allowed for: the return is measured against the ordinary step size
+times the frames elapsed; otherwise the picture must come back to within half the jump.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ class FlashFilter:
             k = j + 1
             while k < len(series.indices) and series.indices[k] <= last:
                 elapsed = int(series.indices[k] - series.indices[before])
-                allowed = max(0.4 * jump, ordinary * elapsed * 0.75, 4.0)
+                allowed = max(0.45 * jump, 4.0)
+                if _brighter(series, before, j, k):  # a real flash: allow for motion meanwhile
+                    allowed = max(allowed, min(ordinary * elapsed, 0.8 * jump))
                 if series.distance(before, k) < allowed:
                     for t in cuts:
                         if cut.cut_frame <= t.cut_frame <= series.indices[k]:
@@ -47,3 +50,10 @@ class FlashFilter:
                     break
                 k += 1
         return others + [t for t in cuts if t.cut_frame not in dropped]
+
+
+def _brighter(series: FrameSeries, before: int, first: int, back: int) -> bool:
+    """Whether rows first..back-1 are clearly brighter than the rows around them."""
+    luma = series.luma_mean
+    peak = float(luma[first:back].max())
+    return peak - max(float(luma[before]), float(luma[back])) > 12.0

@@ -87,7 +87,9 @@ class GradualDetector:
             return None  # a bright frame fading back: a camera flash, not a dissolve
         start, end = int(idx[first]), int(idx[last]) + 1
         boundary = 0.0 if first == 0 or last == len(idx) - 1 else 1.0
-        return Transition(kind="dissolve", cut_frame=(start + end) // 2, start_frame=start,
+        middle = int(idx[lo + int(np.argmax(alphas >= 0.5))])  # where the new shot dominates
+        return Transition(kind="dissolve", cut_frame=min(max(middle, start), end - 1),
+                          start_frame=start,
                           end_frame=end, scores={"change": change, "boundary": boundary})
 
     def _fade(self, series: FrameSeries, lo: int, hi: int) -> Transition:

@@ -12,7 +12,7 @@ from PIL import Image
 from reelforge.errors import InputError
 from reelforge.media.clustering import cluster_descriptors
 from reelforge.media.dedupe import find_duplicate_groups
-from reelforge.media.image_analysis import describe_image
+from reelforge.media.image_analysis import DESCRIPTOR_DIMS, describe_image, descriptor_weights
 from reelforge.media.image_batch import analyze_folder
 from reelforge.media.image_clusters import cluster_images
 from reelforge.settings import Settings
@@ -124,3 +124,22 @@ def test_video_keyframes_and_pictures_cluster_together_by_look(
     sunset = {labels[i] for i, n in enumerate(names) if n == "sunset"}
     assert len(night) == len(sunset) == 1 and night != sunset
     assert set(labels[-4:-2]) == night and set(labels[-2:]) == sunset
+
+
+def test_weights_decide_which_features_group_the_rows() -> None:
+    rng = np.random.default_rng(5)
+    by_first = np.repeat([0.0, 10.0, 20.0], 20)  # three groups along column 0
+    by_second = np.tile([0.0, 10.0], 30)  # two groups along column 1
+    x = np.column_stack([by_first, by_second]) + rng.normal(0, 0.3, (60, 2))
+    first = cluster_descriptors(x, weights=np.array([1.0, 0.0]))
+    second = cluster_descriptors(x, weights=np.array([0.0, 1.0]))
+    assert first.k == 3 and _same_partition(first.labels, np.repeat([0, 1, 2], 20))
+    assert second.k == 2 and _same_partition(second.labels, np.tile([0, 1], 30))
+    with pytest.raises(InputError, match="weights must be 2"):
+        cluster_descriptors(x, weights=np.ones(3))
+
+
+def test_descriptor_weights_cover_every_descriptor_column() -> None:
+    weights = descriptor_weights()
+    assert weights.shape == (DESCRIPTOR_DIMS,) and np.all(weights > 0)
+    assert describe_image(np.zeros((8, 8, 3), dtype=np.uint8)).shape == weights.shape

@@ -3,8 +3,9 @@
 Generic on purpose: rows are items, columns are features of any dimension and scale. Features are
 standardised first so no single large-valued feature dominates; wide matrices are reduced with PCA
 because density estimates degrade in high dimension. HDBSCAN is tried first (it finds the number
-of clusters itself and keeps outliers apart); when it finds no structure, k-means with k chosen by
-silhouette takes over, and members far from their centroid become outliers. Everything is
+of clusters itself and keeps outliers apart); when it finds no structure, leaves too much out, or
+splits clearly worse (by silhouette) than k-means with k chosen by silhouette, the k-means
+result is used, with members far from their centroid as outliers. Everything is
 deterministic: the same matrix always gives the same labels.
 """
 
@@ -26,6 +27,8 @@ MAX_OUTLIER_SHARE = 0.35
 #: A k-means member farther than median + this many MADs from its centroid is an outlier.
 OUTLIER_MADS = 6.0
 MAX_K = 20
+#: How much higher k-means' silhouette must be to replace HDBSCAN's clusters in "auto".
+SILHOUETTE_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -55,24 +58,44 @@ def cluster_descriptors(
     min_cluster_size: int = 3,
     method: Method = "auto",
     max_k: int = MAX_K,
+    weights: np.ndarray | None = None,
 ) -> ClusterResult:
-    """Cluster the rows of ``descriptors``; clusters are relabelled 0..k-1, largest first."""
+    """Cluster the rows of ``descriptors``; clusters are relabelled 0..k-1, largest first.
+
+    ``weights`` (one per column) scale the standardised features, for callers that know some
+    features matter more (``image_analysis.descriptor_weights()`` for pictures).
+    """
     x = _validated(descriptors, min_cluster_size)
     n = x.shape[0]
     if n < max(min_cluster_size, 2):
         return _result(x, np.full(n, -1, dtype=np.int64), "too-few", None)
-    z = _prepared(x)
+    z = _prepared(x, _validated_weights(weights, x.shape[1]))
     if np.allclose(z, 0.0):
         return _result(x, np.zeros(n, dtype=np.int64), "identical", None)
 
+    hdbscan_labels = hdbscan_score = None
     if method in ("auto", "hdbscan"):
-        labels = _hdbscan(z, min_cluster_size)
-        found = len(set(labels.tolist()) - {-1})
-        outlier_share = float(np.mean(labels < 0))
-        if method == "hdbscan" or (found >= 2 and outlier_share <= MAX_OUTLIER_SHARE):
-            return _result(x, labels, "hdbscan", _silhouette(z, labels))
+        hdbscan_labels = _hdbscan(z, min_cluster_size)
+        hdbscan_score = _silhouette(z, hdbscan_labels)
+        if method == "hdbscan":
+            return _result(x, hdbscan_labels, "hdbscan", hdbscan_score)
     labels = _kmeans_auto_k(z, min_cluster_size, max_k)
-    return _result(x, labels, "kmeans", _silhouette(z, labels))
+    score = _silhouette(z, labels)
+    if hdbscan_labels is not None and _hdbscan_is_better(hdbscan_labels, hdbscan_score, score):
+        return _result(x, hdbscan_labels, "hdbscan", hdbscan_score)
+    return _result(x, labels, "kmeans", score)
+
+
+def _hdbscan_is_better(labels: np.ndarray, score: float | None, kmeans: float | None) -> bool:
+    """HDBSCAN wins unless it found no structure, dropped too much, or clearly split worse.
+
+    HDBSCAN with small clusters allowed can cut one Gaussian blob into several dense cores;
+    k-means with silhouette-chosen k does not, so a clearly higher k-means silhouette wins.
+    """
+    found = len(set(labels.tolist()) - {-1})
+    if found < 2 or float(np.mean(labels < 0)) > MAX_OUTLIER_SHARE or score is None:
+        return False
+    return kmeans is None or score >= kmeans - SILHOUETTE_MARGIN
 
 
 def _validated(descriptors: np.ndarray, min_cluster_size: int) -> np.ndarray:
@@ -96,12 +119,26 @@ def _validated(descriptors: np.ndarray, min_cluster_size: int) -> np.ndarray:
     return x
 
 
-def _prepared(x: np.ndarray) -> np.ndarray:
-    """Standardise columns (constant ones become 0) and reduce wide matrices with PCA."""
+def _validated_weights(weights: np.ndarray | None, columns: int) -> np.ndarray | None:
+    if weights is None:
+        return None
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (columns,) or not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise InputError(
+            f"weights must be {columns} finite non-negative numbers, got shape {w.shape}",
+            hint="pass one weight per descriptor column",
+        )
+    return w
+
+
+def _prepared(x: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Standardise columns (constant ones become 0), weight them, reduce wide ones with PCA."""
     mean = x.mean(axis=0)
     std = x.std(axis=0)
     std[std < 1e-12] = 1.0
     z = (x - mean) / std
+    if weights is not None:
+        z = z * weights
     if z.shape[1] > MAX_DIMS and z.shape[0] > MAX_DIMS:
         from sklearn.decomposition import PCA
 

@@ -26,7 +26,13 @@ DESCRIPTOR_SIZE = 64
 #: Side of the luma thumbnail kept for near-duplicate confirmation (1 KB per picture).
 THUMB_SIZE = 32
 HUE_BINS, LUMA_BINS, ORIENTATION_BINS = 12, 8, 8
-DESCRIPTOR_DIMS = HUE_BINS + LUMA_BINS + 5 + 16 + 8 + ORIENTATION_BINS + 3
+#: (block, width, weight) of the descriptor, in order. Colour and tone weigh most because they
+#: are what makes pictures look alike at a glance; weights are per block, split over its columns.
+DESCRIPTOR_BLOCKS = (
+    ("hue", HUE_BINS, 2.0), ("luma", LUMA_BINS, 1.0), ("tone", 5, 1.5), ("layout", 16, 1.0),
+    ("chroma layout", 8, 1.5), ("edge orientation", ORIENTATION_BINS, 0.5), ("edge amount", 3, 0.5),
+)
+DESCRIPTOR_DIMS = sum(width for _, width, _ in DESCRIPTOR_BLOCKS)
 CLIP_HIGH, CLIP_LOW = 250.0, 5.0
 #: Share of clipped pixels above which exposure is called a problem.
 CLIP_SHARE = 0.05
@@ -249,6 +255,13 @@ def aspect_class(width: int, height: int) -> str:
     if ratio <= 1 / 1.15:
         return "portrait"
     return "square"
+
+
+def descriptor_weights() -> np.ndarray:
+    """Column weights for ``cluster_descriptors``: each block's weight spread over its columns."""
+    return np.concatenate(
+        [np.full(width, weight / np.sqrt(width)) for _, width, weight in DESCRIPTOR_BLOCKS]
+    )
 
 
 def describe_image(rgb: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ import numpy as np
 
 from reelforge.media.clustering import cluster_descriptors
 from reelforge.media.dedupe import DuplicateGroup
+from reelforge.media.image_analysis import descriptor_weights
 from reelforge.media.image_files import ImageAnalysis
 
 NEUTRALS = ("black", "grey", "white")
@@ -56,7 +57,8 @@ def cluster_images(
     if not unique:
         return ImageClustering([], [], "none")
     descriptors = np.array([a.descriptor for a in unique], dtype=np.float64)
-    result = cluster_descriptors(descriptors, min_cluster_size=min_cluster_size)
+    result = cluster_descriptors(descriptors, min_cluster_size=min_cluster_size,
+                                 weights=descriptor_weights())
 
     def with_copies(items: list[ImageAnalysis]) -> list[ImageAnalysis]:
         return [x for a in items for x in (a, *extras_of.get(a.path, []))]

@@ -132,6 +132,27 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "pretty", "json"] = "auto"
     log_level: str = "WARNING"
 
+    # --- platform (reelforge serve / worker: jobs, queue, API limits) -------------------------
+    job_lease_s: float = 30.0  # a running job's lease; its worker renews it (heartbeat)
+    job_heartbeat_s: float = 5.0  # how often a worker renews its leases
+    job_sweep_interval_s: float = 10.0  # how often a worker re-queues jobs whose lease expired
+    job_enqueue_grace_s: float = 30.0  # a queued job never sent after this is sent by the sweep
+    job_max_attempts: int = Field(default=3, ge=1)  # tries per job on retryable provider errors
+    job_retry_backoff_s: float = 10.0  # first retry delay; doubles per attempt
+    jobs_dir: Path | None = None  # workers' scratch folder; default data_dir/jobs
+    worker_threads: int = Field(default=1, ge=1)  # jobs one `reelforge worker` runs at once
+    serve_host: str = "127.0.0.1"
+    serve_port: int = 8000
+    serve_workers: int = Field(default=1, ge=1)  # uvicorn worker processes
+    rate_per_minute: float = 600.0  # default requests per minute per API key
+    rate_burst: int = Field(default=60, ge=1)  # requests a key may make at once
+    rate_limit_url: str | None = None  # redis://... shared buckets; default the queue's Redis
+    quota_jobs_per_day: int = 500  # default jobs per tenant per day
+    quota_storage_mb: float = 10_000.0  # default stored MB per tenant
+    budget_usd_per_day: float = 50.0  # default provider spend per tenant per day
+    upload_max_mb: float = 500.0  # largest library upload
+    library_roots: list[Path] = Field(default=[])  # server folders admins may register from
+
     @property
     def cache_dir(self) -> Path:
         """Step cache: finished step outputs, keyed by (step, engine, version, inputs)."""

@@ -23,7 +23,12 @@ from reelforge.errors import InputError
 from reelforge.settings import Settings
 
 #: Modules that declare tables on ``Base``; add yours so migrations and autogenerate see it.
-MODEL_MODULES: tuple[str, ...] = ("reelforge.store.songs",)
+MODEL_MODULES: tuple[str, ...] = (
+    "reelforge.store.songs",
+    # the platform (tenants, keys, jobs, artifacts, library, usage, audit)
+    "reelforge.store.tenants", "reelforge.store.jobs", "reelforge.store.artifacts",
+    "reelforge.store.library", "reelforge.store.usage", "reelforge.store.audit",
+)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

@@ -1,0 +1,172 @@
+"""Tenants, and the API keys that act for them with a role.
+
+A key is shown once when created and stored only as a SHA-256 hash (keys are 32 random bytes,
+so a plain hash is enough; a slow password hash would only slow every request). Its short
+``prefix`` finds the row and is the only part of a key that logs and listings ever show.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from reelforge.errors import InputError, NotFound
+from reelforge.store.db import Base
+
+Role = Literal["admin", "editor", "viewer"]
+ROLES: tuple[Role, ...] = ("admin", "editor", "viewer")
+KEY_PREFIX = "rf_"
+_TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Tenant(Base):
+    """An organisation: owns keys, jobs, artifacts, library items; quotas are per tenant."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    #: Per-tenant limits; NULL means "the server's default" (settings).
+    jobs_per_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    storage_mb: Mapped[float | None] = mapped_column(Float, nullable=True)
+    budget_usd_per_day: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class ApiKey(Base):
+    """A key acting for one tenant with one role; only its hash is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Requests per minute this key may make; NULL means the server's default.
+    rate_per_minute: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's tenant and role (what every route is scoped and checked by)."""
+
+    tenant_id: int
+    tenant: str
+    role: Role
+    key_id: int
+    key_prefix: str
+    rate_per_minute: float | None = None
+
+
+@dataclass(frozen=True)
+class NewKey:
+    """A freshly created key: ``secret`` is shown to the user once and never stored."""
+
+    secret: str
+    prefix: str
+    tenant: str
+    role: Role
+
+
+def check_tenant_name(name: str) -> str:
+    if not _TENANT_NAME.match(name):
+        raise InputError(f"invalid tenant name {name!r}",
+                         hint="use 1-63 lowercase letters, digits, '-' or '_', e.g. acme")
+    return name
+
+
+def check_role(role: str) -> Role:
+    if role not in ROLES:
+        raise InputError(f"unknown role {role!r}", hint=f"use one of: {', '.join(ROLES)}")
+    return role  # type: ignore[return-value]
+
+
+def get_or_create_tenant(session: Session, name: str) -> Tenant:
+    check_tenant_name(name)
+    tenant = session.scalar(select(Tenant).where(Tenant.name == name))
+    if tenant is None:
+        tenant = Tenant(name=name)
+        session.add(tenant)
+        session.flush()
+    return tenant
+
+
+def tenant_by_name(session: Session, name: str) -> Tenant:
+    tenant = session.scalar(select(Tenant).where(Tenant.name == name))
+    if tenant is None:
+        raise NotFound(f"no tenant named {name!r}",
+                       hint="create one with `reelforge keys create --tenant NAME`")
+    return tenant
+
+
+def hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_key(session: Session, tenant_name: str, role: str, *, name: str = "",
+               rate_per_minute: float | None = None) -> NewKey:
+    """Create a key for the tenant (created too if new); the secret is returned only here."""
+    checked = check_role(role)
+    tenant = get_or_create_tenant(session, tenant_name)
+    prefix = secrets.token_hex(4)
+    secret = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    session.add(ApiKey(tenant_id=tenant.id, prefix=prefix, key_hash=hash_key(secret),
+                       role=checked, name=name, rate_per_minute=rate_per_minute))
+    session.flush()
+    return NewKey(secret=secret, prefix=prefix, tenant=tenant.name, role=checked)
+
+
+def key_prefix_of(secret: str) -> str | None:
+    """The lookup prefix of a presented key, or None when it is not shaped like ours."""
+    if not secret.startswith(KEY_PREFIX):
+        return None
+    prefix, sep, _ = secret[len(KEY_PREFIX):].partition("_")
+    return prefix if sep and len(prefix) == 8 else None
+
+
+def authenticate(session: Session, secret: str) -> Principal | None:
+    """The principal of a valid, unrevoked key; None for anything else (never says why)."""
+    prefix = key_prefix_of(secret)
+    if prefix is None:
+        return None
+    row = session.execute(
+        select(ApiKey, Tenant.name).join(Tenant, Tenant.id == ApiKey.tenant_id)
+        .where(ApiKey.prefix == prefix)
+    ).first()
+    if row is None:
+        return None
+    key, tenant_name = row
+    if key.revoked or not hmac.compare_digest(key.key_hash, hash_key(secret)):
+        return None
+    return Principal(tenant_id=key.tenant_id, tenant=tenant_name, role=key.role,  # type: ignore[arg-type]
+                     key_id=key.id, key_prefix=key.prefix, rate_per_minute=key.rate_per_minute)
+
+
+def list_keys(session: Session, tenant_id: int) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).where(ApiKey.tenant_id == tenant_id)
+                                .order_by(ApiKey.id)))
+
+
+def revoke_key(session: Session, tenant_id: int, prefix: str) -> ApiKey:
+    key = session.scalar(select(ApiKey).where(ApiKey.tenant_id == tenant_id,
+                                              ApiKey.prefix == prefix))
+    if key is None:
+        raise NotFound(f"no key with prefix {prefix!r} in this tenant")
+    key.revoked = True
+    return key

@@ -101,3 +101,22 @@ def test_missing_folder_and_file_instead_of_folder_are_input_errors(tmp_path: Pa
     file.write_bytes(b"x")
     with pytest.raises(InputError, match="is a file, not a folder"):
         find_images(file)
+
+
+def test_unusable_cache_location_still_analyses_and_says_why(
+    save: Save, tmp_path: Path
+) -> None:
+    folder, good = _mixed_folder(save)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    settings = Settings(_env_file=None, data_dir=blocker / "data")  # type: ignore[call-arg]
+    result = analyze_folder(folder, settings, workers=1)
+    assert len(result.analyses) == len(good)
+    assert result.cache_problem and "unusable" in result.cache_problem
+
+
+def test_file_that_vanishes_before_decoding_is_skipped(tmp_path: Path) -> None:
+    from reelforge.media.image_files import UnreadableImage, analyze_file
+
+    with pytest.raises(UnreadableImage, match="disappeared"):
+        analyze_file(tmp_path / "gone.jpg")

@@ -164,6 +164,8 @@ def _progress(label: str) -> Iterator[Any]:
 def _print_totals(batch: BatchResult) -> None:
     t = batch.totals
     out = Console()
+    if batch.cache_problem:
+        err.print(f"[yellow]warning:[/] {batch.cache_problem}", highlight=False)
     out.print(f"found {t['found']} · analysed {t['analysed']} · skipped {t['skipped']} · "
               f"reused from cache {t['from_cache']}")
     for skipped in batch.skipped:

@@ -48,6 +48,7 @@ class BatchResult:
     analyses: list[ImageAnalysis] = field(default_factory=list)
     skipped: list[SkippedImage] = field(default_factory=list)
     from_cache: int = 0
+    cache_problem: str | None = None  # why the cache could not be used, if it could not
 
     @property
     def totals(self) -> dict[str, int]:
@@ -128,7 +129,13 @@ def analyze_paths(
         jobs.append(_Job(absolute, stat.st_size, stat.st_mtime_ns))
 
     version = f"{ANALYSIS_VERSION}:{max_pixels}:{int(include_gps)}"
-    cache = _Cache(settings.data_dir / "images" / "analysis.sqlite") if use_cache else None
+    cache = None
+    if use_cache:
+        cache_file = settings.data_dir / "images" / "analysis.sqlite"
+        try:
+            cache = _Cache(cache_file)
+        except (OSError, sqlite3.Error) as exc:
+            result.cache_problem = f"cache {cache_file} unusable ({exc}); analysing everything"
     todo: list[_Job] = []
     for job in jobs:
         cached = cache.get(job, version) if cache else None

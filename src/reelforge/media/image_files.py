@@ -185,6 +185,10 @@ def decode_image(
         raise
     except PermissionError:
         raise UnreadableImage("permission denied — make the file readable (chmod +r)") from None
+    except FileNotFoundError:
+        raise UnreadableImage("the file disappeared while the run was going on") from None
+    except IsADirectoryError:
+        raise UnreadableImage("this is a folder with a picture's name, not a file") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise UnreadableImage(
             f"decompression-bomb guard: {exc} (limit {max_pixels / 1e6:.3g} MP) — "

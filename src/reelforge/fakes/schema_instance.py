@@ -40,12 +40,27 @@ def _words_hint(prompt: str) -> int:
     return int(match.group(1)) if match else 24
 
 
-def _sentences(topic: str, words: int, start: int) -> str:
-    out: list[str] = []
-    i = start
-    while sum(len(s.split()) for s in out) < words:
-        out.append(_SENTENCES[i % len(_SENTENCES)].format(topic=topic))
+_OPENERS = ("", "Next,", "Then,", "On top of that,", "Here is the twist:", "And yet,",
+            "Look closer:", "Even better,", "Meanwhile,", "In the end,", "Remember this:",
+            "Finally,")
+
+
+def _sentences(topic: str, words: int, index: int) -> str:
+    """About ``words`` words about ``topic``; each index opens differently, so no two repeat."""
+    inner = topic[:1].lower() + topic[1:]
+    out: list[str] = [_OPENERS[index % len(_OPENERS)]] if index % len(_OPENERS) else []
+    i = index * 2
+    while True:
+        sentence = _SENTENCES[i % len(_SENTENCES)].format(topic=inner)
+        if len(out) == 1 and out[0].endswith(","):
+            sentence = sentence[:1].lower() + sentence[1:]
+        count = sum(len(s.split()) for s in out)
+        if out and count + len(sentence.split()) > words * 1.2 and count >= words * 0.6:
+            break
+        out.append(sentence)
         i += 1
+        if count + len(sentence.split()) >= words:
+            break
     text = " ".join(out)
     return text[0].upper() + text[1:]
 
@@ -91,7 +106,7 @@ def instance_of(schema: dict[str, Any], prompt: str) -> Any:
     def _string(key: str, index: int) -> str:
         lowered = key.lower()
         if lowered in _TEXT_KEYS or "narration" in lowered:
-            return _sentences(topic, _words_hint(prompt), index * 3)
+            return _sentences(topic, _words_hint(prompt), index)
         if "title" in lowered:
             return f"{topic[:1].upper()}{topic[1:]}" + (f", part {index + 1}" if index else "")
         if "prompt" in lowered and "negative" in lowered:

@@ -237,10 +237,10 @@ def _decode(packet: av.Packet, stats: DecodeStats) -> list[av.VideoFrame]:
     """Frames of one packet; a packet the decoder rejects is skipped and counted, never fatal."""
     try:
         frames = packet.decode()
-    except (av.error.InvalidDataError, av.error.UndefinedError, av.error.ValueError):
-        stats.corrupt_frames += 1
-        return []
     except av.error.EOFError:
+        return []
+    except av.error.FFmpegError:
+        stats.corrupt_frames += 1
         return []
     good = []
     for frame in frames:
@@ -302,7 +302,7 @@ def _open_container(path: Path) -> av.container.InputContainer:
         return av.open(str(path), mode="r", metadata_errors="ignore")
     except av.error.FFmpegError as exc:
         text = str(exc).lower()
-        if "moov atom not found" in text or "end of file" in text:
+        if "moov atom not found" in text or _mp4_without_index(path, size):
             raise InputError(
                 f"{path} is truncated: its index (moov) is missing ({size} bytes)",
                 hint="the download or export stopped early; get the complete file",
@@ -315,14 +315,36 @@ def _open_container(path: Path) -> av.container.InputContainer:
         raise InputError(f"{path} could not be read: {exc}", hint="check the file") from None
 
 
+def _mp4_without_index(path: Path, size: int) -> bool:
+    """An MP4/MOV whose top-level boxes stop early or never include the index (moov)."""
+    with path.open("rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[4:8] != b"ftyp":
+            return False
+        pos = 0
+        while pos + 8 <= size:
+            f.seek(pos)
+            box = f.read(16)
+            length, kind = int.from_bytes(box[:4], "big"), box[4:8]
+            if length == 1 and len(box) == 16:
+                length = int.from_bytes(box[8:16], "big")
+            if kind == b"moov":
+                return False
+            if length < 8:
+                return True
+            pos += length
+        return True
+
+
 def _video_stream(
     container: av.container.InputContainer, path: Path
 ) -> av.video.stream.VideoStream:
     videos = list(container.streams.video)
     fmt = container.format.name.split(",")[0]
     if not videos:
+        has_audio = bool(container.streams.audio)
         container.close()
-        if container.streams.audio:
+        if has_audio:
             raise InputError(f"{path} has audio only, no video stream",
                              hint="shot detection needs a video; use `reelforge songs` for audio")
         raise InputError(f"{path} has no video stream (container: {fmt})",

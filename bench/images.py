@@ -190,6 +190,18 @@ def main() -> int:
             cpu_s[name] = _cpu_seconds() - cpu
             return time.perf_counter() - start, result
 
+        sample = originals[: min(12, len(originals))]
+        start = time.perf_counter()
+        for path in sample:  # the yardstick: what a plain full-size Pillow decode costs
+            with Image.open(path) as im:
+                im.load()
+        full_decode_s = (time.perf_counter() - start) / len(sample)
+        start = time.perf_counter()
+        for path in sample:
+            with Image.open(path) as im:
+                im.draft("RGB", (im.width // 8, im.height // 8))
+                im.load()
+        draft_decode_s = (time.perf_counter() - start) / len(sample)
         one_s, _ = timed("one", originals, 1)
         pool_s, _ = timed("pool", originals, args.workers)
         all_s, batch = timed("all", everything, args.workers)
@@ -215,6 +227,10 @@ def main() -> int:
              f"{len(originals) / one_s:.1f} images/s", "≥ 25"),
             (f"analysis, {mp:.0f} MP originals, {args.workers} processes",
              f"{len(originals) / pool_s:.1f} images/s", "≥ 50"),
+            ("plain Pillow full decode, 1 process", f"{1 / full_decode_s:.1f} images/s", ""),
+            ("Pillow draft (1/8) decode only, 1 process", f"{1 / draft_decode_s:.1f} images/s", ""),
+            ("analysis speed / plain full-decode speed",
+             f"{full_decode_s * len(originals) / one_s:.2f}×", ""),
             ("pool speed-up (wall)", f"{one_s / pool_s:.2f}×", ""),
             (f"CPU time per {mp:.0f} MP picture (pool run)",
              f"{cpu_s['pool'] / len(originals) * 1000:.1f} ms", ""),

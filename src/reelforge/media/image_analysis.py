@@ -233,7 +233,7 @@ def perceptual_hashes(rgb: np.ndarray) -> dict[str, str]:
     """64-bit pHash and dHash as hex strings (robust to resize, recompression, mild edits)."""
     import imagehash
 
-    image = Image.fromarray(resized(validate_rgb(rgb), 256))
+    image = Image.fromarray(resized(validate_rgb(rgb), 128))  # imagehash shrinks to 32×32 anyway
     return {"phash": str(imagehash.phash(image)), "dhash": str(imagehash.dhash(image))}
 
 

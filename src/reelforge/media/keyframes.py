@@ -78,8 +78,10 @@ def choose_keyframes(detection: ShotDetection, *, max_per_shot: int = 3) -> list
         for segment in segments:
             seg_vectors = vectors[segment]
             distance = np.mean(np.abs(seg_vectors - seg_vectors.mean(axis=0)), axis=1)
-            typical = segment[distance <= np.median(distance) + 1e-6]
-            best = int(typical[np.argmax(sharp[typical])])
+            # sharp, but typical of the segment: a frame twice as far from the segment's mean
+            # as usual must be over twice as sharp to win
+            score = sharp[segment] / (1.0 + distance / (float(np.median(distance)) + 1e-6))
+            best = int(segment[np.argmax(score)])
             frame = int(inside[best])
             chosen.append(Keyframe(shot.index, frame, _time(detection, frame),
                                    float(sharp[best])))

@@ -1,0 +1,197 @@
+"""Run one job under a lease: claim it, run the pipeline with progress events, store the result.
+
+Outcomes: succeeded (artifacts uploaded, steps and usage recorded), failed (one error body),
+canceled, or back to queued with a delay when a provider error is retryable and attempts remain.
+A worker killed mid-job simply stops renewing; the sweep re-queues the job and the next run
+takes every finished step from the step cache, so no paid call is made twice.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from reelforge.domain import Brief
+from reelforge.errors import Canceled, ProviderError, ReelforgeError
+from reelforge.jobs import metrics
+from reelforge.jobs.lease import Lease
+from reelforge.store import jobs as job_rows
+from reelforge.store import usage
+from reelforge.store.artifacts import record_artifact
+from reelforge.store.jobs import Job, JobStep
+
+if TYPE_CHECKING:
+    from reelforge.pipeline.runner import JobResult, StepEvent
+    from reelforge.services.platform import Platform
+
+log = structlog.get_logger("reelforge.jobs")
+ARTIFACT_NAMES = ("final.mp4", "captions.srt", "thumbnail.jpg", "plan.json", "manifest.json")
+
+
+def jobs_dir(platform: Platform) -> Path:
+    return platform.settings.jobs_dir or platform.settings.data_dir / "jobs"
+
+
+def error_body(exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, ReelforgeError):
+        body: dict[str, Any] = {"code": exc.code, "message": exc.message}
+        if exc.hint:
+            body["hint"] = exc.hint
+        if isinstance(exc, ProviderError):
+            body.update(provider=exc.provider, retryable=exc.retryable, status=exc.status)
+        return body
+    return {"code": "internal", "message": f"{type(exc).__name__}: {exc}"}
+
+
+class EventWriter:
+    """Pipeline events → job_events rows and the job's step/progress (progress is thinned)."""
+
+    def __init__(self, platform: Platform, job_id: str) -> None:
+        self.platform, self.job_id = platform, job_id
+        self._lock = threading.Lock()
+        self._last_fraction: dict[str, float] = {}
+        self._started: dict[str, float] = {}
+
+    def __call__(self, event: StepEvent) -> None:
+        if event.state == "progress":
+            last = self._last_fraction.get(event.label, -1.0)
+            if event.fraction < 1.0 and event.fraction - last < 0.05:
+                return
+            self._last_fraction[event.label] = event.fraction
+        data = {"step": event.step, "label": event.label, "state": event.state,
+                "fraction": round(event.fraction, 3)}
+        if event.state == "started":
+            self._started[event.label] = time.monotonic()
+        elif event.state in ("done", "cached"):
+            began = self._started.pop(event.label, None)
+            if began is not None:
+                metrics.STEP_SECONDS.labels(event.step, event.state).observe(
+                    time.monotonic() - began)
+        kind = "progress" if event.state == "progress" else "step"
+        with self._lock, self.platform.db.session() as session:
+            job_rows.add_event(session, self.job_id, kind, data)
+            values: dict[str, Any] = {"step": event.label}
+            if event.step == "assemble" and event.state == "progress":
+                values["progress"] = round(0.8 + 0.2 * event.fraction, 3)
+            elif event.state in ("done", "cached"):
+                values["progress"] = _progress_after(event.step)
+            from sqlalchemy import update
+
+            session.execute(update(Job).where(Job.id == self.job_id).values(**values))
+
+
+def _progress_after(step: str) -> float:
+    return {"plan": 0.1, "narrate": 0.3, "visualize": 0.6, "score": 0.8, "assemble": 1.0}.get(
+        step, 0.5)
+
+
+def execute_job(platform: Platform, job_id: str) -> str | None:
+    """Run ``job_id`` if we can claim it; returns the state it ended in (None: not ours)."""
+    settings, db = platform.settings, platform.db
+    with db.session() as session:
+        if not job_rows.claim(session, job_id, platform.owner, settings.job_lease_s):
+            return None
+        job = session.get(Job, job_id)
+        assert job is not None
+        kind, brief, tenant_id, attempts = job.kind, dict(job.brief), job.tenant_id, job.attempts
+        job_rows.add_event(session, job_id, "state", {"state": "running", "attempt": attempts})
+    bound = log.bind(job_id=job_id, tenant_id=tenant_id, attempt=attempts)
+    bound.info("job started", kind=kind)
+    work_dir = jobs_dir(platform) / str(tenant_id)
+    lease = Lease(db, job_id, platform.owner, lease_s=settings.job_lease_s,
+                  heartbeat_s=settings.job_heartbeat_s, job_dir=work_dir / job_id)
+    started = time.monotonic()
+    with lease:
+        try:
+            if kind == "analyze":
+                from reelforge.jobs.analyze import analyze_item
+
+                analyze_item(platform, tenant_id, brief["item_id"], cancel=lease.should_stop)
+                values: dict[str, Any] = {"progress": 1.0, "result": {"item_id": brief["item_id"]}}
+            else:
+                result = _make(platform, job_id, brief, work_dir, lease)
+                values = _store_result(platform, tenant_id, job_id, result)
+            state = "succeeded"
+        except BaseException as exc:
+            state, values = _failure(platform, job_id, exc, lease, attempts, bound)
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+    with db.session() as session:
+        ours = job_rows.finish(session, job_id, platform.owner, state,  # type: ignore[arg-type]
+                               **values)
+    if not ours:
+        bound.warning("job result dropped: the lease was taken over", state=state)
+        return None
+    metrics.JOBS_FINISHED.labels(state).inc()
+    metrics.JOB_SECONDS.labels(state).observe(time.monotonic() - started)
+    bound.info("job finished", state=state)
+    if state == "queued":
+        delay = settings.job_retry_backoff_s * 2 ** (attempts - 1)
+        platform.queue.enqueue(job_id, delay_s=delay)
+        with db.session() as session:
+            job_rows.mark_enqueued(session, [job_id])
+    return state
+
+
+def _make(platform: Platform, job_id: str, brief: dict[str, Any], work_dir: Path,
+          lease: Lease) -> JobResult:
+    from reelforge.pipeline.runner import make_video
+
+    return make_video(Brief.model_validate(brief), platform.settings, work_dir,
+                      on_event=EventWriter(platform, job_id), cancel=lease.should_stop,
+                      job_id=job_id)
+
+
+def _failure(platform: Platform, job_id: str, exc: BaseException, lease: Lease, attempts: int,
+             bound: Any) -> tuple[str, dict[str, Any]]:
+    if lease.cancel_requested or isinstance(exc, Canceled):
+        return "canceled", {"error": {"code": "canceled", "message": "canceled by its owner"}}
+    retry = (isinstance(exc, ProviderError) and exc.retryable
+             and attempts < platform.settings.job_max_attempts)
+    body = error_body(exc)
+    if retry:
+        bound.warning("retryable provider error; job will retry", error=body)
+        with platform.db.session() as session:
+            job_rows.add_event(session, job_id, "log",
+                               {"message": f"retrying after: {body['message']}"})
+        return "queued", {"error": body, "enqueued_at": None}
+    if isinstance(exc, ReelforgeError):
+        bound.warning("job failed", error=body)
+    else:
+        bound.exception("job crashed")
+    return "failed", {"error": body}
+
+
+def _store_result(platform: Platform, tenant_id: int, job_id: str,
+                  result: JobResult) -> dict[str, Any]:
+    """Upload the artifacts and record steps, usage and cost; returns the job's final values."""
+    manifest = result.manifest
+    stored: list[tuple[str, str, int]] = []
+    for name in ARTIFACT_NAMES:
+        local = result.job_dir / name
+        if local.exists():
+            path = f"{tenant_id}/{job_id}/{name}"
+            stored.append((name, path, platform.artifacts.put_file(local, path)))
+    with platform.db.session() as session:
+        for name, path, size in stored:
+            record_artifact(session, tenant_id, job_id, name, path, size)
+        for step in manifest.steps:
+            session.add(JobStep(job_id=job_id, step=step.step, engine=step.engine,
+                                duration_s=step.duration_s, cost_usd=step.cost_usd,
+                                cache_hit=step.cache_hit))
+            for call in step.calls:
+                usage.record(session, tenant_id, job_id, "provider_call", provider=call.provider,
+                             operation=call.operation, cost_usd=call.cost_usd,
+                             seconds=call.duration_s)
+        usage.record(session, tenant_id, job_id, "render", seconds=manifest.duration_s)
+    return {"progress": 1.0, "cost_usd": round(manifest.cost_usd, 6),
+            "duration_s": manifest.duration_s, "error": None,
+            "result": {"title": manifest.title, "duration_s": manifest.duration_s,
+                       "cost_usd": round(manifest.cost_usd, 6),
+                       "artifacts": [name for name, _, _ in stored],
+                       "cache_hits": sum(1 for s in manifest.steps if s.cache_hit),
+                       "steps": len(manifest.steps)}}

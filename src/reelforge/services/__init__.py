@@ -1,0 +1,1 @@
+"""The service layer: what the API and the CLI both call (routes and commands stay thin)."""

@@ -208,3 +208,14 @@ def test_runware_rejected_key_is_not_retried(
         RunwareVideo.from_settings(bad).generate(clip(), tmp_path / "clip.mp4")
     assert caught.value.status == 401 and "RUNWARE_API_KEY" in str(caught.value)
     assert fakes["runware"].state.requests[SUBMIT] == 1
+
+
+def test_runware_submit_whose_reply_was_lost_is_polled_not_paid_twice(
+    runware: RunwareVideo, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    fakes["runware"].state.inject(SUBMIT, "drop-after", times=1)
+    result = runware.generate(clip(), tmp_path / "clip.mp4")
+    assert fakes["runware"].state.requests[SUBMIT] == 2  # the retry met conflictTaskUUID
+    assert fakes["runware"].state.paid["videoInference"] == 1
+    assert result.calls[0].attempts == 2
+    assert (tmp_path / "clip.mp4").read_bytes()[4:8] == b"ftyp"

@@ -187,8 +187,9 @@ def create_app(settings: Settings, config: FakeConfig | None = None) -> FastAPI:
                     data.append({"taskType": kind, "taskUUID": task_uuid, "cost": round(
                         USD_PER_VIDEO_SECOND * float(task.get("duration", 5)), 4)})
                 else:
+                    fault = service_fault(request)
                     video_task = VideoTask(task_uuid, task, time.monotonic(),
-                                           fault=service_fault(request))
+                                           fault=fault if fault != "drop-after" else None)
                     tasks[task_uuid] = video_task
                     state.pay("videoInference")
                     base_url = str(request.base_url).rstrip("/")
@@ -209,6 +210,8 @@ def create_app(settings: Settings, config: FakeConfig | None = None) -> FastAPI:
         out: dict[str, Any] = {"data": data}
         if errors:
             out["errors"] = errors
+        if service_fault(request) == "drop-after":  # done, but the reply never arrives
+            return DroppedResponse()
         return JSONResponse(out, status_code=status)
 
     @app.get("/media/{name}")

@@ -219,3 +219,35 @@ def test_runware_submit_whose_reply_was_lost_is_polled_not_paid_twice(
     assert fakes["runware"].state.paid["videoInference"] == 1
     assert result.calls[0].attempts == 2
     assert (tmp_path / "clip.mp4").read_bytes()[4:8] == b"ftyp"
+
+
+def test_runware_polling_deduplicates_the_cumulative_results() -> None:
+    import asyncio
+
+    import httpx
+
+    from reelforge.providers.http import HttpPolicy, ProviderHttp
+
+    uid = "5b1f6a52-3d8e-4c1e-9f0a-1b2c3d4e5f60"
+    done = {"taskType": "videoInference", "taskUUID": uid, "status": "success",
+            "videoUUID": "v1", "videoURL": "https://cdn.example/v1.mp4", "cost": 0.35}
+    replies = iter([
+        {"data": [{**done, "videoUUID": "v1"}, {"taskUUID": uid, "status": "processing"}]},
+        {"data": [done, {**done, "videoUUID": "v2", "videoURL": "https://cdn.example/v2.mp4"}]},
+    ])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=next(replies))
+
+    engine = RunwareVideo("key-123456", poll_initial_s=0.0, poll_max_s=0.0)
+
+    async def run() -> list[dict[str, object]]:
+        async with ProviderHttp("runware", "https://api.runware.ai/v1", policy=HttpPolicy(),
+                                key_name="RUNWARE_API_KEY",
+                                transport=httpx.MockTransport(handler)) as http:
+            videos, polls, _, _ = await engine._poll(http, uid)
+            assert polls == 2
+            return videos
+
+    videos = asyncio.run(run())
+    assert [v["videoUUID"] for v in videos] == ["v1", "v2"]

@@ -191,7 +191,7 @@ def _final_error(exc: ProviderHttpError, attempts: int, policy: HttpPolicy) -> P
         retry_after_s=exc.retry_after_s,
         hint=hint,
     )
-    final.attempts = attempts  # type: ignore[attr-defined]
+    final.attempts = attempts
     return final
 
 

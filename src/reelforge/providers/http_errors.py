@@ -82,6 +82,7 @@ class ProviderHttpError(ProviderError):
         )
         self.kind = kind
         self.retry_after_s = retry_after_s
+        self.attempts = 1  # set by the retry loop to the number of tries made
 
 
 def vendor_message(body: Any) -> str | None:

@@ -193,8 +193,8 @@ class RunwareVideo:
             reply = await http.request("submit videoInference", "POST", "", json_body=[task])
         except ProviderHttpError as exc:
             # A retried submit whose first try did reach Runware: the task exists, so poll it.
-            if "conflictTaskUUID" in exc.message and getattr(exc, "attempts", 1) > 1:
-                return exc.attempts, 0.0  # type: ignore[attr-defined]
+            if "conflictTaskUUID" in exc.message and exc.attempts > 1:
+                return exc.attempts, 0.0
             raise
         self._raise_task_errors(reply.data, task["taskUUID"])
         return reply.attempts, reply.duration_s

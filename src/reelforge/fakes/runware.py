@@ -187,9 +187,9 @@ def create_app(settings: Settings, config: FakeConfig | None = None) -> FastAPI:
                     data.append({"taskType": kind, "taskUUID": task_uuid, "cost": round(
                         USD_PER_VIDEO_SECOND * float(task.get("duration", 5)), 4)})
                 else:
-                    fault = service_fault(request)
-                    video_task = VideoTask(task_uuid, task, time.monotonic(),
-                                           fault=fault if fault != "drop-after" else None)
+                    task_fault = service_fault(request)
+                    video_task = VideoTask(task_uuid, task, time.monotonic(), fault=(
+                        task_fault if task_fault != "drop-after" else None))
                     tasks[task_uuid] = video_task
                     state.pay("videoInference")
                     base_url = str(request.base_url).rstrip("/")

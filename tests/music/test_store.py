@@ -79,7 +79,7 @@ def add(db, *songs: Song) -> list[int]:
 
 def test_first_use_migrates_to_the_newest_revision(db_url: str) -> None:
     db = database_for_url(db_url)
-    assert current_revision(db.engine) == head_revision() == "0001"
+    assert current_revision(db.engine) == head_revision() is not None
     assert "songs" in sa.inspect(db.engine).get_table_names()
 
 

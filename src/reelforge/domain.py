@@ -13,11 +13,24 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Aspect = Literal["9:16", "16:9", "1:1"]
-ASPECT_SIZES: dict[str, tuple[int, int]] = {"9:16": (1080, 1920), "16:9": (1920, 1080), "1:1": (1080, 1080)}
+ASPECT_SIZES: dict[str, tuple[int, int]] = {
+    "9:16": (1080, 1920),
+    "16:9": (1920, 1080),
+    "1:1": (1080, 1080),
+}
 Template = Literal["explainer", "story", "listicle", "promo"]
 EMOTIONS = (
-    "neutral", "curious", "excited", "happy", "calm", "warm", "serious", "sad", "dramatic",
-    "confident", "mysterious",
+    "neutral",
+    "curious",
+    "excited",
+    "happy",
+    "calm",
+    "warm",
+    "serious",
+    "sad",
+    "dramatic",
+    "confident",
+    "mysterious",
 )
 MOODS = ("calm", "energetic", "happy", "nostalgic", "tender")
 MIN_DURATION_S, MAX_DURATION_S = 5.0, 600.0

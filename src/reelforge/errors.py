@@ -24,7 +24,7 @@ class ReelforgeError(Exception):
 
 
 class InputError(ReelforgeError):
-    """The user asked for something invalid; the message says what and how to fix it (4xx, exit 2)."""
+    """The user asked for something invalid; the message says what to fix (4xx, exit 2)."""
 
     code = "invalid_input"
 
@@ -36,7 +36,7 @@ class NotFound(ReelforgeError):
 
 
 class DependencyMissing(ReelforgeError):
-    """A binary, model or package that a step needs is not installed (exit 2, says how to install)."""
+    """A binary, model or package a step needs is missing (exit 2, says how to install it)."""
 
     code = "dependency_missing"
 
@@ -83,7 +83,7 @@ class ProviderError(ReelforgeError):
 
 
 class RenderError(ReelforgeError):
-    """FFmpeg or another media tool failed on input that should have worked (a bug or a broken file)."""
+    """FFmpeg or another media tool failed on input that should have worked."""
 
     code = "render_failed"
 

@@ -49,7 +49,7 @@ def mix_narration(timeline: Timeline, job_dir: Path, out_wav: Path) -> None:
         audio = audio.mean(axis=1)
         if rate != MIX_RATE:
             audio = resample_poly(audio, MIX_RATE, rate).astype(np.float32)
-        at = int(round(scene.narration_start_s * MIX_RATE))
+        at = round(scene.narration_start_s * MIX_RATE)
         end = min(total, at + audio.size)
         track[at:end] += audio[: end - at]
     sf.write(out_wav, np.clip(track, -1, 1), MIX_RATE, subtype="PCM_16")
@@ -73,20 +73,40 @@ def _audio_graph(timeline: Timeline, narration_in: int, music_in: int | None, lo
 def _audio_inputs(timeline: Timeline, narration_wav: Path) -> list[str]:
     args = ["-i", str(narration_wav)]
     if timeline.music is not None and timeline.music.track.path:
-        args += ["-stream_loop", "-1", "-ss", f"{timeline.music.start_s:.3f}",
-                 "-i", timeline.music.track.path]
+        args += [
+            "-stream_loop",
+            "-1",
+            "-ss",
+            f"{timeline.music.start_s:.3f}",
+            "-i",
+            timeline.music.track.path,
+        ]
     return args
 
 
-def measure_loudness(timeline: Timeline, narration_wav: Path, ffmpeg: Path,
-                     target_lufs: float) -> dict[str, str]:
+def measure_loudness(
+    timeline: Timeline, narration_wav: Path, ffmpeg: Path, target_lufs: float
+) -> dict[str, str]:
     """First pass of loudnorm over the audio mix alone: its measured values, for linear mode."""
     music_in = 1 if timeline.music is not None and timeline.music.track.path else None
-    graph = _audio_graph(timeline, 0, music_in,
-                         f"loudnorm=I={target_lufs}:TP=-1.5:LRA=11:print_format=json")
-    log = run_ffmpeg([*_audio_inputs(timeline, narration_wav), "-filter_complex", graph,
-                      "-map", "[aout]", "-f", "null", "-"],
-                     ffmpeg=ffmpeg, loglevel="info", what="loudness measurement")
+    graph = _audio_graph(
+        timeline, 0, music_in, f"loudnorm=I={target_lufs}:TP=-1.5:LRA=11:print_format=json"
+    )
+    log = run_ffmpeg(
+        [
+            *_audio_inputs(timeline, narration_wav),
+            "-filter_complex",
+            graph,
+            "-map",
+            "[aout]",
+            "-f",
+            "null",
+            "-",
+        ],
+        ffmpeg=ffmpeg,
+        loglevel="info",
+        what="loudness measurement",
+    )
     found = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", log, re.S)
     if not found:
         raise RenderError("loudness measurement printed no result")
@@ -104,8 +124,9 @@ def _video_graph(timeline: Timeline, burn: bool) -> str:
         )
     last = "v0"
     for i, scene in enumerate(timeline.scenes[1:], start=1):
-        parts.append(f"[{last}][v{i}]xfade=transition=fade:duration={x:.3f}"
-                     f":offset={scene.start_s:.3f}[x{i}]")
+        parts.append(
+            f"[{last}][v{i}]xfade=transition=fade:duration={x:.3f}:offset={scene.start_s:.3f}[x{i}]"
+        )
         last = f"x{i}"
     if burn:
         parts.append(f"[{last}]subtitles=filename=captions.ass:fontsdir=fonts,format=yuv420p[vout]")
@@ -114,14 +135,22 @@ def _video_graph(timeline: Timeline, burn: bool) -> str:
     return ";".join(parts)
 
 
-def render_video(timeline: Timeline, job_dir: Path, ass_file: Path, out_mp4: Path,
-                 options: RenderOptions, on_progress: Callable[[float], None] | None = None) -> None:
+def render_video(
+    timeline: Timeline,
+    job_dir: Path,
+    ass_file: Path,
+    out_mp4: Path,
+    options: RenderOptions,
+    on_progress: Callable[[float], None] | None = None,
+) -> None:
     """Render ``timeline`` to ``out_mp4`` (H.264 + AAC, fast start), written atomically."""
     with tempfile.TemporaryDirectory(prefix="rf-assemble-") as tmp_name:
         tmp = Path(tmp_name)
         # libass reads these through filter arguments: plain relative names avoid all escaping.
         (tmp / "fonts").mkdir()
-        os.symlink(options.font, tmp / "fonts" / options.font.name.replace("[", "").replace("]", ""))
+        os.symlink(
+            options.font, tmp / "fonts" / options.font.name.replace("[", "").replace("]", "")
+        )
         (tmp / "captions.ass").write_text(ass_file.read_text(encoding="utf-8"), encoding="utf-8")
         narration_wav = tmp / "narration.wav"
         mix_narration(timeline, job_dir, narration_wav)
@@ -135,29 +164,83 @@ def render_video(timeline: Timeline, job_dir: Path, ass_file: Path, out_mp4: Pat
         n = len(timeline.scenes)
         inputs: list[str] = []
         for scene in timeline.scenes:
-            inputs += ["-stream_loop", "-1", "-t", f"{scene.duration_s + 0.5:.3f}",
-                       "-i", str((job_dir / scene.clip).resolve())]
+            inputs += [
+                "-stream_loop",
+                "-1",
+                "-t",
+                f"{scene.duration_s + 0.5:.3f}",
+                "-i",
+                str((job_dir / scene.clip).resolve()),
+            ]
         inputs += _audio_inputs(timeline, narration_wav)
         music_in = n + 1 if timeline.music is not None and timeline.music.track.path else None
-        graph = _video_graph(timeline, options.burn_subtitles) + ";" + _audio_graph(
-            timeline, n, music_in, loudnorm)
+        graph = (
+            _video_graph(timeline, options.burn_subtitles)
+            + ";"
+            + _audio_graph(timeline, n, music_in, loudnorm)
+        )
         part = out_mp4.with_name(out_mp4.name + ".part.mp4")
         run_ffmpeg(
-            [*inputs, "-filter_complex", graph, "-map", "[vout]", "-map", "[aout]",
-             "-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf),
-             "-pix_fmt", "yuv420p", "-r", str(timeline.fps), "-c:a", "aac", "-b:a", "160k",
-             "-ar", str(MIX_RATE), "-t", f"{timeline.duration_s:.3f}",
-             "-movflags", "+faststart", str(part.resolve())],
-            ffmpeg=options.ffmpeg, total_s=timeline.duration_s, on_progress=on_progress,
-            what="final render", cwd=tmp,
+            [
+                *inputs,
+                "-filter_complex",
+                graph,
+                "-map",
+                "[vout]",
+                "-map",
+                "[aout]",
+                "-c:v",
+                "libx264",
+                "-preset",
+                options.preset,
+                "-crf",
+                str(options.crf),
+                "-pix_fmt",
+                "yuv420p",
+                "-r",
+                str(timeline.fps),
+                "-c:a",
+                "aac",
+                "-b:a",
+                "160k",
+                "-ar",
+                str(MIX_RATE),
+                "-t",
+                f"{timeline.duration_s:.3f}",
+                "-movflags",
+                "+faststart",
+                str(part.resolve()),
+            ],
+            ffmpeg=options.ffmpeg,
+            total_s=timeline.duration_s,
+            on_progress=on_progress,
+            what="final render",
+            cwd=tmp,
         )
         os.replace(part, out_mp4)
 
 
-def write_thumbnail(video: Path, out_jpg: Path, at_s: float, ffmpeg: Path, width: int = 720) -> None:
+def write_thumbnail(
+    video: Path, out_jpg: Path, at_s: float, ffmpeg: Path, width: int = 720
+) -> None:
     part = out_jpg.with_name(out_jpg.name + ".part.jpg")
-    run_ffmpeg(["-ss", f"{at_s:.3f}", "-i", str(video), "-frames:v", "1",
-                "-vf", f"scale={width}:-2", "-q:v", "3", str(part)], ffmpeg=ffmpeg, what="thumbnail")
+    run_ffmpeg(
+        [
+            "-ss",
+            f"{at_s:.3f}",
+            "-i",
+            str(video),
+            "-frames:v",
+            "1",
+            "-vf",
+            f"scale={width}:-2",
+            "-q:v",
+            "3",
+            str(part),
+        ],
+        ffmpeg=ffmpeg,
+        what="thumbnail",
+    )
     os.replace(part, out_jpg)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from reelforge.domain import Cue
 
+
 def chars_per_line(width: int, height: int) -> int:
     """How many characters fit a subtitle line at the style's font size, by aspect."""
     return 24 if height > width else 30 if height == width else 42
@@ -26,8 +27,10 @@ def break_lines(text: str, max_chars: int) -> list[str]:
         best = lines
         for cut in range(1, len(words)):
             a, b = " ".join(words[:cut]), " ".join(words[cut:])
-            if len(a) <= max_chars and len(b) <= max_chars and (
-                abs(len(a) - len(b)) < abs(len(best[0]) - len(best[1]))
+            if (
+                len(a) <= max_chars
+                and len(b) <= max_chars
+                and (abs(len(a) - len(b)) < abs(len(best[0]) - len(best[1])))
             ):
                 best = [a, b]
         lines = best
@@ -69,14 +72,19 @@ def chunk_cues(cues: list[Cue], max_chars: int, max_lines: int = 2) -> list[Cue]
         for i, chunk in enumerate(chunks):
             text = " ".join(chunk)
             end = cue.end_s if i == len(chunks) - 1 else start + span * len(text) / total
-            out.append(Cue(text="\n".join(break_lines(text, max_chars)), start_s=round(start, 3),
-                           end_s=round(end, 3)))
+            out.append(
+                Cue(
+                    text="\n".join(break_lines(text, max_chars)),
+                    start_s=round(start, 3),
+                    end_s=round(end, 3),
+                )
+            )
             start = end
     return out
 
 
 def _srt_time(seconds: float) -> str:
-    ms = int(round(seconds * 1000))
+    ms = round(seconds * 1000)
     h, ms = divmod(ms, 3_600_000)
     m, ms = divmod(ms, 60_000)
     s, ms = divmod(ms, 1000)
@@ -84,7 +92,7 @@ def _srt_time(seconds: float) -> str:
 
 
 def _ass_time(seconds: float) -> str:
-    cs = int(round(seconds * 100))
+    cs = round(seconds * 100)
     h, cs = divmod(cs, 360_000)
     m, cs = divmod(cs, 6000)
     s, cs = divmod(cs, 100)
@@ -137,11 +145,14 @@ def write_ass(cues: list[Cue], path: Path, width: int, height: int, font_name: s
         "Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
         f"Style: Default,{font_name},{size},&H00FFFFFF,&H00FFFFFF,&H00101010,&H80000000,-1,0,0,0,"
         f"100,100,0,0,1,{outline},{max(1, outline // 2)},2,{margin_h},{margin_h},{margin_v},1\n\n"
-        "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+        "[Events]\n"
+        "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
     )
     events = []
     for cue in cues:
-        text = cue.text.replace("\\", "\\\\").replace("{", "(").replace("}", ")").replace("\n", "\\N")
+        text = (
+            cue.text.replace("\\", "\\\\").replace("{", "(").replace("}", ")").replace("\n", "\\N")
+        )
         events.append(
             f"Dialogue: 0,{_ass_time(cue.start_s)},{_ass_time(cue.end_s)},Default,,0,0,0,,{text}"
         )

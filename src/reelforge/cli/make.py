@@ -24,12 +24,16 @@ def brief_from_options(**fields: object) -> Brief:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "input"
-        option = {"duration_s": "--duration", "prompt": "PROMPT", "aspect": "--aspect",
-                  "intensity": "--intensity"}.get(field, f"--{field}")
+        option = {
+            "duration_s": "--duration",
+            "prompt": "PROMPT",
+            "aspect": "--aspect",
+            "intensity": "--intensity",
+        }.get(field, f"--{field}")
         hints = {
             "duration_s": f"use a duration from {MIN_DURATION_S:g} to {MAX_DURATION_S:g} seconds",
             "aspect": f"use one of {', '.join(ASPECT_SIZES)}",
-            "prompt": "give a prompt of 1 to 2000 characters, e.g. \"Why octopuses are smart\"",
+            "prompt": 'give a prompt of 1 to 2000 characters, e.g. "Why octopuses are smart"',
             "intensity": "use a number from 0 (neutral) to 1 (full emotion)",
         }
         raise InputError(f"invalid {option}: {first['msg']}", hint=hints.get(field)) from None
@@ -57,22 +61,43 @@ class _Bars:
         else:
             done = sum(1 for _ in range(1))
             current = self.progress.tasks[row].completed
-            self.progress.update(row, completed=int(current) + done,
-                                 description=f"{kind} {'(cached)' if event.state == 'cached' else ''}")
+            self.progress.update(
+                row,
+                completed=int(current) + done,
+                description=f"{kind} {'(cached)' if event.state == 'cached' else ''}",
+            )
 
 
 def make_command(
-    prompt: str = typer.Argument(..., help="What the video is about, e.g. \"Why octopuses are smart\"."),
-    duration: float = typer.Option(30.0, "--duration", "-d", help="Target length in seconds (5–600)."),
+    prompt: str = typer.Argument(
+        ..., help='What the video is about, e.g. "Why octopuses are smart".'
+    ),
+    duration: float = typer.Option(
+        30.0, "--duration", "-d", help="Target length in seconds (5–600)."
+    ),
     aspect: str = typer.Option("9:16", "--aspect", "-a", help="9:16 (shorts), 16:9 or 1:1."),
-    voice: str = typer.Option("joe", "--voice", "-v", help="Voice id; `reelforge voices` lists them."),
-    emotion: str = typer.Option("neutral", "--emotion", "-e", help=f"One of: {', '.join(EMOTIONS)}."),
-    intensity: float = typer.Option(0.5, "--intensity", "-i", help="How strongly to act the emotion, 0–1."),
-    template: str | None = typer.Option(None, "--template", help="explainer, story, listicle or promo (default: from the prompt)."),
-    music_mood: str | None = typer.Option(None, "--music-mood", help="calm, energetic, happy, nostalgic or tender."),
+    voice: str = typer.Option(
+        "joe", "--voice", "-v", help="Voice id; `reelforge voices` lists them."
+    ),
+    emotion: str = typer.Option(
+        "neutral", "--emotion", "-e", help=f"One of: {', '.join(EMOTIONS)}."
+    ),
+    intensity: float = typer.Option(
+        0.5, "--intensity", "-i", help="How strongly to act the emotion, 0–1."
+    ),
+    template: str | None = typer.Option(
+        None, "--template", help="explainer, story, listicle or promo (default: from the prompt)."
+    ),
+    music_mood: str | None = typer.Option(
+        None, "--music-mood", help="calm, energetic, happy, nostalgic or tender."
+    ),
     seed: int = typer.Option(0, "--seed", help="Same seed, same video."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Output folder (default: ./out); the job goes in <out>/<job-id>/."),
-    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON instead of progress bars."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Output folder (default: ./out); the job goes in <out>/<job-id>/."
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the manifest as JSON instead of progress bars."
+    ),
 ) -> None:
     """Make a short video from a prompt: script, narration, visuals, music, subtitles.
 
@@ -81,13 +106,24 @@ def make_command(
     """
     settings = Settings()
     if template is not None and template not in ("explainer", "story", "listicle", "promo"):
-        raise InputError(f"unknown --template {template!r}",
-                         hint="use explainer, story, listicle or promo")
-    brief = brief_from_options(prompt=prompt, duration_s=duration, aspect=aspect, voice=voice,
-                               emotion=emotion, intensity=intensity, seed=seed, template=template,
-                               music_mood=music_mood)
+        raise InputError(
+            f"unknown --template {template!r}", hint="use explainer, story, listicle or promo"
+        )
+    brief = brief_from_options(
+        prompt=prompt,
+        duration_s=duration,
+        aspect=aspect,
+        voice=voice,
+        emotion=emotion,
+        intensity=intensity,
+        seed=seed,
+        template=template,
+        music_mood=music_mood,
+    )
     if emotion not in EMOTIONS:
-        raise InputError(f"unknown --emotion {emotion!r}", hint=f"use one of: {', '.join(EMOTIONS)}")
+        raise InputError(
+            f"unknown --emotion {emotion!r}", hint=f"use one of: {', '.join(EMOTIONS)}"
+        )
     out_dir = out or settings.out_dir
     if as_json:
         result = make_video(brief, settings, out_dir)
@@ -95,14 +131,21 @@ def make_command(
         sys.stdout.write("\n")
         return
     console = Console(stderr=True)
-    columns = (SpinnerColumn(), TextColumn("[bold]{task.description:<22}"), BarColumn(),
-               TextColumn("{task.completed:>4.1f}/{task.total}"), TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description:<22}"),
+        BarColumn(),
+        TextColumn("{task.completed:>4.1f}/{task.total}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=False) as progress:
         result = make_video(brief, settings, out_dir, on_event=_Bars(progress))
     m = result.manifest
     hits = sum(1 for s in m.steps if s.cache_hit)
-    console.print(f"[green]done[/] {m.title!r}: {m.duration_s:.1f} s video in {m.wall_time_s:.1f} s "
-                  f"({hits}/{len(m.steps)} steps from cache, cost ${m.cost_usd:.2f})")
+    console.print(
+        f"[green]done[/] {m.title!r}: {m.duration_s:.1f} s video in {m.wall_time_s:.1f} s "
+        f"({hits}/{len(m.steps)} steps from cache, cost ${m.cost_usd:.2f})"
+    )
     if m.music:
         console.print(f"music: {m.music.track.title} — {m.music.reason}")
     print(result.job_dir / "final.mp4")

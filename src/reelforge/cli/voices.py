@@ -31,5 +31,6 @@ def voices_command(
         table.add_row(v.id, v.name, v.language, v.accent, v.gender, v.engine)
     Console().print(table)
     if not any(v.engine == "espeak" for v in voices):
-        Console(stderr=True).print("note: install espeak-ng for 24 more voices "
-                                   "(sudo apt-get install espeak-ng)")
+        Console(stderr=True).print(
+            "note: install espeak-ng for 24 more voices (sudo apt-get install espeak-ng)"
+        )

@@ -41,7 +41,9 @@ def _canonical(value: Any) -> Any:
 def step_key(step: str, engine: str, engine_version: str, inputs: Any) -> str:
     payload = json.dumps(
         {"step": step, "engine": engine, "version": engine_version, "inputs": _canonical(inputs)},
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -105,7 +107,7 @@ class StepCache:
 
 
 def place(source: Path, target: Path) -> None:
-    """Copy a cached file into a job folder (a copy, so editing job files never alters the cache)."""
+    """Copy a cached file into a job folder (so editing a job's files never alters the cache)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")
     part.unlink(missing_ok=True)

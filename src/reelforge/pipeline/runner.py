@@ -19,16 +19,36 @@ from typing import Any, Literal
 
 from reelforge import __version__
 from reelforge.assemble.fonts import font_file
-from reelforge.assemble.render import RenderOptions, render_video, subtitle_font_name, write_thumbnail
+from reelforge.assemble.render import (
+    RenderOptions,
+    render_video,
+    subtitle_font_name,
+    write_thumbnail,
+)
 from reelforge.assemble.subtitles import chars_per_line, chunk_cues, write_ass, write_srt
-from reelforge.domain import Brief, Clip, Manifest, MusicChoice, Narration, Plan, ProviderCall, StepRecord
+from reelforge.domain import (
+    Brief,
+    Clip,
+    Manifest,
+    MusicChoice,
+    Narration,
+    Plan,
+    ProviderCall,
+    StepRecord,
+)
 from reelforge.errors import Canceled, InputError
 from reelforge.media.ffmpeg import find_ffmpeg
 from reelforge.pipeline.cache import CacheEntry, StepCache, place, step_key
 from reelforge.pipeline.score import choose_music
 from reelforge.pipeline.timeline import build_timeline, scene_duration
 from reelforge.providers import registry
-from reelforge.providers.base import ClipRequest, MusicSource, ScriptWriter, SpeechRequest, VideoGenerator
+from reelforge.providers.base import (
+    ClipRequest,
+    MusicSource,
+    ScriptWriter,
+    SpeechRequest,
+    VideoGenerator,
+)
 from reelforge.providers.voice.emotion import voice_style
 from reelforge.settings import Settings
 from reelforge.text import split_sentences
@@ -80,21 +100,30 @@ def _check_writable(folder: Path) -> None:
         except OSError as exc:
             problem = exc.strerror or str(exc)
     if problem:
-        raise InputError(f"cannot write to the output folder {folder} ({problem})",
-                         hint="choose another folder with --out, or fix its permissions")
+        raise InputError(
+            f"cannot write to the output folder {folder} ({problem})",
+            hint="choose another folder with --out, or fix its permissions",
+        )
 
 
 def prepare(brief: Brief, settings: Settings, out_dir: Path) -> Engines:
     """Check everything a job needs before anything is written, and choose its engines."""
     _check_writable(out_dir)
     voice_style(brief.emotion, brief.intensity)  # raises InputError for an unknown emotion
-    render = RenderOptions(ffmpeg=find_ffmpeg(settings.ffmpeg_binary),
-                           font=font_file(settings.font_file), preset=settings.x264_preset,
-                           crf=settings.x264_crf, target_lufs=settings.target_lufs)
-    return Engines(script=registry.script_writer(settings),
-                   voice=registry.voice_for(brief.voice, settings),
-                   video=registry.video_generator(settings),
-                   music=registry.music_source(settings), render=render)
+    render = RenderOptions(
+        ffmpeg=find_ffmpeg(settings.ffmpeg_binary),
+        font=font_file(settings.font_file),
+        preset=settings.x264_preset,
+        crf=settings.x264_crf,
+        target_lufs=settings.target_lufs,
+    )
+    return Engines(
+        script=registry.script_writer(settings),
+        voice=registry.voice_for(brief.voice, settings),
+        video=registry.video_generator(settings),
+        music=registry.music_source(settings),
+        render=render,
+    )
 
 
 def new_job_id() -> str:
@@ -104,8 +133,15 @@ def new_job_id() -> str:
 class _Job:
     """The state of one running job: its folder, cache, engines and the manifest being filled."""
 
-    def __init__(self, brief: Brief, settings: Settings, job_dir: Path, engines: Engines,
-                 on_event: ProgressFn | None, cancel: Callable[[], bool] | None) -> None:
+    def __init__(
+        self,
+        brief: Brief,
+        settings: Settings,
+        job_dir: Path,
+        engines: Engines,
+        on_event: ProgressFn | None,
+        cancel: Callable[[], bool] | None,
+    ) -> None:
         self.brief, self.settings, self.dir, self.engines = brief, settings, job_dir, engines
         self.cache = StepCache(settings.cache_dir)
         self.on_event = on_event or (lambda event: None)
@@ -117,8 +153,15 @@ class _Job:
         if self.cancel():
             raise Canceled("the job was canceled; finished steps stay cached")
 
-    def run_step(self, step: str, label: str, engine: Any, inputs: Any,
-                 make: Callable[[Path], dict[str, Any]], outputs: list[str]) -> CacheEntry:
+    def run_step(
+        self,
+        step: str,
+        label: str,
+        engine: Any,
+        inputs: Any,
+        make: Callable[[Path], dict[str, Any]],
+        outputs: list[str],
+    ) -> CacheEntry:
         """Run one step through the cache and record it in the manifest."""
         self.check_cancel()
         key = step_key(step, engine.name, engine.version, inputs)
@@ -126,10 +169,17 @@ class _Job:
         self.on_event(StepEvent(step, label, "started"))
         entry = self.cache.get_or_make(key, make)
         calls = [] if entry.hit else [ProviderCall(**c) for c in entry.value.get("calls", [])]
-        record = StepRecord(step=label, engine=engine.name, engine_version=engine.version,
-                            inputs_hash=key[:16], duration_s=round(time.monotonic() - started, 3),
-                            cost_usd=sum(c.cost_usd for c in calls), cache_hit=entry.hit,
-                            outputs=outputs, calls=calls)
+        record = StepRecord(
+            step=label,
+            engine=engine.name,
+            engine_version=engine.version,
+            inputs_hash=key[:16],
+            duration_s=round(time.monotonic() - started, 3),
+            cost_usd=sum(c.cost_usd for c in calls),
+            cache_hit=entry.hit,
+            outputs=outputs,
+            calls=calls,
+        )
         with self._lock:
             self.records.append(record)
         self.on_event(StepEvent(step, label, "cached" if entry.hit else "done", 1.0))
@@ -140,9 +190,15 @@ def _calls(calls: list[ProviderCall]) -> list[dict[str, Any]]:
     return [c.model_dump(mode="json") for c in calls]
 
 
-def make_video(brief: Brief, settings: Settings, out_dir: Path | None = None, *,
-               on_event: ProgressFn | None = None, cancel: Callable[[], bool] | None = None,
-               job_id: str | None = None) -> JobResult:
+def make_video(
+    brief: Brief,
+    settings: Settings,
+    out_dir: Path | None = None,
+    *,
+    on_event: ProgressFn | None = None,
+    cancel: Callable[[], bool] | None = None,
+    job_id: str | None = None,
+) -> JobResult:
     """Make the video for ``brief`` in ``out_dir/<job_id>/``; returns its manifest."""
     wall = time.monotonic()
     out_dir = Path(out_dir or settings.out_dir)
@@ -153,8 +209,10 @@ def make_video(brief: Brief, settings: Settings, out_dir: Path | None = None, *,
         (job_dir / "narration").mkdir(parents=True, exist_ok=True)
         (job_dir / "clips").mkdir(exist_ok=True)
     except OSError as exc:
-        raise InputError(f"cannot create the job folder {job_dir}: {exc.strerror}",
-                         hint="choose another folder with --out") from exc
+        raise InputError(
+            f"cannot create the job folder {job_dir}: {exc.strerror}",
+            hint="choose another folder with --out",
+        ) from exc
     job = _Job(brief, settings, job_dir, engines, on_event, cancel)
     width, height = brief.size
 
@@ -163,8 +221,9 @@ def make_video(brief: Brief, settings: Settings, out_dir: Path | None = None, *,
         result = engines.script.write(brief)
         return {"plan": result.plan.model_dump(mode="json"), "calls": _calls(result.calls)}
 
-    plan_inputs = brief.model_dump(include={"prompt", "duration_s", "aspect", "seed", "template",
-                                            "music_mood"})
+    plan_inputs = brief.model_dump(
+        include={"prompt", "duration_s", "aspect", "seed", "template", "music_mood"}
+    )
     plan_entry = job.run_step("plan", "plan", engines.script, plan_inputs, make_plan, ["plan.json"])
     plan = Plan.model_validate(plan_entry.value["plan"])
     count = len(plan.scenes)
@@ -174,38 +233,79 @@ def make_video(brief: Brief, settings: Settings, out_dir: Path | None = None, *,
         scene = plan.scenes[i]
         name = f"scene-{i + 1:02d}"
         voice = engines.voice
-        speech = SpeechRequest(sentences=tuple(split_sentences(scene.narration)),
-                               voice=voice.voice_id, emotion=brief.emotion,
-                               intensity=brief.intensity, seed=brief.seed)
+        speech = SpeechRequest(
+            sentences=tuple(split_sentences(scene.narration)),
+            voice=voice.voice_id,
+            emotion=brief.emotion,
+            intensity=brief.intensity,
+            seed=brief.seed,
+        )
 
         def make_speech(folder: Path) -> dict[str, Any]:
             result = voice.engine.speak(speech, folder / "speech.wav")
-            return {"duration_s": result.duration_s, "sample_rate": result.sample_rate,
-                    "cues": [c.model_dump(mode="json") for c in result.cues],
-                    "calls": _calls(result.calls)}
+            return {
+                "duration_s": result.duration_s,
+                "sample_rate": result.sample_rate,
+                "cues": [c.model_dump(mode="json") for c in result.cues],
+                "calls": _calls(result.calls),
+            }
 
-        said = job.run_step("narrate", f"narrate {name}", voice.engine, speech, make_speech,
-                            [f"narration/{name}.wav"])
+        said = job.run_step(
+            "narrate",
+            f"narrate {name}",
+            voice.engine,
+            speech,
+            make_speech,
+            [f"narration/{name}.wav"],
+        )
         place(said.file("speech.wav"), job_dir / "narration" / f"{name}.wav")
-        narration = Narration(scene_index=i, audio=f"narration/{name}.wav",
-                              duration_s=said.value["duration_s"],
-                              sample_rate=said.value["sample_rate"], cues=said.value["cues"],
-                              engine=voice.engine.name, voice=brief.voice)
+        narration = Narration(
+            scene_index=i,
+            audio=f"narration/{name}.wav",
+            duration_s=said.value["duration_s"],
+            sample_rate=said.value["sample_rate"],
+            cues=said.value["cues"],
+            engine=voice.engine.name,
+            voice=brief.voice,
+        )
         duration = scene_duration(i, count, narration.duration_s, brief.duration_s)
-        request = ClipRequest(scene=scene, width=width, height=height, fps=settings.fps,
-                              duration_s=duration, seed=brief.seed)
+        request = ClipRequest(
+            scene=scene,
+            width=width,
+            height=height,
+            fps=settings.fps,
+            duration_s=duration,
+            seed=brief.seed,
+        )
 
         def make_clip(folder: Path) -> dict[str, Any]:
             result = engines.video.generate(request, folder / "clip.mp4")
-            return {"duration_s": result.duration_s, "width": result.width,
-                    "height": result.height, "fps": result.fps, "calls": _calls(result.calls)}
+            return {
+                "duration_s": result.duration_s,
+                "width": result.width,
+                "height": result.height,
+                "fps": result.fps,
+                "calls": _calls(result.calls),
+            }
 
-        shown = job.run_step("visualize", f"visualize {name}", engines.video,
-                             {"request": request, "scene": scene}, make_clip, [f"clips/{name}.mp4"])
+        shown = job.run_step(
+            "visualize",
+            f"visualize {name}",
+            engines.video,
+            {"request": request, "scene": scene},
+            make_clip,
+            [f"clips/{name}.mp4"],
+        )
         place(shown.file("clip.mp4"), job_dir / "clips" / f"{name}.mp4")
-        clip = Clip(scene_index=i, video=f"clips/{name}.mp4", duration_s=duration,
-                    width=shown.value["width"], height=shown.value["height"],
-                    fps=shown.value["fps"], engine=engines.video.name)
+        clip = Clip(
+            scene_index=i,
+            video=f"clips/{name}.mp4",
+            duration_s=duration,
+            width=shown.value["width"],
+            height=shown.value["height"],
+            fps=shown.value["fps"],
+            engine=engines.video.name,
+        )
         return narration, clip, said.key, shown.key
 
     with ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="scene") as pool:
@@ -220,14 +320,25 @@ def make_video(brief: Brief, settings: Settings, out_dir: Path | None = None, *,
         choice = choose_music(plan, total_s, engines.music)
         return {"choice": choice.model_dump(mode="json") if choice else None, "calls": []}
 
-    score_inputs = {"brief": plan.music_brief, "mood": plan.mood,
-                    "moods": [s.mood for s in plan.scenes], "duration_s": round(total_s, 1)}
+    score_inputs = {
+        "brief": plan.music_brief,
+        "mood": plan.mood,
+        "moods": [s.mood for s in plan.scenes],
+        "duration_s": round(total_s, 1),
+    }
     scored = job.run_step("score", "score", engines.music, score_inputs, make_score, [])
     music = MusicChoice.model_validate(scored.value["choice"]) if scored.value["choice"] else None
 
     # assemble --------------------------------------------------------------------------------
-    timeline = build_timeline(durations, narrations, [c.video for c in clips], width=width,
-                              height=height, fps=settings.fps, music=music)
+    timeline = build_timeline(
+        durations,
+        narrations,
+        [c.video for c in clips],
+        width=width,
+        height=height,
+        fps=settings.fps,
+        music=music,
+    )
     render = engines.render
     font_name = subtitle_font_name(render.font)
     chunks = chunk_cues(timeline.cues, chars_per_line(width, height))
@@ -239,33 +350,66 @@ def make_video(brief: Brief, settings: Settings, out_dir: Path | None = None, *,
         def progress(fraction: float) -> None:
             job.on_event(StepEvent("assemble", "assemble", "progress", fraction))
 
-        render_video(timeline, job_dir, folder / "captions.ass", folder / "final.mp4", render,
-                     on_progress=progress)
-        write_thumbnail(folder / "final.mp4", folder / "thumbnail.jpg",
-                        at_s=min(2.0, timeline.duration_s / 2), ffmpeg=render.ffmpeg)
+        render_video(
+            timeline,
+            job_dir,
+            folder / "captions.ass",
+            folder / "final.mp4",
+            render,
+            on_progress=progress,
+        )
+        write_thumbnail(
+            folder / "final.mp4",
+            folder / "thumbnail.jpg",
+            at_s=min(2.0, timeline.duration_s / 2),
+            ffmpeg=render.ffmpeg,
+        )
         return {"duration_s": timeline.duration_s, "calls": []}
 
     assemble_inputs = {
         "timeline": timeline.model_dump(mode="json", exclude={"scenes"}),
         "scenes": [(s.start_s, s.duration_s, s.narration_start_s) for s in timeline.scenes],
         "content": [(r[2], r[3]) for r in scene_results],
-        "render": {"preset": render.preset, "crf": render.crf, "lufs": render.target_lufs,
-                   "font": font_name, "burn": render.burn_subtitles},
+        "render": {
+            "preset": render.preset,
+            "crf": render.crf,
+            "lufs": render.target_lufs,
+            "font": font_name,
+            "burn": render.burn_subtitles,
+        },
     }
     renderer = _RendererIdentity()
-    final = job.run_step("assemble", "assemble", renderer, assemble_inputs, make_final,
-                         ["final.mp4", "captions.srt", "thumbnail.jpg"])
+    final = job.run_step(
+        "assemble",
+        "assemble",
+        renderer,
+        assemble_inputs,
+        make_final,
+        ["final.mp4", "captions.srt", "thumbnail.jpg"],
+    )
     for name in ("final.mp4", "captions.srt", "thumbnail.jpg"):
         place(final.file(name), job_dir / name)
 
     # manifest --------------------------------------------------------------------------------
-    _write_json(job_dir / "plan.json", {"plan": plan.model_dump(mode="json"),
-                                         "timeline": timeline.model_dump(mode="json")})
+    _write_json(
+        job_dir / "plan.json",
+        {"plan": plan.model_dump(mode="json"), "timeline": timeline.model_dump(mode="json")},
+    )
     manifest = Manifest(
-        job_id=job_id, reelforge_version=__version__, brief=brief, title=plan.title,
-        steps=sorted(job.records, key=_step_order), music=music, duration_s=timeline.duration_s,
-        outputs={"video": "final.mp4", "captions": "captions.srt", "plan": "plan.json",
-                 "thumbnail": "thumbnail.jpg", "manifest": "manifest.json"},
+        job_id=job_id,
+        reelforge_version=__version__,
+        brief=brief,
+        title=plan.title,
+        steps=sorted(job.records, key=_step_order),
+        music=music,
+        duration_s=timeline.duration_s,
+        outputs={
+            "video": "final.mp4",
+            "captions": "captions.srt",
+            "plan": "plan.json",
+            "thumbnail": "thumbnail.jpg",
+            "manifest": "manifest.json",
+        },
         wall_time_s=round(time.monotonic() - wall, 3),
     )
     _write_json(job_dir / "manifest.json", manifest.model_dump(mode="json"))

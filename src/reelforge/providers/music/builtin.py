@@ -16,14 +16,45 @@ from reelforge.errors import DependencyMissing
 from reelforge.providers.base import MusicRequest, ScoredTrack
 from reelforge.settings import Settings
 
-LICENCE = "MIT (immich-memories-music; generated locally with ACE-Step 1.5, no attribution required)"
-_LINE = re.compile(r"^\s*(\S+\.opus)\s+(\d+)\s+bpm\s+(\S+\s+(?:major|minor))\s+seed\s+\d+\s+\[(.*)\]")
+LICENCE = (
+    "MIT (immich-memories-music; generated locally with ACE-Step 1.5, no attribution required)"
+)
+_LINE = re.compile(
+    r"^\s*(\S+\.opus)\s+(\d+)\s+bpm\s+(\S+\s+(?:major|minor))\s+seed\s+\d+\s+\[(.*)\]"
+)
 # Words in a music brief that point at each mood folder.
 MOOD_WORDS: dict[str, set[str]] = {
-    "calm": {"calm", "peaceful", "relaxed", "gentle", "soft", "ambient", "quiet", "curious", "light"},
-    "energetic": {"energetic", "upbeat", "punchy", "driving", "fast", "intense", "dramatic", "epic"},
+    "calm": {
+        "calm",
+        "peaceful",
+        "relaxed",
+        "gentle",
+        "soft",
+        "ambient",
+        "quiet",
+        "curious",
+        "light",
+    },
+    "energetic": {
+        "energetic",
+        "upbeat",
+        "punchy",
+        "driving",
+        "fast",
+        "intense",
+        "dramatic",
+        "epic",
+    },
     "happy": {"happy", "bright", "cheerful", "joyful", "hopeful", "confident", "fun", "positive"},
-    "nostalgic": {"nostalgic", "cinematic", "emotional", "wistful", "melancholic", "sad", "mysterious"},
+    "nostalgic": {
+        "nostalgic",
+        "cinematic",
+        "emotional",
+        "wistful",
+        "melancholic",
+        "sad",
+        "mysterious",
+    },
     "tender": {"tender", "warm", "romantic", "intimate", "heartfelt", "sweet", "piano"},
 }
 
@@ -56,19 +87,31 @@ def builtin_tracks() -> tuple[Track, ...]:
     try:
         from immich_memories_music import tracks_dir
     except ImportError as exc:
-        raise DependencyMissing("the built-in music catalog is not installed",
-                                hint="reinstall with `make install` (immich-memories-music)") from exc
+        raise DependencyMissing(
+            "the built-in music catalog is not installed",
+            hint="reinstall with `make install` (immich-memories-music)",
+        ) from exc
     rows = _licence_rows()
     tracks = []
     for path in sorted(Path(tracks_dir()).glob("*/*.opus")):
         bpm, key, tags = rows.get(path.name, (None, None, []))
         mood = path.parent.name
-        tracks.append(Track(
-            id=f"builtin:{mood}/{path.stem}", title=path.stem.replace("_", " ").title(),
-            artist="immich-memories-music", source="builtin", path=str(path),
-            duration_s=_duration(path), moods=[mood], tags=[t.strip() for t in tags if t.strip()],
-            bpm=bpm, key=key, licence=LICENCE, usable_as_audio=True,
-        ))
+        tracks.append(
+            Track(
+                id=f"builtin:{mood}/{path.stem}",
+                title=path.stem.replace("_", " ").title(),
+                artist="immich-memories-music",
+                source="builtin",
+                path=str(path),
+                duration_s=_duration(path),
+                moods=[mood],
+                tags=[t.strip() for t in tags if t.strip()],
+                bpm=bpm,
+                key=key,
+                licence=LICENCE,
+                usable_as_audio=True,
+            )
+        )
     return tuple(tracks)
 
 
@@ -97,7 +140,9 @@ class BuiltinCatalog:
                 continue
             mood = track.moods[0]
             score = scores.get(mood, 0.0) + (0.25 if "acoustic" in track.tags else 0.0)
-            reason = f"mood '{mood}' matches the brief" if scores.get(mood) else "closest available mood"
+            reason = (
+                f"mood '{mood}' matches the brief" if scores.get(mood) else "closest available mood"
+            )
             ranked.append(ScoredTrack(track=track, score=score, reason=reason))
         ranked.sort(key=lambda s: (-s.score, s.track.id))
         return ranked[: request.limit]

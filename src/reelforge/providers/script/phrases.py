@@ -9,17 +9,20 @@ from __future__ import annotations
 
 HOOKS: dict[str, list[str]] = {
     "explainer": [
+        "{Topic}: the real story.",
         "{Question}",
         "Here is a question most people never stop to ask: {question_lower}",
         "You have probably heard of {topic}, but almost nobody knows the full story.",
     ],
     "story": [
         "This is a story about {topic}.",
+        "Remember {topic}?",
         "It started the way most great stories do: quietly, with {topic}.",
         "Nobody expected much from {topic}. They were wrong.",
     ],
     "listicle": [
         "Here are the things you need to know about {topic}.",
+        "The list: {topic}.",
         "{Count} points, one subject: {topic}.",
         "Let's count down what makes {topic} remarkable.",
     ],
@@ -44,6 +47,8 @@ BODY: dict[str, list[str]] = {
         "When you see it in action, it is hard to look away.",
         "Once you understand {key}, everything else starts to make sense.",
         "The evidence is clear, even if the details are still being worked out.",
+        "Here is why.",
+        "It is no accident.",
     ],
     "story": [
         "At first, {key} seemed like a small thing.",
@@ -56,9 +61,11 @@ BODY: dict[str, list[str]] = {
         "It was not easy, but it was worth every step.",
         "Looking back, the signs had been there all along.",
         "And in the quiet that followed, a new chapter began.",
+        "Then everything changed.",
+        "Nobody saw it coming.",
     ],
     "listicle": [
-                "This one is easy to miss, but it matters.",
+        "This one is easy to miss, but it matters.",
         "This is where {topic} really stands out.",
         "Most people get this one wrong.",
         "It sounds simple, yet the details are fascinating.",
@@ -66,6 +73,8 @@ BODY: dict[str, list[str]] = {
         "Experts rank this among the most important points.",
         "Once you notice it, you will see it everywhere.",
         "This is the reason {topic} keeps people talking.",
+        "Easy to miss.",
+        "Remember this one.",
     ],
     "promo": [
         "It is designed around one idea: less effort, better results.",
@@ -76,6 +85,8 @@ BODY: dict[str, list[str]] = {
         "People who try {topic} tend to stick with it.",
         "It works the way you already do.",
         "And it keeps getting better with every update.",
+        "Simple. Fast. Yours.",
+        "It just works.",
     ],
 }
 
@@ -83,33 +94,61 @@ CLOSERS: dict[str, list[str]] = {
     "explainer": [
         "So next time you think about {topic}, remember: it is smarter than it looks.",
         "That is the real story of {topic}. Follow for more.",
+        "Follow for more.",
         "Now you know more about {topic} than most people ever will.",
     ],
     "story": [
         "And that is how {topic} changed everything.",
         "The story of {topic} is still being written.",
         "Some stories end. This one is only beginning.",
+        "The end, for now.",
     ],
     "listicle": [
         "Which one surprised you most? Tell us in the comments.",
         "Save this list, and share it with someone who loves {topic}.",
         "That is the list. Follow for more about {topic}.",
+        "Save this list.",
     ],
     "promo": [
         "Try {topic} today and see the difference for yourself.",
         "{Topic}. Made for the way you live.",
         "Get started now, and thank yourself later.",
+        "Try it today.",
     ],
 }
 
 TITLES: dict[str, list[str]] = {
-    "explainer": ["The basics", "Look closer", "The surprise", "How it works", "The hidden part",
-                  "Why it matters", "The evidence", "Putting it together"],
-    "story": ["The beginning", "First signs", "The struggle", "The turn", "What happened next",
-              "The change", "Looking back", "A new chapter"],
+    "explainer": [
+        "The basics",
+        "Look closer",
+        "The surprise",
+        "How it works",
+        "The hidden part",
+        "Why it matters",
+        "The evidence",
+        "Putting it together",
+    ],
+    "story": [
+        "The beginning",
+        "First signs",
+        "The struggle",
+        "The turn",
+        "What happened next",
+        "The change",
+        "Looking back",
+        "A new chapter",
+    ],
     "listicle": ["Number {n}"] * 8,
-    "promo": ["The idea", "Easy to start", "Tested for real", "Saves time", "Just what you need",
-              "Loved by users", "Works your way", "Always improving"],
+    "promo": [
+        "The idea",
+        "Easy to start",
+        "Tested for real",
+        "Saves time",
+        "Just what you need",
+        "Loved by users",
+        "Works your way",
+        "Always improving",
+    ],
 }
 
 # Scene mood arcs: the first scene, the middle scenes, the last scene.

@@ -9,6 +9,7 @@ seed. No image–text model is available offline, so the prompt steers colour, s
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import tempfile
@@ -24,12 +25,20 @@ from reelforge.providers.base import ClipRequest, ClipResult
 from reelforge.providers.video.palette import ffmpeg_color, scene_palette
 from reelforge.settings import Settings
 
-ENERGY = {"energetic": 2.0, "dramatic": 1.6, "happy": 1.4, "calm": 0.6, "tender": 0.7,
-          "nostalgic": 0.8, "mysterious": 0.9, "serious": 0.8}
+ENERGY = {
+    "energetic": 2.0,
+    "dramatic": 1.6,
+    "happy": 1.4,
+    "calm": 0.6,
+    "tender": 0.7,
+    "nostalgic": 0.8,
+    "mysterious": 0.9,
+    "serious": 0.8,
+}
 
 
 def _even(value: float) -> int:
-    return max(2, int(round(value / 2)) * 2)
+    return max(2, round(value / 2) * 2)
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
@@ -46,10 +55,8 @@ def draw_title(text: str, width: int, height: int, font_path: Path, out_png: Pat
     """A transparent layer with the title in the upper third, soft shadow for contrast."""
     size = max(18, int(min(width, height) * 0.085))
     font = ImageFont.truetype(str(font_path), size)
-    try:
+    with contextlib.suppress(OSError, ValueError):
         font.set_variation_by_name("Bold")
-    except (OSError, ValueError):
-        pass
     lines = _wrap(text.upper(), font, int(width * 0.84))
     layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     shadow = Image.new("RGBA", (width, height), (0, 0, 0, 0))
@@ -96,8 +103,14 @@ class LocalRenderer:
     name = "local-renderer"
     version = "1"
 
-    def __init__(self, *, ffmpeg: Path | None = None, font: Path | None = None, scale: float = 0.5,
-                 preset: str = "ultrafast") -> None:
+    def __init__(
+        self,
+        *,
+        ffmpeg: Path | None = None,
+        font: Path | None = None,
+        scale: float = 0.5,
+        preset: str = "ultrafast",
+    ) -> None:
         self.ffmpeg = ffmpeg
         self.font = font
         self.scale = scale
@@ -143,20 +156,64 @@ class LocalRenderer:
             tmp_out = out_mp4.with_name(out_mp4.name + ".part.mp4")
             run_ffmpeg(
                 [
-                    "-filter_complex_threads", "1",
-                    "-loop", "1", "-framerate", str(fps), "-t", f"{dur:.3f}", "-i", particles_png,
-                    "-loop", "1", "-framerate", str(fps), "-t", f"{dur:.3f}", "-i", title_png,
-                    "-loop", "1", "-framerate", str(fps), "-t", f"{dur:.3f}", "-i", vignette_png,
-                    "-filter_complex", graph,
-                    "-map", "[out]", "-frames:v", str(math.ceil(dur * fps - 1e-6)),
-                    "-c:v", "libx264", "-preset", self.preset, "-crf", "20",
-                    "-pix_fmt", "yuv420p", "-movflags", "+faststart", tmp_out,
+                    "-filter_complex_threads",
+                    "1",
+                    "-loop",
+                    "1",
+                    "-framerate",
+                    str(fps),
+                    "-t",
+                    f"{dur:.3f}",
+                    "-i",
+                    particles_png,
+                    "-loop",
+                    "1",
+                    "-framerate",
+                    str(fps),
+                    "-t",
+                    f"{dur:.3f}",
+                    "-i",
+                    title_png,
+                    "-loop",
+                    "1",
+                    "-framerate",
+                    str(fps),
+                    "-t",
+                    f"{dur:.3f}",
+                    "-i",
+                    vignette_png,
+                    "-filter_complex",
+                    graph,
+                    "-map",
+                    "[out]",
+                    "-frames:v",
+                    str(math.ceil(dur * fps - 1e-6)),
+                    "-c:v",
+                    "libx264",
+                    "-preset",
+                    self.preset,
+                    "-crf",
+                    "20",
+                    "-pix_fmt",
+                    "yuv420p",
+                    "-movflags",
+                    "+faststart",
+                    tmp_out,
                 ],
                 ffmpeg=find_ffmpeg(self.ffmpeg),
                 what=f"local renderer (scene {scene.index + 1})",
             )
             tmp_out.replace(out_mp4)
-        call = ProviderCall(provider=self.name, operation="render", model="ffmpeg-generators",
-                            duration_s=time.monotonic() - started)
-        return ClipResult(duration_s=math.ceil(dur * fps - 1e-6) / fps, width=w, height=h,
-                          fps=float(fps), calls=[call])
+        call = ProviderCall(
+            provider=self.name,
+            operation="render",
+            model="ffmpeg-generators",
+            duration_s=time.monotonic() - started,
+        )
+        return ClipResult(
+            duration_s=math.ceil(dur * fps - 1e-6) / fps,
+            width=w,
+            height=h,
+            fps=float(fps),
+            calls=[call],
+        )

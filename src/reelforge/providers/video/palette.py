@@ -1,4 +1,4 @@
-"""Colours for a scene: from its mood, nudged by colour words in its visual prompt, varied by seed."""
+"""Colours for a scene: from its mood, nudged by colour words in its prompt, varied by seed."""
 
 from __future__ import annotations
 
@@ -19,14 +19,38 @@ MOOD_PALETTES: dict[str, tuple[str, ...]] = {
 
 # Words in a visual prompt that pull the palette toward a colour.
 COLOR_WORDS: dict[str, str] = {
-    "ocean": "#0077b6", "sea": "#0096c7", "water": "#48cae4", "underwater": "#023e8a",
-    "sky": "#4cc9f0", "night": "#10002b", "space": "#0b0c2a", "star": "#3a0ca3",
-    "fire": "#e85d04", "sun": "#ffba08", "sunset": "#f48c06", "gold": "#d4a017",
-    "forest": "#2d6a4f", "tree": "#40916c", "green": "#52b788", "grass": "#74c69d",
-    "desert": "#e9c46a", "sand": "#f4a261", "snow": "#caf0f8", "ice": "#90e0ef",
-    "blood": "#9d0208", "red": "#d00000", "love": "#ff4d6d", "heart": "#c9184a",
-    "city": "#5c677d", "tech": "#00b4d8", "robot": "#7d8597", "money": "#2a9d8f",
-    "coffee": "#6f4518", "purple": "#7b2cbf", "blue": "#0077b6", "orange": "#fb8500",
+    "ocean": "#0077b6",
+    "sea": "#0096c7",
+    "water": "#48cae4",
+    "underwater": "#023e8a",
+    "sky": "#4cc9f0",
+    "night": "#10002b",
+    "space": "#0b0c2a",
+    "star": "#3a0ca3",
+    "fire": "#e85d04",
+    "sun": "#ffba08",
+    "sunset": "#f48c06",
+    "gold": "#d4a017",
+    "forest": "#2d6a4f",
+    "tree": "#40916c",
+    "green": "#52b788",
+    "grass": "#74c69d",
+    "desert": "#e9c46a",
+    "sand": "#f4a261",
+    "snow": "#caf0f8",
+    "ice": "#90e0ef",
+    "blood": "#9d0208",
+    "red": "#d00000",
+    "love": "#ff4d6d",
+    "heart": "#c9184a",
+    "city": "#5c677d",
+    "tech": "#00b4d8",
+    "robot": "#7d8597",
+    "money": "#2a9d8f",
+    "coffee": "#6f4518",
+    "purple": "#7b2cbf",
+    "blue": "#0077b6",
+    "orange": "#fb8500",
 }
 
 
@@ -40,8 +64,8 @@ def _rgb_to_hex(rgb: tuple[float, float, float]) -> str:
 
 
 def _shift_hue(color: str, amount: float) -> str:
-    h, l, s = colorsys.rgb_to_hls(*_hex_to_rgb(color))
-    return _rgb_to_hex(colorsys.hls_to_rgb((h + amount) % 1.0, l, s))
+    hue, light, sat = colorsys.rgb_to_hls(*_hex_to_rgb(color))
+    return _rgb_to_hex(colorsys.hls_to_rgb((hue + amount) % 1.0, light, sat))
 
 
 def scene_palette(mood: str, visual_prompt: str, seed: int) -> list[str]:

@@ -10,8 +10,9 @@ import soundfile as sf
 from scipy.signal import resample_poly
 
 
-def trim_silence(audio: np.ndarray, threshold: float = 0.01, keep_s: float = 0.03,
-                 sample_rate: int = 22050) -> np.ndarray:
+def trim_silence(
+    audio: np.ndarray, threshold: float = 0.01, keep_s: float = 0.03, sample_rate: int = 22050
+) -> np.ndarray:
     """Drop leading and trailing near-silence, keeping a few ms so words are not clipped."""
     loud = np.flatnonzero(np.abs(audio) > threshold)
     if loud.size == 0:
@@ -29,7 +30,7 @@ def resample_by(audio: np.ndarray, factor: float) -> np.ndarray:
 
 
 def silence(seconds: float, sample_rate: int) -> np.ndarray:
-    return np.zeros(max(0, int(round(seconds * sample_rate))), dtype=np.float32)
+    return np.zeros(max(0, round(seconds * sample_rate)), dtype=np.float32)
 
 
 def write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> None:

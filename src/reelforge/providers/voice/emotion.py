@@ -39,16 +39,36 @@ class VoiceStyle:
 NEUTRAL = VoiceStyle()
 STYLES: dict[str, VoiceStyle] = {
     "neutral": NEUTRAL,
-    "curious": VoiceStyle(speed=1.04, expressiveness=0.8, rhythm=0.95, pitch_semitones=1.0, pause_s=0.3),
-    "excited": VoiceStyle(speed=1.15, expressiveness=0.9, rhythm=1.0, volume=1.1, pitch_semitones=2.0, pause_s=0.2),
-    "happy": VoiceStyle(speed=1.08, expressiveness=0.85, rhythm=0.9, pitch_semitones=1.5, pause_s=0.28),
-    "calm": VoiceStyle(speed=0.9, expressiveness=0.5, rhythm=0.6, volume=0.9, pitch_semitones=-0.5, pause_s=0.5),
-    "warm": VoiceStyle(speed=0.95, expressiveness=0.6, rhythm=0.7, pitch_semitones=-0.3, pause_s=0.42),
-    "serious": VoiceStyle(speed=0.94, expressiveness=0.45, rhythm=0.6, pitch_semitones=-1.5, pause_s=0.45),
-    "sad": VoiceStyle(speed=0.84, expressiveness=0.5, rhythm=0.55, volume=0.85, pitch_semitones=-2.0, pause_s=0.6),
-    "dramatic": VoiceStyle(speed=0.88, expressiveness=0.95, rhythm=1.0, volume=1.1, pitch_semitones=-1.0, pause_s=0.55),
-    "confident": VoiceStyle(speed=1.02, expressiveness=0.6, rhythm=0.7, volume=1.05, pitch_semitones=-0.8, pause_s=0.32),
-    "mysterious": VoiceStyle(speed=0.86, expressiveness=0.7, rhythm=0.9, volume=0.9, pitch_semitones=-1.8, pause_s=0.55),
+    "curious": VoiceStyle(
+        speed=1.04, expressiveness=0.8, rhythm=0.95, pitch_semitones=1.0, pause_s=0.3
+    ),
+    "excited": VoiceStyle(
+        speed=1.15, expressiveness=0.9, rhythm=1.0, volume=1.1, pitch_semitones=2.0, pause_s=0.2
+    ),
+    "happy": VoiceStyle(
+        speed=1.08, expressiveness=0.85, rhythm=0.9, pitch_semitones=1.5, pause_s=0.28
+    ),
+    "calm": VoiceStyle(
+        speed=0.9, expressiveness=0.5, rhythm=0.6, volume=0.9, pitch_semitones=-0.5, pause_s=0.5
+    ),
+    "warm": VoiceStyle(
+        speed=0.95, expressiveness=0.6, rhythm=0.7, pitch_semitones=-0.3, pause_s=0.42
+    ),
+    "serious": VoiceStyle(
+        speed=0.94, expressiveness=0.45, rhythm=0.6, pitch_semitones=-1.5, pause_s=0.45
+    ),
+    "sad": VoiceStyle(
+        speed=0.84, expressiveness=0.5, rhythm=0.55, volume=0.85, pitch_semitones=-2.0, pause_s=0.6
+    ),
+    "dramatic": VoiceStyle(
+        speed=0.88, expressiveness=0.95, rhythm=1.0, volume=1.1, pitch_semitones=-1.0, pause_s=0.55
+    ),
+    "confident": VoiceStyle(
+        speed=1.02, expressiveness=0.6, rhythm=0.7, volume=1.05, pitch_semitones=-0.8, pause_s=0.32
+    ),
+    "mysterious": VoiceStyle(
+        speed=0.86, expressiveness=0.7, rhythm=0.9, volume=0.9, pitch_semitones=-1.8, pause_s=0.55
+    ),
 }
 assert set(STYLES) == set(EMOTIONS), "every emotion in domain.EMOTIONS needs a style"
 
@@ -67,4 +87,8 @@ def voice_style(emotion: str, intensity: float) -> VoiceStyle:
 def acting_direction(emotion: str, intensity: float) -> str:
     """A short natural-language direction for remote voices that take one (Hume, OpenAI)."""
     degree = "slightly" if intensity < 0.35 else "clearly" if intensity < 0.7 else "very"
-    return f"Speak in a {degree} {emotion.lower()} tone." if emotion != "neutral" else "Speak naturally."
+    return (
+        f"Speak in a {degree} {emotion.lower()} tone."
+        if emotion != "neutral"
+        else "Speak naturally."
+    )

@@ -20,10 +20,20 @@ from reelforge.providers.voice.emotion import voice_style
 from reelforge.settings import Settings
 
 # (language code, accent name) x (variant, name, gender): each pair is one voice.
-_ACCENTS = [("en-us", "en-US", "American"), ("en-gb", "en-GB", "British"),
-            ("en-gb-scotland", "en-GB", "Scottish"), ("en-029", "en", "Caribbean")]
-_VARIANTS = [("m1", "Marcus", "male"), ("m3", "Oliver", "male"), ("m7", "Hugo", "male"),
-             ("f1", "Ava", "female"), ("f3", "Maya", "female"), ("f5", "Nora", "female")]
+_ACCENTS = [
+    ("en-us", "en-US", "American"),
+    ("en-gb", "en-GB", "British"),
+    ("en-gb-scotland", "en-GB", "Scottish"),
+    ("en-029", "en", "Caribbean"),
+]
+_VARIANTS = [
+    ("m1", "Marcus", "male"),
+    ("m3", "Oliver", "male"),
+    ("m7", "Hugo", "male"),
+    ("f1", "Ava", "female"),
+    ("f3", "Maya", "female"),
+    ("f5", "Nora", "female"),
+]
 LEAD_IN_S = 0.15
 
 
@@ -31,10 +41,17 @@ def espeak_voices() -> list[VoiceInfo]:
     voices = []
     for code, language, accent in _ACCENTS:
         for variant, name, gender in _VARIANTS:
-            voices.append(VoiceInfo(
-                id=f"espeak:{code}+{variant}", name=f"{name} ({accent})", language=language,
-                accent=accent, gender=gender, engine="espeak",
-                description=f"espeak-ng {code} variant {variant}"))
+            voices.append(
+                VoiceInfo(
+                    id=f"espeak:{code}+{variant}",
+                    name=f"{name} ({accent})",
+                    language=language,
+                    accent=accent,
+                    gender=gender,
+                    engine="espeak",
+                    description=f"espeak-ng {code} variant {variant}",
+                )
+            )
     return voices
 
 
@@ -57,12 +74,16 @@ class EspeakVoiceEngine:
 
     def speak(self, request: SpeechRequest, out_wav: Path) -> SpeechResult:
         if not self.binary:
-            raise DependencyMissing("espeak-ng is not installed",
-                                    hint="sudo apt-get install espeak-ng, or use --voice joe")
+            raise DependencyMissing(
+                "espeak-ng is not installed",
+                hint="sudo apt-get install espeak-ng, or use --voice joe",
+            )
         voice = request.voice.removeprefix("espeak:")
         if f"espeak:{voice}" not in {v.id for v in espeak_voices()}:
-            raise InputError(f"unknown espeak voice {request.voice!r}",
-                             hint="run `reelforge voices` to list the voices")
+            raise InputError(
+                f"unknown espeak voice {request.voice!r}",
+                hint="run `reelforge voices` to list the voices",
+            )
         started = time.monotonic()
         style = voice_style(request.emotion, request.intensity)
         words_per_min = int(165 * style.speed)
@@ -73,20 +94,39 @@ class EspeakVoiceEngine:
             for i, sentence in enumerate(request.sentences):
                 wav = Path(tmp, f"{i}.wav")
                 proc = subprocess.run(
-                    [self.binary, "-v", voice, "-s", str(words_per_min), "-p", str(pitch),
-                     "-a", str(amplitude), "-w", str(wav), "--", sentence],
-                    capture_output=True, text=True)
+                    [
+                        self.binary,
+                        "-v",
+                        voice,
+                        "-s",
+                        str(words_per_min),
+                        "-p",
+                        str(pitch),
+                        "-a",
+                        str(amplitude),
+                        "-w",
+                        str(wav),
+                        "--",
+                        sentence,
+                    ],
+                    capture_output=True,
+                    text=True,
+                )
                 if proc.returncode != 0 or not wav.exists():
-                    raise ProviderError(f"espeak-ng failed: {proc.stderr.strip()[:200]}",
-                                        provider=self.name)
+                    raise ProviderError(
+                        f"espeak-ng failed: {proc.stderr.strip()[:200]}", provider=self.name
+                    )
                 audio, rate = sf.read(wav, dtype="float32")
-                audio = trim_silence(audio if audio.ndim == 1 else audio.mean(axis=1),
-                                     sample_rate=rate)
+                audio = trim_silence(
+                    audio if audio.ndim == 1 else audio.mean(axis=1), sample_rate=rate
+                )
                 if audio.size == 0:
                     continue
                 if not parts:
                     parts.append(silence(LEAD_IN_S, rate))
-                cues.append(Cue(text=sentence, start_s=position, end_s=position + audio.size / rate))
+                cues.append(
+                    Cue(text=sentence, start_s=position, end_s=position + audio.size / rate)
+                )
                 parts.append(audio)
                 position += audio.size / rate
                 if i < len(request.sentences) - 1:
@@ -95,6 +135,12 @@ class EspeakVoiceEngine:
         parts.append(silence(LEAD_IN_S, rate))
         samples = np.concatenate(parts)
         write_wav(out_wav, samples, rate)
-        call = ProviderCall(provider=self.name, operation="synthesize", model=voice,
-                            duration_s=time.monotonic() - started)
-        return SpeechResult(duration_s=samples.size / rate, sample_rate=rate, cues=cues, calls=[call])
+        call = ProviderCall(
+            provider=self.name,
+            operation="synthesize",
+            model=voice,
+            duration_s=time.monotonic() - started,
+        )
+        return SpeechResult(
+            duration_s=samples.size / rate, sample_rate=rate, cues=cues, calls=[call]
+        )

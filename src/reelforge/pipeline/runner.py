@@ -390,6 +390,22 @@ def make_video(
     for name in ("final.mp4", "captions.srt", "thumbnail.jpg"):
         place(final.file(name), job_dir / name)
 
+    # analyze: the finished video's shots and looks, stored with the job -------------------------
+    def make_analysis(folder: Path) -> dict[str, Any]:
+        from reelforge.media.video_analysis import analyze_video
+
+        def progress(fraction: float) -> None:
+            job.on_event(StepEvent("analyze", "analyze", "progress", fraction))
+
+        document = analyze_video(job_dir / "final.mp4", on_progress=progress)
+        document.get("file", {}).pop("path", None)  # type: ignore[union-attr]
+        _write_json(folder / "analysis.json", document)
+        return {"shots": len(document.get("shots", [])), "calls": []}  # type: ignore[arg-type]
+
+    analysis = job.run_step("analyze", "analyze", _AnalyzerIdentity(), {"video": final.key},
+                            make_analysis, ["analysis.json"])
+    place(analysis.file("analysis.json"), job_dir / "analysis.json")
+
     # manifest --------------------------------------------------------------------------------
     _write_json(
         job_dir / "plan.json",
@@ -404,6 +420,7 @@ def make_video(
         music=music,
         duration_s=timeline.duration_s,
         outputs={
+            "analysis": "analysis.json",
             "video": "final.mp4",
             "captions": "captions.srt",
             "plan": "plan.json",
@@ -420,6 +437,13 @@ class _RendererIdentity:
     """The assembly 'engine' for the cache key: bump version when the render graph changes."""
 
     name = "ffmpeg-graph"
+    version = "1"
+
+
+class _AnalyzerIdentity:
+    """The video analysis 'engine' for the cache key."""
+
+    name = "video-analysis"
     version = "1"
 
 

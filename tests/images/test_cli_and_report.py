@@ -16,6 +16,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from reelforge.cli.images import app
+from reelforge.errors import InputError
 from reelforge.settings import Settings
 
 from .conftest import scene
@@ -99,3 +100,12 @@ def test_missing_folder_is_one_clear_line_and_exit_code_2(tmp_path: Path) -> Non
     assert run.returncode == 2
     assert "folder not found" in run.stderr and "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_report_path_that_is_a_folder_is_refused_before_any_analysis(
+    library: Path, tmp_path: Path, settings: Settings
+) -> None:
+    result = CliRunner().invoke(app, ["cluster", str(library), "--report", str(tmp_path)])
+    assert isinstance(result.exception, InputError)
+    assert "is a folder" in str(result.exception)
+    assert not (settings.data_dir / "images" / "analysis.sqlite").exists()

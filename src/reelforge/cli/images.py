@@ -49,6 +49,7 @@ def analyze_command(
     ),
 ) -> None:
     """Measure every picture: size, EXIF, tone, colour, palette, sharpness, noise, hashes."""
+    _check_outputs(json_out, None)
     batch = _analyze(folder, workers, no_cache, max_megapixels, include_gps)
     if json_out:
         _write_json(json_out, {
@@ -62,7 +63,7 @@ def analyze_command(
         for a in batch.analyses[:40]:
             table.add_row(Path(a.path).name, f"{a.width}×{a.height}", f"{a.pixels.brightness:.2f}",
                           f"{a.pixels.contrast:.2f}", f"{a.pixels.sharpness:.0f}",
-                          " ".join(c.name for c in a.pixels.palette[:3]),
+                          " ".join(dict.fromkeys(c.name for c in a.pixels.palette)),
                           ", ".join(a.pixels.exposure))
         Console().print(table)
         if len(batch.analyses) > 40:
@@ -80,6 +81,7 @@ def dedupe_command(
     max_megapixels: float = MaxMpOpt,
 ) -> None:
     """Find near-duplicates (resized, recompressed, cropped, re-exposed) and suggest a keeper."""
+    _check_outputs(json_out, report)
     batch = _analyze(folder, workers, no_cache, max_megapixels, False)
     groups = find_duplicate_groups(batch.analyses)
     if json_out:
@@ -114,6 +116,7 @@ def cluster_command(
     max_megapixels: float = MaxMpOpt,
 ) -> None:
     """Group pictures by look (colour, tone, layout, texture) and name each group."""
+    _check_outputs(json_out, report)
     batch = _analyze(folder, workers, no_cache, max_megapixels, False)
     groups = find_duplicate_groups(batch.analyses)
     clustering = cluster_images(batch.analyses, duplicate_groups=groups,
@@ -130,6 +133,20 @@ def cluster_command(
         out.print(f"{len(clustering.outliers)} pictures fit no cluster "
                   f"({len(clustering.clusters)} clusters, method {clustering.method})")
         _print_totals(batch)
+
+
+def _check_outputs(json_out: str | None, report: Path | None) -> None:
+    """Refuse unusable output paths before minutes of analysis, not after."""
+    for option, target in (("--json", json_out), ("--report", report)):
+        if target is None or str(target) == "-":
+            continue
+        path = Path(target)
+        if path.is_dir():
+            raise InputError(f"{option} {target} is a folder", hint="name a file instead")
+        parent = path.parent if str(path.parent) else Path(".")
+        if parent.exists() and not parent.is_dir():
+            raise InputError(f"{option} {target}: {parent} is a file, not a folder",
+                             hint="choose another location")
 
 
 def _analyze(folder: Path, workers: int | None, no_cache: bool, max_megapixels: float,

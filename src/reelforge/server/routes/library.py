@@ -1,0 +1,88 @@
+"""/v1/library: upload or register media, list it, read its analysis, see clusters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+
+from reelforge.server.deps import PlatformDep, allowed
+from reelforge.server.errors import error_responses
+from reelforge.server.schemas import ClusterOut, ClustersOut, LibraryItemOut, RegisterIn, utc
+from reelforge.services import library as library_service
+from reelforge.store.library import LibraryItem, get_item, list_items
+from reelforge.store.tenants import Principal
+
+router = APIRouter(prefix="/v1/library", tags=["library"])
+Reader = Annotated[Principal, Depends(allowed("library:read"))]
+
+
+def item_out(item: LibraryItem) -> LibraryItemOut:
+    return LibraryItemOut(id=item.id, kind=item.kind, name=item.name, size=item.size,
+                          content_type=item.content_type, state=item.state,
+                          analysis_job=item.analysis_job, error=item.error,
+                          created_at=utc(item.created_at))  # type: ignore[arg-type]
+
+
+@router.post("/items", status_code=202, response_model=LibraryItemOut,
+             responses=error_responses(400, 401, 403, 413, 422, 429))
+def upload(request: Request, file: Annotated[UploadFile, File(description="A video, picture "
+                                                              "or song")],
+           who: Annotated[Principal, Depends(allowed("library:write"))],
+           platform: PlatformDep) -> LibraryItemOut:
+    """Upload a file (size and type limits apply); its analysis is queued as a job."""
+    declared = request.headers.get("content-length")
+    item = library_service.upload(platform, who, file.filename or "", file.file,
+                                  declared_size=int(declared) if declared and
+                                  declared.isdigit() else None)
+    return item_out(item)
+
+
+@router.post("/register", status_code=202, response_model=LibraryItemOut,
+             responses=error_responses(400, 401, 403, 404, 422, 429))
+def register(body: RegisterIn, who: Annotated[Principal, Depends(allowed("library:register"))],
+             platform: PlatformDep) -> LibraryItemOut:
+    """Register a file already on the server, under one of its library roots (admin)."""
+    return item_out(library_service.register(platform, who, Path(body.path)))
+
+
+@router.get("/items", response_model=list[LibraryItemOut],
+            responses=error_responses(401, 403, 422, 429))
+def items(who: Reader, platform: PlatformDep,
+          kind: Annotated[Literal["video", "image", "audio"] | None, Query()] = None,
+          limit: Annotated[int, Query(ge=1, le=500)] = 100,
+          offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[LibraryItemOut]:
+    with platform.db.session() as session:
+        return [item_out(i) for i in list_items(session, who.tenant_id, kind=kind, limit=limit,
+                                                 offset=offset)]
+
+
+@router.get("/items/{item_id}", response_model=LibraryItemOut,
+            responses=error_responses(401, 403, 404, 429))
+def item(item_id: str, who: Reader, platform: PlatformDep) -> LibraryItemOut:
+    with platform.db.session() as session:
+        return item_out(get_item(session, who.tenant_id, item_id))
+
+
+@router.get("/items/{item_id}/analysis", response_model=dict[str, Any],
+            responses=error_responses(401, 403, 404, 429))
+def analysis(item_id: str, who: Reader, platform: PlatformDep) -> dict[str, Any]:
+    """The item's analysis document (video: docs/schemas/video-analysis.v1.json)."""
+    from reelforge.errors import NotFound
+
+    with platform.db.session() as session:
+        found = get_item(session, who.tenant_id, item_id)
+        if found.analysis is None:
+            raise NotFound(f"item {item_id!r} has no analysis yet (state {found.state})",
+                           hint=found.error or "wait for its analysis job to finish")
+        return found.analysis
+
+
+@router.get("/clusters", response_model=ClustersOut, responses=error_responses(401, 403, 429))
+def clusters(who: Reader, platform: PlatformDep) -> ClustersOut:
+    """Pictures and video shots grouped by look (colour, tone, texture)."""
+    found = library_service.clusters(platform, who.tenant_id)
+    return ClustersOut(clusters=[ClusterOut(cluster=k, items=v, size=len(v))
+                                 for k, v in found.groups.items()],
+                       unclustered=found.unclustered, method=found.method)

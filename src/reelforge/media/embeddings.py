@@ -80,6 +80,9 @@ class TextEncoder:
             if self.threads:
                 options.intra_op_num_threads = self.threads
             options.inter_op_num_threads = 1
+            # Idle worker threads sleep instead of spinning: on a busy machine spinning only
+            # steals cores from the threads doing work.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             options.log_severity_level = 3
             self._session = ort.InferenceSession(
                 str(self.model_path), options, providers=["CPUExecutionProvider"]

@@ -8,7 +8,21 @@ import typer
 from rich.console import Console
 
 from reelforge import __version__
-from reelforge.cli import fakes, images, make, providers, songs, video, voices
+from reelforge.cli import (
+    batch,
+    fakes,
+    images,
+    jobs,
+    keys,
+    make,
+    providers,
+    serve,
+    songs,
+    usage,
+    video,
+    voices,
+    worker,
+)
 from reelforge.errors import ReelforgeError
 
 app = typer.Typer(
@@ -25,6 +39,12 @@ app.add_typer(images.app, name="images")
 app.add_typer(songs.app, name="songs")
 app.add_typer(fakes.app, name="fakes")
 app.command("providers")(providers.providers_command)
+app.command("serve")(serve.serve_command)
+app.command("worker")(worker.worker_command)
+app.add_typer(keys.app, name="keys")
+app.command("usage")(usage.usage_command)
+app.add_typer(jobs.app, name="jobs")
+app.command("batch")(batch.batch_command)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,93 @@
+"""`reelforge batch briefs.jsonl`: many videos, one brief per line, and a per-brief report.
+
+In-process by default (like `make`); `--queue --tenant acme` queues them for the workers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from reelforge.domain import Brief
+from reelforge.errors import InputError, ReelforgeError
+from reelforge.settings import Settings
+
+
+def read_briefs(path: Path) -> list[Brief]:
+    """One JSON brief per line (blank lines and #-comments skipped); errors name the line."""
+    from reelforge.services.jobs import parse_brief
+
+    if not path.is_file():
+        raise InputError(f"no file {path}", hint="give a .jsonl file, one brief per line")
+    briefs: list[Brief] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{number}: not valid JSON ({exc.msg})",
+                             hint='write one object per line, e.g. {"prompt": "Why cats purr"}'
+                             ) from None
+        briefs.append(parse_brief(data, where=f"{path.name}:{number}"))
+    if not briefs:
+        raise InputError(f"{path} has no briefs")
+    return briefs
+
+
+def batch_command(
+    briefs_file: Path = typer.Argument(..., help="JSONL file: one brief per line."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output folder (default ./out)."),
+    queue: bool = typer.Option(False, "--queue", help="Queue for `reelforge worker` instead."),
+    tenant: str = typer.Option("local", "--tenant", help="Tenant the queued jobs belong to."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Make a video per brief; one failing brief does not stop the others."""
+    settings = Settings()
+    briefs = read_briefs(briefs_file)
+    if queue:
+        from reelforge.services.jobs import submit_batch
+        from reelforge.services.platform import open_platform
+        from reelforge.store.tenants import get_or_create_tenant
+
+        platform = open_platform(settings)
+        with platform.db.session() as session:
+            tenant_id = get_or_create_tenant(session, tenant).id
+        batch = submit_batch(platform, tenant_id, briefs, created_by="cli")
+        print(json.dumps({"batch_id": batch.batch_id, "jobs": [j.id for j in batch.jobs]},
+                         indent=2))
+        return
+    from reelforge.pipeline.runner import make_video
+
+    out_dir = out or settings.out_dir
+    report: list[dict[str, object]] = []
+    console = Console(stderr=True)
+    for index, brief in enumerate(briefs):
+        console.print(f"[{index + 1}/{len(briefs)}] {brief.prompt[:60]}")
+        try:
+            result = make_video(brief, settings, out_dir)
+            report.append({"index": index, "state": "succeeded", "job_id": result.job_id,
+                           "video": str(result.job_dir / "final.mp4"),
+                           "cost_usd": result.manifest.cost_usd})
+        except ReelforgeError as exc:
+            report.append({"index": index, "state": "failed",
+                           "error": {"code": exc.code, "message": str(exc)}})
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    (Path(out_dir) / "batch-report.json").write_text(json.dumps(report, indent=2))
+    if as_json:
+        print(json.dumps(report, indent=2))
+    else:
+        table = Table(title=f"batch {briefs_file.name}")
+        for column in ("#", "state", "result"):
+            table.add_column(column)
+        for row in report:
+            detail = row.get("video") or row.get("error", {}).get("message", "")  # type: ignore[union-attr]
+            table.add_row(str(row["index"]), str(row["state"]), str(detail))
+        Console().print(table)
+    if any(row["state"] != "succeeded" for row in report):
+        raise typer.Exit(1)

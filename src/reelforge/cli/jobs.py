@@ -1,0 +1,76 @@
+"""`reelforge jobs`: list, show and cancel queued jobs, and run the lease sweep by hand."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from reelforge.settings import Settings
+
+app = typer.Typer(help="Queued jobs: list, show, cancel, sweep.", no_args_is_help=True)
+
+
+def _platform():  # type: ignore[no-untyped-def]
+    from reelforge.services.platform import open_platform
+
+    return open_platform(Settings())
+
+
+def _tenant_id(platform, tenant: str) -> int:  # type: ignore[no-untyped-def]
+    from reelforge.store.tenants import tenant_by_name
+
+    with platform.db.session() as session:
+        return tenant_by_name(session, tenant).id
+
+
+@app.command("list")
+def list_command(tenant: str = typer.Option(..., "--tenant"),
+                 state: str | None = typer.Option(None, "--state"),
+                 limit: int = typer.Option(20, "--limit")) -> None:
+    """The tenant's newest jobs."""
+    from reelforge.store.jobs import list_jobs
+
+    platform = _platform()
+    tenant_id = _tenant_id(platform, tenant)
+    table = Table(title=f"jobs of {tenant}")
+    for column in ("id", "state", "step", "progress", "created", "prompt"):
+        table.add_column(column)
+    with platform.db.session() as session:
+        for job in list_jobs(session, tenant_id, state=state, limit=limit):
+            table.add_row(job.id, job.state, job.step or "", f"{job.progress:.0%}",
+                          f"{job.created_at:%Y-%m-%d %H:%M}", str(job.brief.get("prompt", ""))[:40])
+    Console().print(table)
+
+
+@app.command("show")
+def show(job_id: str, tenant: str = typer.Option(..., "--tenant")) -> None:
+    """One job as JSON (the API's shape)."""
+    from reelforge.server.schemas import JobOut
+    from reelforge.services import jobs as job_service
+
+    platform = _platform()
+    job = job_service.get(platform, _tenant_id(platform, tenant), job_id)
+    print(json.dumps(JobOut.of(job).model_dump(mode="json"), indent=2))
+
+
+@app.command("cancel")
+def cancel(job_id: str, tenant: str = typer.Option(..., "--tenant")) -> None:
+    """Cancel a queued or running job."""
+    from reelforge.services import jobs as job_service
+
+    platform = _platform()
+    job = job_service.cancel(platform, _tenant_id(platform, tenant), job_id)
+    Console(stderr=True).print(f"{job.id}: {job.state}"
+                               + (" (cancel requested)" if job.state == "running" else ""))
+
+
+@app.command("sweep")
+def sweep_command() -> None:
+    """Re-queue jobs whose worker was lost, and send never-sent ones (workers do this too)."""
+    from reelforge.jobs.sweep import sweep
+
+    report = sweep(_platform())
+    print(json.dumps(report.__dict__, indent=2))

@@ -1,0 +1,30 @@
+"""`reelforge serve`: the REST API under uvicorn (OpenAPI at /docs, metrics at /metrics)."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from reelforge.settings import Settings
+
+
+def serve_command(
+    host: str | None = typer.Option(None, "--host", help="Address (default 127.0.0.1)."),
+    port: int | None = typer.Option(None, "--port", "-p", help="Port (default 8000)."),
+    workers: int | None = typer.Option(None, "--workers", "-w", help="uvicorn worker processes."),
+) -> None:
+    """Serve the API. Jobs are queued; run `reelforge worker` (one or many) to make them."""
+    import uvicorn
+
+    # Options go into the environment so every uvicorn worker process builds the same Settings.
+    for name, value in (("SERVE_HOST", host), ("SERVE_PORT", port), ("SERVE_WORKERS", workers)):
+        if value is not None:
+            os.environ[f"REELFORGE_{name}"] = str(value)
+    settings = Settings()
+    from reelforge.services.platform import open_platform
+
+    open_platform(settings)  # migrate once, and fail here with one clear line if misconfigured
+    uvicorn.run("reelforge.server.app:app_from_environment", factory=True,
+                host=settings.serve_host, port=settings.serve_port,
+                workers=settings.serve_workers, access_log=False, log_level="warning")

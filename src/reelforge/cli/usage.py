@@ -1,0 +1,40 @@
+"""`reelforge usage --tenant acme --since 7d`: jobs, minutes rendered, cost by provider."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from reelforge.settings import Settings
+
+
+def usage_command(
+    tenant: str = typer.Option(..., "--tenant", help="Tenant name."),
+    since: str = typer.Option("7d", "--since", help="7d, 24h, 30m, 2w or a date (2026-11-01)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """What a tenant used: jobs by state, minutes rendered, cost by provider."""
+    from reelforge.services.platform import open_platform
+    from reelforge.services.usage import tenant_usage
+
+    summary = tenant_usage(open_platform(Settings()), tenant, since)
+    if as_json:
+        doc = dataclasses.asdict(summary)
+        doc["since"] = summary.since.isoformat()
+        doc["cost_usd"] = summary.cost_usd
+        print(json.dumps(doc, indent=2))
+        return
+    table = Table(title=f"usage of {summary.tenant} since {summary.since:%Y-%m-%d %H:%M} UTC")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    for state, count in sorted(summary.jobs.items()):
+        table.add_row(f"jobs {state}", str(count))
+    table.add_row("minutes rendered", f"{summary.minutes_rendered:.2f}")
+    for provider, cost in sorted(summary.cost_by_provider.items()):
+        table.add_row(f"cost {provider or 'other'}", f"${cost:.4f}")
+    table.add_row("cost total", f"${summary.cost_usd:.4f}")
+    Console().print(table)

@@ -16,6 +16,7 @@ from reelforge.cli.main import app
 from reelforge.fakes.server import RunningFakes
 
 
+@pytest.mark.timeout(120)
 def test_fakes_serve_starts_every_fake_and_prints_their_urls() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "reelforge.cli.main", "fakes", "serve", "--base-port", "0",

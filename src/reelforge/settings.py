@@ -152,6 +152,7 @@ class Settings(BaseSettings):
     budget_usd_per_day: float = 50.0  # default provider spend per tenant per day
     upload_max_mb: float = 500.0  # largest library upload
     library_roots: list[Path] = Field(default=[])  # server folders admins may register from
+    queue_name: str = "reelforge"  # Huey queue name (lets several deployments share one Redis)
 
     @property
     def cache_dir(self) -> Path:

@@ -66,12 +66,12 @@ def make_queue(settings: Settings, run_job: Callable[[str], None], *,
     """Build the Huey named by the settings and register ``run_job`` as its task."""
     url = queue_url(settings)
     if url.startswith(("redis://", "rediss://", "unix://")):
-        huey: Huey = RedisHuey("reelforge", url=url, results=False, immediate=immediate,
+        huey: Huey = RedisHuey(settings.queue_name, url=url, results=False, immediate=immediate,
                                immediate_use_memory=False)
     elif url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        huey = SqliteHuey("reelforge", filename=path, results=False, immediate=immediate,
+        huey = SqliteHuey(settings.queue_name, filename=path, results=False, immediate=immediate,
                           immediate_use_memory=False, timeout=30)
     else:
         raise InputError(f"unsupported queue URL {url.split('://')[0]}://…",

@@ -55,7 +55,7 @@ def test_make_with_all_remote_engines_on_the_fakes_is_complete_and_pays_once(
     remote_env: None, fakes: RunningFakes, api_key: str, tmp_path: Path
 ) -> None:
     first = make(tmp_path / "out")
-    assert set(first["outputs"]) == OUTPUTS
+    assert OUTPUTS <= set(first["outputs"])
     job_dir = next((tmp_path / "out").iterdir())
     for name in ("final.mp4", "captions.srt", "plan.json", "manifest.json", "thumbnail.jpg"):
         assert (job_dir / name).stat().st_size > 0, name
@@ -79,4 +79,4 @@ def test_make_with_all_remote_engines_on_the_fakes_is_complete_and_pays_once(
     assert paid(fakes) == before  # every paid step came from the step cache
     remote_steps = [s for s in second["steps"] if s["engine"] in ("openai", "hume", "runware")]
     assert remote_steps and all(s["cache_hit"] and not s["calls"] for s in remote_steps)
-    assert set(second["outputs"]) == OUTPUTS
+    assert set(second["outputs"]) == set(first["outputs"])

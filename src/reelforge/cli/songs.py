@@ -194,10 +194,13 @@ def list_command(
     if source:
         _validated_sources([source])
     songs = _catalog().songs(source)
-    rows = [{"id": s.id, "key": s.key, "title": s.title, "artist": s.artist, "source": s.source,
-             "duration_s": s.duration_s, "bpm": s.bpm, "key_name": s.musical_key, "tags": s.tags,
-             "path": s.path, "uri": s.uri, "usable_as_audio": s.usable_as_audio,
-             "description": s.description} for s in songs]
+    rows: list[dict[str, Any]] = [
+        {"id": s.id, "key": s.key, "title": s.title, "artist": s.artist, "source": s.source,
+         "duration_s": s.duration_s, "bpm": s.bpm, "key_name": s.musical_key, "tags": s.tags,
+         "path": s.path, "uri": s.uri, "usable_as_audio": s.usable_as_audio,
+         "description": s.description}
+        for s in songs
+    ]
     if as_json:
         out.print_json(json.dumps(rows))
         return

@@ -104,7 +104,7 @@ def _decode_pyav(path: Path, max_duration_s: float) -> tuple[np.ndarray, int]:
 
     chunks: list[np.ndarray] = []
     with av.open(str(path)) as container:
-        stream = next(s for s in container.streams if s.type == "audio")
+        stream: Any = next(s for s in container.streams if s.type == "audio")
         rate = stream.rate or stream.codec_context.sample_rate
         resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
         total = 0
@@ -314,7 +314,7 @@ def loudness_range(y: np.ndarray, sr: int) -> float:
 def energy_curve(rms: np.ndarray, sr: int, hop: int = HOP) -> list[float]:
     """Mean RMS per second, scaled so the loudest second is 1 (the shape the score step fits)."""
     per_s = sr / hop
-    n = max(1, int(round((rms.size - 1) / per_s)))  # centred frames: one more than duration
+    n = max(1, round((rms.size - 1) / per_s))  # centred frames: one more than duration
     values = [float(rms[int(i * per_s) : int((i + 1) * per_s)].mean()) for i in range(n)]
     values = [v if np.isfinite(v) else 0.0 for v in values]
     peak = max(values) or 1.0

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from sqlalchemy import (
@@ -47,7 +47,7 @@ class Song(Base):
 
     __tablename__ = "songs"
     # Never reuse an id: it names a vector in the index.
-    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     #: Stable identity within the catalog: "builtin:calm/x.opus", "library:<sha1 of path>", ...
@@ -190,7 +190,7 @@ def filtered_ids(session: Session, song_filter: SongFilter) -> list[int]:
         query = query.where(Song.bpm <= song_filter.bpm_max)
     for tag in normalise_tags(song_filter.tags):
         query = query.where(Song.tag_text.like(f"%|{tag}|%"))
-    return [int(i) for i in session.scalars(query)]
+    return [int(i) for i in session.scalars(query) if i is not None]
 
 
 def embedded_vectors(
@@ -209,7 +209,7 @@ def embedded_vectors(
         if not rows:
             return
         ids = np.array([r[0] for r in rows], dtype=np.int64)
-        vectors = np.stack([vector_from_bytes(r[1]) for r in rows]).reshape(-1, DIMENSION)
+        vectors = np.stack([vector_from_bytes(r[1] or b"") for r in rows]).reshape(-1, DIMENSION)
         yield ids, vectors
         last = int(ids[-1])
 

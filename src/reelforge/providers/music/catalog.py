@@ -184,7 +184,7 @@ class SongCatalog:
                         rows = songs_by_id(session, list(changed))
                     present = [i for i in changed if i in rows and rows[i].embedding]
                     vectors = np.stack(
-                        [np.frombuffer(rows[i].embedding, dtype="<f4") for i in present]
+                        [np.frombuffer(rows[i].embedding or b"", dtype="<f4") for i in present]
                     ) if present else np.zeros((0, index.dimension), dtype=np.float32)
                     index.add(present, vectors)
                 index.fingerprint = fingerprint

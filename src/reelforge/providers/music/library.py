@@ -268,9 +268,10 @@ def clean_tag(value: object, max_chars: int = 300) -> str:
     """A tag as readable text: bytes decoded, UTF-8 read as Latin-1 repaired, control
     characters and unpaired surrogates removed, whitespace collapsed, length capped."""
     if isinstance(value, bytes):
+        raw = value
         for encoding in ("utf-8", "cp1252", "latin-1"):
             try:
-                value = value.decode(encoding)
+                value = raw.decode(encoding)
                 break
             except UnicodeDecodeError:
                 continue

@@ -72,3 +72,14 @@ def test_providers_reports_a_rejected_key_as_unreachable_with_the_reason(
     hume = next(r for r in json.loads(result.output) if r["engine"] == "hume")
     assert hume["reachable"] is False and "HTTP 401" in hume["detail"]
     assert "wrong-key-000000" not in result.output
+
+
+def test_providers_says_when_the_runware_model_does_not_exist(
+    fake_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REELFORGE_RUNWARE_MODEL", "nobody:9@9")
+    result = CliRunner().invoke(app, ["providers", "--json", "--no-check"])
+    assert result.exit_code == 0
+    result = CliRunner().invoke(app, ["providers", "--json"])
+    runware = next(r for r in json.loads(result.output) if r["engine"] == "runware")
+    assert runware["reachable"] and "model nobody:9@9 not found" in runware["detail"]

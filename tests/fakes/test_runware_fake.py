@@ -78,3 +78,13 @@ def test_runware_fake_body_must_be_a_task_array(
     reply = http.post(f"{served['runware'].url}/v1", json={"taskType": "ping"},
                       headers={"Authorization": f"Bearer {key}"})
     assert reply.status_code == 400 and reply.json()["errors"][0]["code"] == "invalidPayload"
+
+
+def test_runware_fake_model_search_finds_the_default_model(
+    served: RunningFakes, http: httpx.Client, key: str
+) -> None:
+    reply = http.post(f"{served['runware'].url}/v1", headers={"Authorization": f"Bearer {key}"},
+                      json=[{"taskType": "modelSearch", "taskUUID": str(uuid.uuid4()),
+                             "search": "klingai:5@3", "limit": 1}]).json()
+    (item,) = reply["data"]
+    assert item["results"][0]["air"] == "klingai:5@3" and item["totalResults"] == 1

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import time
+import uuid
 from dataclasses import asdict, dataclass
 
 import typer
@@ -83,10 +84,13 @@ async def _probe(status: EngineStatus, settings: Settings, policy: HttpPolicy) -
             http = ProviderHttp("runware", status.base_url, policy=policy,
                                 key_name="RUNWARE_API_KEY",
                                 headers={"Authorization": f"Bearer {key}"}, secrets=[key])
-            async with http:
-                await http.request("ping", "POST", "", json_body=[
-                    {"taskType": "ping", "taskUUID": "00000000-0000-4000-8000-000000000000",
-                     "ping": True}])
+            async with http:  # modelSearch is free; it also says whether the model exists
+                reply = await http.request("model search", "POST", "", json_body=[
+                    {"taskType": "modelSearch", "taskUUID": str(uuid.uuid4()),
+                     "search": settings.runware_model, "limit": 1}])
+            found = [r for item in reply.data.get("data", []) for r in item.get("results", [])]
+            if not any(r.get("air") == settings.runware_model for r in found):
+                status.detail = f"model {settings.runware_model} not found; "
         elif status.engine == "spotify":
             secret = _secret(settings.spotify_client_secret)
             basic = base64.b64encode(f"{settings.spotify_client_id}:{secret}".encode()).decode()
@@ -98,7 +102,7 @@ async def _probe(status: EngineStatus, settings: Settings, policy: HttpPolicy) -
                 await http.request("get access token", "POST", "/api/token",
                                    form={"grant_type": "client_credentials"})
         status.reachable = True
-        status.detail = f"ok in {(time.monotonic() - started) * 1000:.0f} ms"
+        status.detail += f"ok in {(time.monotonic() - started) * 1000:.0f} ms"
     except ProviderHttpError as exc:
         status.reachable = False
         status.detail = str(exc)

@@ -35,7 +35,7 @@ from reelforge.settings import Settings
 AIR_ID = re.compile(r"^[a-z0-9_-]+:\d+@\d+$")
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 USD_PER_VIDEO_SECOND = 0.07
-MODELS = [
+MODELS: list[dict[str, Any]] = [
     {"air": air, "name": name, "category": "video", "version": air.split("@")[1], "tags": []}
     for air, name in (("klingai:5@3", "KlingAI 2.1 Master"), ("klingai:1@1", "KlingAI 1.0"),
                       ("minimax:1@1", "MiniMax Hailuo"), ("bytedance:2@1", "Seedance 1.0 Pro"))
@@ -182,7 +182,8 @@ def create_app(settings: Settings, config: FakeConfig | None = None) -> FastAPI:
                 data.append({"taskType": "ping", "pong": True})
             elif kind == "modelSearch":
                 query = str(task.get("search", "")).lower()
-                found = [m for m in MODELS if query in m["air"] or query in m["name"].lower()]
+                found = [m for m in MODELS
+                         if query in str(m["air"]) or query in str(m["name"]).lower()]
                 limit = int(task.get("limit", 20))
                 data.append({"taskType": kind, "taskUUID": task_uuid, "totalResults": len(found),
                              "results": found[int(task.get("offset", 0)):][:limit]})

@@ -224,7 +224,7 @@ def main() -> int:
               f"cores: {os.cpu_count()}, workers: {args.workers}")
         rows = [
             (f"analysis, {mp:.0f} MP originals, 1 process",
-             f"{len(originals) / one_s:.1f} images/s", "≥ 25"),
+             f"{len(originals) / one_s:.1f} images/s", ""),
             (f"analysis, {mp:.0f} MP originals, {args.workers} processes",
              f"{len(originals) / pool_s:.1f} images/s", "≥ 50"),
             ("plain Pillow full decode, 1 process", f"{1 / full_decode_s:.1f} images/s", ""),

@@ -62,8 +62,8 @@ def labelled_set() -> list[Item]:
 
     gradual_joins = [Join("dissolve", 8), Join("cut"), Join("fade", 10, hold=3),
                      Join("dissolve", 16), Join("cut"), Join("fade", 6, hold=0),
-                     Join("dissolve", 30), Join("cut"), Join("dissolve", 4), Join("fade", 20, hold=8),
-                     Join("cut")]
+                     Join("dissolve", 30), Join("cut"), Join("dissolve", 4),
+                     Join("fade", 20, hold=8), Join("cut")]
     return [
         Item("cuts-pans-flashes-640x360", 640, 360, mixed(100, 14, pan=10.0),
              [Join("cut")] * 13),
@@ -90,8 +90,8 @@ def generate(folder: Path) -> list[tuple[Path, Truth]]:
         truth_path = folder / f"{item.name}.v{SET_VERSION}.json"
         if path.exists() and truth_path.exists():
             data = json.loads(truth_path.read_text())
-            truth = Truth(frames=data["frames"], transitions=[tuple(t) for t in data["transitions"]],
-                          flashes=data["flashes"])
+            truth = Truth(frames=data["frames"], flashes=data["flashes"],
+                          transitions=[tuple(t) for t in data["transitions"]])
         else:
             print(f"generating {path.name} ...", file=sys.stderr, flush=True)
             truth = make_video(path, item.shots, item.joins, width=item.width,
@@ -140,7 +140,8 @@ def pyscenedetect(detector: str, backend: str | None) -> Callable[[Path], list[i
         manager = SceneManager()
         manager.add_detector(ContentDetector() if detector == "content" else AdaptiveDetector())
         manager.detect_scenes(video)
-        return [scene[0].get_frames() for scene in manager.get_scene_list()[1:]]
+        starts = [scene[0] for scene in manager.get_scene_list()[1:]]
+        return [int(getattr(s, "frame_num", None) or s.get_frames()) for s in starts]
     return run
 
 
@@ -192,7 +193,8 @@ def report(files: list[tuple[Path, Truth]], methods: dict[str, object],
           f"{sum(len(t.transitions) for _, t in files)} labelled shot changes "
           f"({sum(t[0] == 'cut' for _, tr in files for t in tr.transitions)} cuts), "
           f"{sum(len(t.flashes) for _, t in files)} flashes\n")
-    header = f"{'method':42} {'frames/s':>9} {'wall s':>8} {'÷decode':>8} {'P':>6} {'R':>6} {'F1':>6}"
+    header = (f"{'method':42} {'frames/s':>9} {'wall s':>8} {'÷decode':>8} "
+              f"{'P':>6} {'R':>6} {'F1':>6}")
     print(header)
     print("-" * len(header))
     rows: dict[str, tuple[float, float, float]] = {}

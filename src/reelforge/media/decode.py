@@ -12,7 +12,6 @@ skipped and counted, never fatal; a file that is not a usable video fails once, 
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -23,14 +22,17 @@ import numpy as np
 from av.video.reformatter import Interpolation, VideoReformatter
 
 from reelforge.errors import InputError, NotFound
+from reelforge.media.packet_watch import PacketWatch, h264_nal_length_size
 
 #: Pixel budget of the tiny detection frame (w*h); ~64x64 keeps cuts exact and costs nothing.
 TINY_PIXELS = 64 * 64
 #: Largest picture we accept, per side; beyond it a file is hostile or broken.
 MAX_SIDE = 16384
 MAX_PIXELS = 8192 * 8192
-#: In fast mode, packets decoded in full after a key or unusually large packet.
-FULL_DECODE_PACKETS = 4
+#: What fast mode skips between changes: "BIDIR" (all B-frames) or "NONREF" (non-reference).
+FAST_SKIP = "BIDIR"
+#: FFmpeg scaler for the tiny frames: AREA averages every pixel (bilinear aliases at 20x).
+TINY_INTERPOLATION = Interpolation.AREA
 #: Codecs whose one-frame files are pictures, not videos.
 IMAGE_CODECS = {"png", "mjpeg", "jpeg2000", "bmp", "tiff", "webp", "gif", "ppm", "pgm", "qoi",
                 "jpegls", "exr", "hdr", "sgi", "targa", "dpx", "pam", "pbm", "pcx", "xbm"}
@@ -129,9 +131,9 @@ def decode_for_analysis(
 ) -> DecodedVideo:
     """Decode ``path`` into tiny YUV frames (and RGB samples every ``sample_interval_s``).
 
-    ``fast`` decodes reference frames only (``skip_frame = "NONREF"``) except right after a key
-    packet or a packet much larger than its recent neighbours: encoders spend bits where content
-    changes, so hard cuts are decoded frame by frame while steady stretches cost about half.
+    ``fast`` skips B-frames (``skip_frame = "BIDIR"``) except around packets where the picture
+    probably changes (see ``packet_watch``): hard cuts are decoded frame by frame while steady
+    stretches cost a fraction of a full decode.
     """
     path = Path(path)
     stats = DecodeStats()
@@ -149,8 +151,7 @@ def decode_for_analysis(
         frame_pts: list[int | None] = []
         tinies: list[np.ndarray] = []
         rgb_by_pts: dict[int, np.ndarray] = {}
-        sizes: deque[int] = deque(maxlen=32)
-        full_until = 0
+        watch = PacketWatch(h264_nal_length_size(ctx.name, ctx.extradata))
         next_sample_t = -1e9
         turns = 0
         rotation_seen = False
@@ -162,11 +163,8 @@ def decode_for_analysis(
             if packet.pts is not None:
                 packet_pts.append(packet.pts)
             if fast and packet.size:
-                median = sorted(sizes)[len(sizes) // 2] if len(sizes) >= 8 else None
-                if packet.is_keyframe or (median is not None and packet.size > 2.5 * median):
-                    full_until = len(packet_pts) + FULL_DECODE_PACKETS
-                ctx.skip_frame = "DEFAULT" if len(packet_pts) <= full_until else "NONREF"
-                sizes.append(packet.size)
+                full = watch.full(bytes(packet), packet.size, packet.is_keyframe)
+                ctx.skip_frame = "DEFAULT" if full else FAST_SKIP
             for frame in _decode(packet, stats):
                 if not rotation_seen:
                     info = replace(info, **_rotated(info, frame.rotation))
@@ -174,7 +172,7 @@ def decode_for_analysis(
                     rotation_seen = True
                 frame_pts.append(frame.pts)
                 small = to_tiny.reformat(frame, width=tw, height=th, format="yuv444p",
-                                         interpolation=Interpolation.AREA)
+                                         interpolation=TINY_INTERPOLATION)
                 tiny = np.stack([_plane(small, i, tw, th) for i in range(3)])
                 if turns:
                     tiny = np.ascontiguousarray(np.rot90(tiny, turns, axes=(1, 2)))

@@ -1,7 +1,8 @@
 """Hard cuts: a frame-to-frame change far above the change around it (adaptive threshold).
 
 A cut is a step whose distance is at least ``min_change`` and ``ratio`` times the mean step of
-a rolling window around it. Steady motion (pans, handheld shake) raises the window's mean along
+a rolling window around it (per frame, scaled to the step's own frame gap when frames were
+skipped). Steady motion (pans, handheld shake) raises the window's mean along
 with the step, so it is not a cut; a cut is a lone spike.
 """
 
@@ -29,7 +30,10 @@ class ContentDetector:
         n = len(step)
         if n < 2:
             return list(found)
-        baseline = _window_mean_excluding_centre(step, self.window)
+        # neighbours' change per frame, scaled to this step's frame gap: with frames skipped
+        # (fast decoding) a 4-frame step of a pan must not hide a 1-frame cut beside it
+        gap = np.maximum(np.diff(series.indices, prepend=series.indices[0]), 1).astype(float)
+        baseline = _window_mean_excluding_centre(step / gap, self.window) * gap
         cuts = list(found)
         for j in range(1, n):
             s = float(step[j])

@@ -120,3 +120,15 @@ def test_file_that_vanishes_before_decoding_is_skipped(tmp_path: Path) -> None:
 
     with pytest.raises(UnreadableImage, match="disappeared"):
         analyze_file(tmp_path / "gone.jpg")
+
+
+def test_corrupt_cache_file_is_reported_and_the_run_still_finishes(
+    save: Save, settings: Settings
+) -> None:
+    folder, good = _mixed_folder(save)
+    cache = settings.data_dir / "images" / "analysis.sqlite"
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(b"this is not an SQLite database" * 100)
+    result = analyze_folder(folder, settings, workers=1)
+    assert len(result.analyses) == len(good) and result.totals["found"] == 10
+    assert result.cache_problem

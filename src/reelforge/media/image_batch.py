@@ -159,6 +159,7 @@ def analyze_paths(
     finally:
         if cache:
             cache.close()
+            result.cache_problem = cache.problem
 
     for slot in slots:
         if isinstance(slot, ImageAnalysis):
@@ -204,12 +205,20 @@ class _Cache:
             "mtime_ns INTEGER, version TEXT, ok INTEGER, result TEXT)"
         )
         self._pending = 0
+        self.problem: str | None = None
 
     def get(self, job: _Job, version: str) -> ImageAnalysis | SkippedImage | None:
-        row = self._db.execute(
-            "SELECT ok, result FROM analysis WHERE path=? AND size=? AND mtime_ns=? AND version=?",
-            (job.path, job.size, job.mtime_ns, version),
-        ).fetchone()
+        if self.problem:
+            return None
+        try:
+            row = self._db.execute(
+                "SELECT ok, result FROM analysis "
+                "WHERE path=? AND size=? AND mtime_ns=? AND version=?",
+                (job.path, job.size, job.mtime_ns, version),
+            ).fetchone()
+        except sqlite3.Error as exc:
+            self.problem = f"cache unreadable ({exc}); analysing without it"
+            return None
         if row is None:
             return None
         data: dict[str, Any] = json.loads(row[1])
@@ -219,17 +228,26 @@ class _Cache:
             return None  # written by an older layout: analyse again
 
     def put(self, job: _Job, version: str, outcome: ImageAnalysis | SkippedImage) -> None:
+        if self.problem:
+            return
         ok = isinstance(outcome, ImageAnalysis)
         data = outcome.to_dict() if isinstance(outcome, ImageAnalysis) else vars(outcome)
-        self._db.execute(
-            "INSERT OR REPLACE INTO analysis VALUES (?, ?, ?, ?, ?, ?)",
-            (job.path, job.size, job.mtime_ns, version, int(ok), json.dumps(data)),
-        )
-        self._pending += 1
-        if self._pending >= COMMIT_EVERY:
-            self._db.commit()
-            self._pending = 0
+        try:
+            self._db.execute(
+                "INSERT OR REPLACE INTO analysis VALUES (?, ?, ?, ?, ?, ?)",
+                (job.path, job.size, job.mtime_ns, version, int(ok), json.dumps(data)),
+            )
+            self._pending += 1
+            if self._pending >= COMMIT_EVERY:
+                self._db.commit()
+                self._pending = 0
+        except sqlite3.Error as exc:  # e.g. locked by a concurrent run, or the disk is full
+            self.problem = f"cache not updated ({exc}); results of this run are not remembered"
 
     def close(self) -> None:
-        self._db.commit()
-        self._db.close()
+        try:
+            self._db.commit()
+        except sqlite3.Error as exc:
+            self.problem = self.problem or f"cache not updated ({exc})"
+        finally:
+            self._db.close()

@@ -153,8 +153,7 @@ def search_command(
 ) -> None:
     """Find songs by meaning. Filters apply before ranking, so --k results all pass them.
 
-    Example: reelforge songs search "hopeful, building, cinematic" --k 10 --min-duration 30
-    --bpm 90-130 --usable-only --json
+    Example: reelforge songs search "hopeful, building" --k 10 --bpm 90-130 --usable-only
     """
     if k < 1:
         raise InputError(f"--k must be at least 1 (got {k})")
@@ -247,8 +246,13 @@ def import_spotify_command(
     limit: int = typer.Option(20, "--limit", min=1, max=200, help="How many tracks to import."),
     as_json: bool = typer.Option(False, "--json", help="Print the imported tracks as JSON."),
 ) -> None:
-    """Add Spotify tracks as metadata-only songs: searchable for discovery, never put under a
-    video (Spotify's terms forbid it). Needs SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET."""
+    """Add Spotify tracks as metadata-only songs (searchable, never put under a video).
+
+    Spotify's terms forbid syncing its recordings to video, so these rows are for discovery.
+    Needs SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET.
+
+    Example: reelforge songs import-spotify "lofi piano" --limit 20
+    """
     from reelforge.providers.music.spotify import SpotifyCatalog
 
     settings = Settings()
@@ -287,8 +291,10 @@ def _spotify_link(uri: str | None) -> str | None:
 
 @app.command("reindex")
 def reindex_command() -> None:
-    """Rebuild the vector index from the database, re-describing songs whose description
-    wording changed in an upgrade (no audio is decoded again)."""
+    """Rebuild the vector index from the database (no audio is decoded again).
+
+    Songs whose description wording changed in an upgrade are re-described and re-embedded.
+    """
     catalog = _catalog()
     catalog.ensure_builtin()
     redescribed = catalog.refresh_descriptions()

@@ -56,12 +56,24 @@ def test_openai_speech_leaves_out_instructions_for_tts_1(
     assert "instructions" not in body
 
 
-def test_openai_speech_retries_a_dropped_connection(
-    voice: OpenAISpeechVoice, fakes: RunningFakes, tmp_path: Path
+@pytest.mark.parametrize("fault", ["429", "500", "502", "503", "drop", "malformed", "slow"])
+def test_openai_speech_retries_each_transient_fault_then_succeeds(
+    fault: str, impatient_settings: Settings, fakes: RunningFakes, tmp_path: Path
 ) -> None:
-    fakes["openai"].state.inject(ROUTE, "drop", times=1)
+    fakes["openai"].state.inject(ROUTE, fault, times=1)
+    voice = OpenAISpeechVoice.from_settings(impatient_settings)
     result = voice.speak(SpeechRequest(sentences=SENTENCES[:1], voice="coral"), tmp_path / "a.wav")
     assert result.calls[0].attempts == 2
+    assert fakes["openai"].state.requests[ROUTE] == 2
+
+
+def test_openai_speech_gives_up_after_the_retry_budget(
+    voice: OpenAISpeechVoice, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    fakes["openai"].state.inject(ROUTE, "502", times=10)
+    with pytest.raises(ProviderError, match="gave up after 4 attempts"):
+        voice.speak(SpeechRequest(sentences=SENTENCES[:1], voice="coral"), tmp_path / "a.wav")
+    assert fakes["openai"].state.requests[ROUTE] == 4 and not (tmp_path / "a.wav").exists()
 
 
 def test_openai_speech_unknown_voice_is_a_clear_error_naming_the_voice(

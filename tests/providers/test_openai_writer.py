@@ -77,6 +77,16 @@ def test_openai_writer_fails_clearly_when_the_model_refuses_twice(
     assert fakes["openai"].state.paid["chat"] == 2
 
 
+@pytest.mark.parametrize("fault", ["429", "500", "502", "503", "drop", "malformed", "slow"])
+def test_openai_writer_retries_each_transient_fault_then_succeeds(
+    fault: str, impatient_settings: Settings, fakes: RunningFakes
+) -> None:
+    fakes["openai"].state.inject(ROUTE, fault, times=1)
+    result = OpenAIScriptWriter.from_settings(impatient_settings).write(BRIEF)
+    assert result.calls[0].attempts == 2
+    assert fakes["openai"].state.requests[ROUTE] == 2
+
+
 def test_openai_writer_retries_after_429_with_retry_after(
     writer: OpenAIScriptWriter, fakes: RunningFakes
 ) -> None:

@@ -24,6 +24,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from tenacity.wait import wait_exponential_jitter
 
 from reelforge import __version__
+from reelforge.errors import ProviderError
 from reelforge.providers import metrics
 from reelforge.providers.http_errors import (
     ProviderHttpError,
@@ -264,8 +265,13 @@ class ProviderHttp:
         form: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         expect_json: bool = True,
+        parse: Callable[[bytes], Any] | None = None,
     ) -> HttpReply:
-        """Send one logical request (retried per policy); non-2xx raises ProviderHttpError."""
+        """Send one logical request (retried per policy); non-2xx raises ProviderHttpError.
+
+        ``parse`` reads a non-JSON body into ``reply.data``; a body it rejects (ValueError or
+        ProviderError) counts as a broken reply and is retried like malformed JSON.
+        """
         assert self._client is not None, "use ProviderHttp as `async with`"
         client = self._client
 
@@ -291,7 +297,17 @@ class ProviderHttp:
                     redact=self.redact,
                 )
             data = None
-            if expect_json:
+            if parse is not None:
+                try:
+                    data = parse(response.content)
+                except (ValueError, ProviderError) as exc:
+                    raise ProviderHttpError(
+                        f"{operation} returned an unusable body: {exc}",
+                        provider=self.provider, kind="malformed", retryable=True,
+                        status=response.status_code, request_id=request_id,
+                        hint="the provider sent a broken reply; try again later",
+                    ) from None
+            elif expect_json:
                 try:
                     data = response.json()
                 except ValueError:

@@ -176,7 +176,7 @@ class OpenAIScriptWriter:
 
         async def attempt() -> Any:
             try:
-                return await client.chat.completions.with_raw_response.create(  # type: ignore[call-overload]
+                raw = await client.chat.completions.with_raw_response.create(  # type: ignore[call-overload]
                     model=self.model, messages=messages, response_format=response_format,
                     temperature=0.7,
                 )
@@ -195,16 +195,19 @@ class OpenAIScriptWriter:
                     f"write script could not reach the server ({self.redact(str(exc))})",
                     provider=PROVIDER, kind="connection", retryable=True,
                     hint=f"check the network and OPENAI_BASE_URL ({self.base_url})") from None
+            try:
+                return raw, raw.parse()
+            except Exception as exc:  # a body the SDK cannot read is a broken reply
+                raise ProviderHttpError(
+                    f"write script returned a reply that cannot be read ({self.redact(str(exc))})",
+                    provider=PROVIDER, kind="malformed", retryable=True,
+                    request_id=raw.headers.get("x-request-id"),
+                    hint="the server sent a broken reply; try again later") from None
 
         outcome = await call_with_retries(attempt, provider=PROVIDER, operation="write script",
                                           policy=self.policy, redact=self.redact)
-        raw = outcome.value
+        raw, completion = outcome.value
         request_id = raw.headers.get("x-request-id")
-        try:
-            completion = raw.parse()
-        except Exception as exc:
-            raise ProviderError(f"the chat reply could not be read: {self.redact(str(exc))}",
-                                provider=PROVIDER, request_id=request_id) from None
         usage = completion.usage
         cost = self._cost(usage.prompt_tokens if usage else 0,
                           usage.completion_tokens if usage else 0)

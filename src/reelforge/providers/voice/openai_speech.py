@@ -7,6 +7,7 @@ same route works (point OPENAI_BASE_URL at it).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -119,10 +120,12 @@ class OpenAISpeechVoice:
                                         "response_format": "wav", "speed": self.speed}
                 if instructions:
                     body["instructions"] = instructions
-                reply = await http.request("synthesize speech", "POST", "/audio/speech",
-                                           json_body=body, expect_json=False)
-                pcm = read_wav(reply.content, provider=PROVIDER,
-                               what=f"audio of sentence {index + 1}")
+                reply = await http.request(
+                    "synthesize speech", "POST", "/audio/speech", json_body=body,
+                    parse=functools.partial(read_wav, provider=PROVIDER,
+                                            what=f"audio of sentence {index + 1}"),
+                )
+                pcm: Pcm = reply.data
                 pieces.append((text, pcm))
                 cost = self._cost(text, pcm.duration_s)
                 metrics.record_cost(PROVIDER, "speech", cost)

@@ -76,6 +76,16 @@ def test_spotify_audio_features_403_means_not_available(
     assert features is not None and features["tempo"] > 0
 
 
+@pytest.mark.parametrize("fault", ["429", "500", "502", "503", "drop", "malformed", "slow"])
+def test_spotify_search_retries_each_transient_fault_then_succeeds(
+    fault: str, impatient_settings: Settings, fakes: RunningFakes
+) -> None:
+    spotify = SpotifyCatalog.from_settings(impatient_settings)
+    fakes["spotify"].state.inject(SEARCH, fault, times=1)
+    assert len(spotify.search_tracks("piano", limit=3)) == 3
+    assert fakes["spotify"].state.requests[SEARCH] == 2
+
+
 def test_spotify_retries_after_429_with_retry_after(
     spotify: SpotifyCatalog, fakes: RunningFakes
 ) -> None:

@@ -109,3 +109,29 @@ def test_report_path_that_is_a_folder_is_refused_before_any_analysis(
     assert isinstance(result.exception, InputError)
     assert "is a folder" in str(result.exception)
     assert not (settings.data_dir / "images" / "analysis.sqlite").exists()
+
+
+def test_report_reuses_previews_kept_by_the_analysis_instead_of_decoding_again(
+    library: Path, tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reelforge.media import image_report
+    from reelforge.media.image_batch import analyze_folder, load_previews
+    from reelforge.media.image_clusters import cluster_images
+
+    batch = analyze_folder(library, settings, workers=1)
+    paths = [a.path for a in batch.analyses]
+    previews = load_previews(settings, paths)
+    assert sorted(previews) == sorted(paths)
+
+    def no_decoding(path: str, side: int = 0) -> str | None:
+        raise AssertionError(f"decoded {path} again")
+
+    monkeypatch.setattr(image_report, "thumbnail_uri", no_decoding)
+    summary = image_report.write_image_report(
+        tmp_path / "r.html", folder=library, batch=batch,
+        clustering=cluster_images(batch.analyses), previews=previews, workers=1)
+    assert summary.thumbnails == len(paths) and summary.missing_thumbnails == 0
+
+    changed = Path(paths[0])
+    scene(42).save(changed)
+    assert paths[0] not in load_previews(settings, paths)

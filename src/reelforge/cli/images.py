@@ -160,11 +160,14 @@ def _analyze(folder: Path, workers: int | None, no_cache: bool, max_megapixels: 
 
 def _report(path: Path, folder: Path, batch: BatchResult, clustering: ImageClustering | None,
             groups: list[DuplicateGroup], workers: int | None) -> None:
+    from reelforge.media.image_batch import load_previews
     from reelforge.media.image_report import write_image_report
 
+    previews = load_previews(Settings(), [a.path for a in batch.analyses])
     with _progress("thumbnails") as update:
         summary = write_image_report(path, folder=folder, batch=batch, clustering=clustering,
-                                     groups=groups, workers=workers, progress=update)
+                                     groups=groups, workers=workers, previews=previews,
+                                     progress=update)
     err.print(f"report: {summary.path} ({summary.thumbnails} thumbnails)")
 
 

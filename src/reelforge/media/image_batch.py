@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,14 @@ from reelforge.media.image_files import (
     RAW_SUFFIXES,
     ImageAnalysis,
     UnreadableImage,
-    analyze_file,
+    analyze_decoded,
+    decode_image,
+    preview_jpeg,
 )
 from reelforge.settings import Settings
 
 Progress = Callable[[int, int], None]
+_Outcome = tuple["_Job", "ImageAnalysis | SkippedImage", bytes | None]
 COMMIT_EVERY = 200
 
 
@@ -149,10 +153,10 @@ def analyze_paths(
     if progress:
         progress(done, total)
     try:
-        for job, outcome in _run(todo, workers, max_pixels, include_gps):
+        for job, outcome, preview in _run(todo, workers, max_pixels, include_gps):
             slots[order[job.path]] = outcome
             if cache:
-                cache.put(job, version, outcome)
+                cache.put(job, version, outcome, preview)
             done += 1
             if progress:
                 progress(done, total)
@@ -171,7 +175,7 @@ def analyze_paths(
 
 def _run(
     todo: list[_Job], workers: int | None, max_pixels: int, include_gps: bool
-) -> Iterator[tuple[_Job, ImageAnalysis | SkippedImage]]:
+) -> Iterator[_Outcome]:
     """Analyse ``todo`` in a process pool (or in this process for one worker or few files)."""
     count = workers or os.cpu_count() or 1
     tasks = [(job, max_pixels, include_gps) for job in todo]
@@ -184,14 +188,42 @@ def _run(
         yield from pool.imap_unordered(_analyze_job, tasks, chunksize=chunk)
 
 
-def _analyze_job(task: tuple[_Job, int, bool]) -> tuple[_Job, ImageAnalysis | SkippedImage]:
+def _analyze_job(task: tuple[_Job, int, bool]) -> _Outcome:
+    """Analyse one file and make its report preview from the same decode."""
     job, max_pixels, include_gps = task
+    path = Path(job.path)
     try:
-        return job, analyze_file(Path(job.path), max_pixels=max_pixels, include_gps=include_gps)
+        decoded = decode_image(path, max_pixels=max_pixels, include_gps=include_gps)
+        return job, analyze_decoded(path, decoded), preview_jpeg(decoded.rgb)
     except UnreadableImage as exc:
-        return job, SkippedImage(job.path, exc.reason)
+        return job, SkippedImage(job.path, exc.reason), None
     except Exception as exc:  # a bug on one odd file must not end a run of thousands
-        return job, SkippedImage(job.path, f"analysis failed: {type(exc).__name__}: {exc}")
+        reason = f"analysis failed: {type(exc).__name__}: {exc}"
+        return job, SkippedImage(job.path, reason), None
+
+
+def load_previews(settings: Settings, paths: Iterable[str]) -> dict[str, bytes]:
+    """Report previews (JPEG bytes) kept by earlier runs, for files that have not changed since."""
+    file = settings.data_dir / "images" / "analysis.sqlite"
+    if not file.exists():
+        return {}
+    found: dict[str, bytes] = {}
+    try:
+        with closing(sqlite3.connect(file)) as db:
+            for path in paths:
+                try:
+                    stat = Path(path).stat()
+                except OSError:
+                    continue
+                row = db.execute(
+                    "SELECT jpeg FROM preview WHERE path=? AND size=? AND mtime_ns=?",
+                    (path, stat.st_size, stat.st_mtime_ns),
+                ).fetchone()
+                if row:
+                    found[path] = bytes(row[0])
+    except sqlite3.Error:
+        return found  # the report then decodes the pictures itself
+    return found
 
 
 class _Cache:
@@ -203,6 +235,10 @@ class _Cache:
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS analysis (path TEXT PRIMARY KEY, size INTEGER, "
             "mtime_ns INTEGER, version TEXT, ok INTEGER, result TEXT)"
+        )
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS preview (path TEXT PRIMARY KEY, size INTEGER, "
+            "mtime_ns INTEGER, jpeg BLOB)"
         )
         self._pending = 0
         self.problem: str | None = None
@@ -227,7 +263,8 @@ class _Cache:
         except (TypeError, KeyError):
             return None  # written by an older layout: analyse again
 
-    def put(self, job: _Job, version: str, outcome: ImageAnalysis | SkippedImage) -> None:
+    def put(self, job: _Job, version: str, outcome: ImageAnalysis | SkippedImage,
+            preview: bytes | None = None) -> None:
         if self.problem:
             return
         ok = isinstance(outcome, ImageAnalysis)
@@ -237,6 +274,9 @@ class _Cache:
                 "INSERT OR REPLACE INTO analysis VALUES (?, ?, ?, ?, ?, ?)",
                 (job.path, job.size, job.mtime_ns, version, int(ok), json.dumps(data)),
             )
+            if preview:
+                self._db.execute("INSERT OR REPLACE INTO preview VALUES (?, ?, ?, ?)",
+                                 (job.path, job.size, job.mtime_ns, preview))
             self._pending += 1
             if self._pending >= COMMIT_EVERY:
                 self._db.commit()

@@ -9,6 +9,7 @@ libjpeg DCT scaler) straight to about the working size, which is most of the spe
 from __future__ import annotations
 
 import base64
+import io
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -48,6 +49,8 @@ RAW_SUFFIXES = frozenset({
 })
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"heis")
 ANALYSIS_VERSION = "1"
+#: Long side of the preview JPEG kept for reports.
+PREVIEW_SIDE = 240
 
 _TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -137,7 +140,11 @@ def analyze_file(
     path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, include_gps: bool = False
 ) -> ImageAnalysis:
     """Decode and analyse one picture; raises ``UnreadableImage`` with the reason it was skipped."""
-    decoded = decode_image(path, max_pixels=max_pixels, include_gps=include_gps)
+    return analyze_decoded(path, decode_image(path, max_pixels=max_pixels, include_gps=include_gps))
+
+
+def analyze_decoded(path: Path, decoded: DecodedImage) -> ImageAnalysis:
+    """Analyse a picture already decoded by ``decode_image`` (so a preview can share the decode)."""
     hashes = perceptual_hashes(decoded.rgb)
     descriptor = describe_image(decoded.rgb)
     return ImageAnalysis(
@@ -161,6 +168,13 @@ def analyze_file(
         thumb=base64.b64encode(luma_thumbnail(decoded.rgb).tobytes()).decode("ascii"),
         gps=decoded.gps,
     )
+
+
+def preview_jpeg(rgb: np.ndarray, side: int = PREVIEW_SIDE) -> bytes:
+    """A small JPEG of an upright RGB array, for reports (a few KB)."""
+    buffer = io.BytesIO()
+    Image.fromarray(resized(rgb, side)).save(buffer, format="JPEG", quality=78, optimize=True)
+    return buffer.getvalue()
 
 
 def decode_image(

@@ -9,25 +9,27 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from string import Template
 
-from PIL import Image
-
 from reelforge.errors import InputError
 from reelforge.media.dedupe import DuplicateGroup
 from reelforge.media.image_batch import BatchResult
 from reelforge.media.image_clusters import ImageClustering
-from reelforge.media.image_files import ImageAnalysis, UnreadableImage, decode_image
+from reelforge.media.image_files import (
+    PREVIEW_SIDE,
+    ImageAnalysis,
+    UnreadableImage,
+    decode_image,
+    preview_jpeg,
+)
 
 TEMPLATE = Path(__file__).parent / "templates" / "image_report.html"
-THUMB_SIDE = 240
 MAX_PER_CLUSTER = 60
 #: Duplicate groups drawn in the page; the rest are counted (all are in --json).
 MAX_GROUPS = 300
@@ -53,9 +55,14 @@ def write_image_report(
     groups: Sequence[DuplicateGroup] = (),
     workers: int | None = None,
     max_per_cluster: int = MAX_PER_CLUSTER,
+    previews: Mapping[str, bytes] | None = None,
     progress: Progress | None = None,
 ) -> ReportSummary:
-    """Write the report to ``out`` (written to a temporary name, then renamed)."""
+    """Write the report to ``out`` (written to a temporary name, then renamed).
+
+    ``previews`` (path → JPEG, kept by the analysis cache) spare decoding the pictures again;
+    pictures without one are decoded here, in a process pool.
+    """
     if out.exists() and out.is_dir():
         raise InputError(f"report path {out} is a folder", hint="name an .html file instead")
     shown: list[ImageAnalysis] = []
@@ -65,7 +72,11 @@ def write_image_report(
         shown += clustering.outliers[:max_per_cluster]
     for group in groups[:MAX_GROUPS]:
         shown += group.members
-    thumbs = make_thumbnails(sorted({a.path for a in shown}), workers=workers, progress=progress)
+    wanted = sorted({a.path for a in shown})
+    known = previews or {}
+    thumbs: dict[str, str | None] = {p: _data_uri(known[p]) for p in wanted if known.get(p)}
+    thumbs |= make_thumbnails([p for p in wanted if p not in thumbs], workers=workers,
+                              progress=progress)
 
     parts: list[str] = []
     nav: list[str] = []
@@ -128,15 +139,17 @@ def _thumbnail_task(path: str) -> tuple[str, str | None]:
     return path, thumbnail_uri(path)
 
 
-def thumbnail_uri(path: str, side: int = THUMB_SIDE) -> str | None:
+def thumbnail_uri(path: str, side: int = PREVIEW_SIDE) -> str | None:
     """An upright JPEG thumbnail of ``path`` as a data URI."""
     try:
         rgb = decode_image(Path(path), work_size=side).rgb
     except UnreadableImage:
         return None
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="JPEG", quality=78, optimize=True)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return _data_uri(preview_jpeg(rgb, side))
+
+
+def _data_uri(jpeg: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
 def _figure(a: ImageAnalysis, thumbs: dict[str, str | None], badge: str = "",

@@ -1,10 +1,10 @@
 """The one HTTP behaviour every remote client uses.
 
-Timeouts (connect, read, and an overall limit per attempt), retries with exponential backoff and
-jitter on 408/409/429/5xx and connection errors (tenacity), the server's ``retry-after-ms`` /
-``Retry-After`` honoured up to a cap, one mapping of failures into ``ProviderError``, a real
-User-Agent, secret redaction in every log line and error, and Prometheus counters per provider.
-Clients are async inside (httpx); ``run_sync`` lets the sync engine Protocols call them.
+Timeouts (connect, read, and an overall limit per attempt), the retry policy of ``retry.py``
+(408/409/429/5xx, connection errors, Retry-After up to a cap), one mapping of failures into
+``ProviderError`` (``http_errors.py``), a real User-Agent, secret redaction in every log line and
+error, and Prometheus counters per provider (``metrics.py``). Clients are async inside (httpx);
+``run_sync`` lets the sync engine Protocols call them.
 """
 
 from __future__ import annotations
@@ -12,20 +12,16 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import httpx
-import structlog
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
-from tenacity.wait import wait_exponential_jitter
 
 from reelforge import __version__
 from reelforge.errors import ProviderError
-from reelforge.providers import metrics
 from reelforge.providers.http_errors import (
     ProviderHttpError,
     Redactor,
@@ -34,10 +30,9 @@ from reelforge.providers.http_errors import (
     parse_retry_after,
     vendor_message,
 )
-from reelforge.settings import Settings
+from reelforge.providers.retry import HttpPolicy, Outcome, call_with_retries
 
 T = TypeVar("T")
-log = structlog.get_logger("reelforge.providers.http")
 
 __all__ = [
     "USER_AGENT",
@@ -57,143 +52,6 @@ __all__ = [
 USER_AGENT = (
     f"reelforge/{__version__} (+https://github.com/reelforge/reelforge) httpx/{httpx.__version__}"
 )
-
-
-# --- retry policy ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HttpPolicy:
-    """Timeouts and retry budget of one client (from Settings; tests make the waits tiny)."""
-
-    connect_timeout_s: float = 5.0
-    read_timeout_s: float = 30.0
-    overall_timeout_s: float = 60.0
-    max_retries: int = 3
-    backoff_initial_s: float = 0.5
-    backoff_max_s: float = 8.0
-    retry_after_cap_s: float = 120.0
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> HttpPolicy:
-        return cls(
-            connect_timeout_s=settings.http_connect_timeout_s,
-            read_timeout_s=settings.http_read_timeout_s,
-            overall_timeout_s=settings.http_timeout_s,
-            max_retries=settings.http_max_retries,
-            backoff_initial_s=settings.http_backoff_initial_s,
-            backoff_max_s=settings.http_backoff_max_s,
-            retry_after_cap_s=settings.http_retry_after_cap_s,
-        )
-
-    @property
-    def timeout(self) -> httpx.Timeout:
-        return httpx.Timeout(
-            self.overall_timeout_s,
-            connect=self.connect_timeout_s,
-            read=self.read_timeout_s,
-            write=self.read_timeout_s,
-        )
-
-
-@dataclass
-class Outcome(Generic[T]):
-    value: T
-    attempts: int
-    duration_s: float
-
-
-async def call_with_retries(
-    attempt: Callable[[], Awaitable[T]],
-    *,
-    provider: str,
-    operation: str,
-    policy: HttpPolicy,
-    redact: Redactor,
-) -> Outcome[T]:
-    """Run ``attempt`` until it succeeds, fails for good, or the retry budget is spent.
-
-    ``attempt`` raises ProviderHttpError; its ``retryable`` and ``retry_after_s`` decide.
-    A Retry-After above the cap is not waited for: the error is raised at once.
-    """
-    backoff = wait_exponential_jitter(
-        multiplier=policy.backoff_initial_s,
-        max=policy.backoff_max_s,
-        jitter=policy.backoff_initial_s,
-    )
-
-    def should_retry(exc: BaseException) -> bool:
-        if not isinstance(exc, ProviderHttpError) or not exc.retryable:
-            return False
-        return exc.retry_after_s is None or exc.retry_after_s <= policy.retry_after_cap_s
-
-    def wait(state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, ProviderHttpError) and exc.retry_after_s is not None:
-            return min(exc.retry_after_s, policy.retry_after_cap_s)
-        return float(backoff(state))
-
-    def before_sleep(state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        metrics.record_retry(provider, operation)
-        log.warning(
-            "provider.retry",
-            provider=provider,
-            operation=operation,
-            attempt=state.attempt_number,
-            wait_s=round(state.next_action.sleep if state.next_action else 0.0, 3),
-            error=redact(str(exc)),
-        )
-
-    started = time.monotonic()
-    attempts = 0
-    try:
-        async for trying in AsyncRetrying(
-            stop=stop_after_attempt(policy.max_retries + 1),
-            wait=wait,
-            retry=retry_if_exception(should_retry),
-            before_sleep=before_sleep,
-            reraise=True,
-        ):
-            with trying:
-                attempts = trying.retry_state.attempt_number
-                try:
-                    value = await attempt()
-                except ProviderHttpError as exc:
-                    metrics.record_error(provider, operation, exc.kind)
-                    raise
-    except ProviderHttpError as exc:
-        duration = time.monotonic() - started
-        metrics.record_call(provider, operation, ok=False, duration_s=duration)
-        raise _final_error(exc, attempts, policy) from None
-    duration = time.monotonic() - started
-    metrics.record_call(provider, operation, ok=True, duration_s=duration)
-    return Outcome(value=value, attempts=attempts, duration_s=duration)
-
-
-def _final_error(exc: ProviderHttpError, attempts: int, policy: HttpPolicy) -> ProviderHttpError:
-    """The error the caller sees: what failed, how often we tried, and why we stopped."""
-    message, hint = exc.message, exc.hint
-    waited_too_long = exc.retry_after_s is not None and exc.retry_after_s > policy.retry_after_cap_s
-    if exc.retryable and waited_too_long:
-        message += (
-            f" (the server asked to wait {exc.retry_after_s:.0f} s, more than the"
-            f" {policy.retry_after_cap_s:.0f} s cap, so it was not retried)"
-        )
-    elif exc.retryable and attempts > 1:
-        message += f" (gave up after {attempts} attempts)"
-    final = ProviderHttpError(
-        message,
-        provider=exc.provider,
-        kind=exc.kind,
-        retryable=exc.retryable,
-        status=exc.status,
-        request_id=exc.request_id,
-        retry_after_s=exc.retry_after_s,
-        hint=hint,
-    )
-    final.attempts = attempts
-    return final
 
 
 # --- the client --------------------------------------------------------------------------------

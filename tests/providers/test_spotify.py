@@ -118,3 +118,13 @@ def test_spotify_bad_credentials_name_the_settings_to_fix(
 def test_spotify_without_credentials_is_an_input_error(settings: Settings) -> None:
     with pytest.raises(InputError, match="SPOTIFY_CLIENT_ID"):
         SpotifyCatalog.from_settings(settings)
+
+
+def test_spotify_gives_up_after_the_retry_budget_with_a_clear_error(
+    spotify: SpotifyCatalog, fakes: RunningFakes
+) -> None:
+    fakes["spotify"].state.inject(SEARCH, "503", times=10)
+    with pytest.raises(ProviderError, match="gave up after 4 attempts") as caught:
+        spotify.search_tracks("piano")
+    assert caught.value.status == 503 and caught.value.retryable
+    assert fakes["spotify"].state.requests[SEARCH] == 4

@@ -51,6 +51,34 @@ def test_measured_tempo_of_built_in_tracks_agrees_with_their_licence(builtin_cat
     assert agree / len(songs) >= 0.6, f"{agree}/{len(songs)}"
 
 
+PITCHES = {"C": 0, "C#": 1, "D": 2, "Eb": 3, "E": 4, "F": 5, "F#": 6, "G": 7, "Ab": 8, "A": 9,
+           "Bb": 10, "B": 11}
+
+
+def related_keys(key: str) -> set[tuple[int, str]]:
+    """The key itself, its relative and parallel keys, and its neighbours on the circle of
+    fifths (dominant and subdominant) — the usual confusions of a key finder."""
+    tonic, mode = key.split()
+    t = PITCHES[tonic]
+    relative = ((t + 9) % 12, "minor") if mode == "major" else ((t + 3) % 12, "major")
+    parallel = (t, "minor" if mode == "major" else "major")
+    return {(t, mode), relative, parallel, ((t + 7) % 12, mode), ((t + 5) % 12, mode)}
+
+
+def test_measured_key_of_built_in_tracks_is_the_listed_key_or_a_related_one(
+    builtin_catalog,
+) -> None:
+    exact = related = 0
+    songs = builtin_catalog.songs("builtin")
+    for song in songs:
+        measured = (PITCHES[song.features["key"]], song.features["mode"])
+        tonic, mode = song.musical_key.split()
+        exact += measured == (PITCHES[tonic], mode)
+        related += measured in related_keys(song.musical_key)
+    print(f"\nbuilt-in keys: {exact}/{len(songs)} exact, {related}/{len(songs)} exact or related")
+    assert related / len(songs) >= 0.7 and exact / len(songs) >= 0.35
+
+
 def test_labelled_queries_rank_a_matching_track_first_with_precision_at_3_of_90_percent(
     builtin_catalog,
 ) -> None:

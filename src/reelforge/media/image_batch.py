@@ -153,7 +153,8 @@ def analyze_paths(
     if progress:
         progress(done, total)
     try:
-        for job, outcome, preview in _run(todo, workers, max_pixels, include_gps):
+        outcomes = _run(todo, workers, max_pixels, include_gps, previews=cache is not None)
+        for job, outcome, preview in outcomes:
             slots[order[job.path]] = outcome
             if cache:
                 cache.put(job, version, outcome, preview)
@@ -174,11 +175,11 @@ def analyze_paths(
 
 
 def _run(
-    todo: list[_Job], workers: int | None, max_pixels: int, include_gps: bool
+    todo: list[_Job], workers: int | None, max_pixels: int, include_gps: bool, previews: bool
 ) -> Iterator[_Outcome]:
     """Analyse ``todo`` in a process pool (or in this process for one worker or few files)."""
     count = workers or os.cpu_count() or 1
-    tasks = [(job, max_pixels, include_gps) for job in todo]
+    tasks = [(job, max_pixels, include_gps, previews) for job in todo]
     if count <= 1 or len(todo) < 4:
         yield from map(_analyze_job, tasks)
         return
@@ -188,13 +189,14 @@ def _run(
         yield from pool.imap_unordered(_analyze_job, tasks, chunksize=chunk)
 
 
-def _analyze_job(task: tuple[_Job, int, bool]) -> _Outcome:
-    """Analyse one file and make its report preview from the same decode."""
-    job, max_pixels, include_gps = task
+def _analyze_job(task: tuple[_Job, int, bool, bool]) -> _Outcome:
+    """Analyse one file and (when it will be kept) make its report preview from the same decode."""
+    job, max_pixels, include_gps, previews = task
     path = Path(job.path)
     try:
         decoded = decode_image(path, max_pixels=max_pixels, include_gps=include_gps)
-        return job, analyze_decoded(path, decoded), preview_jpeg(decoded.rgb)
+        preview = preview_jpeg(decoded.rgb) if previews else None
+        return job, analyze_decoded(path, decoded), preview
     except UnreadableImage as exc:
         return job, SkippedImage(job.path, exc.reason), None
     except Exception as exc:  # a bug on one odd file must not end a run of thousands

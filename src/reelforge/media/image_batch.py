@@ -3,7 +3,9 @@
 A small SQLite cache in ``data_dir/images/analysis.sqlite`` remembers each file's result keyed by
 (absolute path, size, mtime, analysis version), so a second run only decodes new or changed
 files. Failures are cached too: an unchanged corrupt file is reported again without re-reading
-it. The metadata database is someone else's concern; this cache can be deleted at any time.
+it. Beside each result it keeps a small JPEG preview made from the same decode, so an HTML
+report does not decode the pictures a second time. The metadata database is someone else's
+concern; this cache can be deleted at any time.
 """
 
 from __future__ import annotations

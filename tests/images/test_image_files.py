@@ -178,3 +178,11 @@ def test_permission_error_from_the_file_system_becomes_a_reason(
 
     monkeypatch.setattr(image_files.Image, "open", refuse)
     assert "permission denied" in _bad(path)
+
+
+def test_multi_picture_jpeg_from_phones_is_draft_decoded_too(save: Save) -> None:
+    image = scene(8, (1600, 1200))
+    path = save(image, "burst.mpo", format="MPO", save_all=True, append_images=[image])
+    decoded = decode_image(path)
+    assert decoded.format == "MPO" and (decoded.width, decoded.height) == (1600, 1200)
+    assert max(decoded.rgb.shape[:2]) < 1600 // 2

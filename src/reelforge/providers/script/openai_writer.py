@@ -177,8 +177,8 @@ class OpenAIScriptWriter:
         async def attempt() -> Any:
             try:
                 raw = await client.chat.completions.with_raw_response.create(  # type: ignore[call-overload]
+                    # no temperature: reasoning models (o-series, gpt-5) reject the parameter
                     model=self.model, messages=messages, response_format=response_format,
-                    temperature=0.7,
                 )
             except openai.APIStatusError as exc:
                 raise error_from_response(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import av
+from av.video.frame import PictureType
 
 from reelforge.media.packet_watch import PacketWatch, h264_nal_length_size, slice_kind
 
@@ -21,7 +22,7 @@ def test_slice_types_read_from_packets_match_the_decoded_picture_types(cuts_clip
             if packet.size:
                 read[int(packet.pts)] = slice_kind(bytes(packet), nal_length)
             for frame in packet.decode():
-                decoded[int(frame.pts)] = frame.pict_type.name
+                decoded[int(frame.pts)] = PictureType(frame.pict_type).name
     assert set(read) == set(decoded)
     assert {read[p] for p in read} >= {"I", "P", "B"}
     assert all(read[p] == decoded[p] for p in read)

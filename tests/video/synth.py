@@ -152,7 +152,7 @@ def compose(shots: list[ShotSpec], joins: list[Join], width: int,
 
 def encode(frames: list[np.ndarray], path: Path, *, fps: int = 30, codec: str = "libx264",
            vfr: bool = False, bframes: int = 3, preset: str = "veryfast", crf: int = 20,
-           keyint: int = 250, rotate: int = 0) -> list[float]:
+           keyint: int = 250, x264_params: str = "") -> list[float]:
     """Write frames to ``path``; with ``vfr`` frame durations alternate irregularly.
 
     Returns each frame's presentation time in seconds.
@@ -166,6 +166,8 @@ def encode(frames: list[np.ndarray], path: Path, *, fps: int = 30, codec: str = 
         if codec == "libx264":
             stream.options = {"preset": preset, "crf": str(crf), "bf": str(bframes),
                               "g": str(keyint)}
+            if x264_params:
+                stream.options = {**stream.options, "x264-params": x264_params}
         if vfr:
             stream.time_base = Fraction(1, 1000)
             stream.codec_context.time_base = Fraction(1, 1000)

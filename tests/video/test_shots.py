@@ -104,3 +104,20 @@ def test_variable_frame_rate_times_come_from_timestamps(vfr_clip: Clip) -> None:
     assert [s.start_frame for s in shots[1:]] == vfr_clip.truth.cuts
     for shot, cut in zip(shots[1:], vfr_clip.truth.cuts, strict=True):
         assert shot.start_s == pytest.approx(vfr_clip.truth.times[cut], abs=1e-3)
+
+
+def test_cut_between_skipped_frames_is_decoded_to_its_exact_frame(
+        media: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reelforge.media import packet_watch
+
+    path = media / "no-scenecut.mp4"
+    truth = make_video(path, [ShotSpec(42, 111), ShotSpec(41, 112), ShotSpec(40, 113)],
+                       [Join("cut")] * 2, width=128, height=72, x264_params="scenecut=0")
+    # an encoder that marks nothing: no keyframe at the cuts, no packet looks big
+    monkeypatch.setattr(packet_watch, "BIG_P", 1e9)
+    monkeypatch.setattr(packet_watch, "NEAR_KEY", 1e9)
+    detection = detect_shots_in(path)
+    decoded = set(detection.video.indices.tolist())
+    assert [c for c in truth.cuts if c - 1 not in decoded]  # the first pass skipped the frame
+    assert cut_frames(detection) == truth.cuts
+    assert all(t.exact for t in detection.transitions)

@@ -104,6 +104,7 @@ class DecodedVideo:
     samples: dict[int, np.ndarray]  # display index -> (h, w, 3) uint8 RGB
     frame_times: np.ndarray  # (total_frames,) float64
     stats: DecodeStats
+    frame_pts: np.ndarray | None = None  # (total_frames,) int64 stream timestamps, if known
 
     @property
     def total_frames(self) -> int:
@@ -230,6 +231,36 @@ def read_pictures(
     return out
 
 
+def tiny_frames_between(video: DecodedVideo, first: int, last: int,
+                        tiny_pixels: int = TINY_PIXELS) -> dict[int, np.ndarray]:
+    """Tiny frames of display ordinals ``first..last``, decoding every frame from the keyframe
+    before ``first`` (a seek), for cuts that fast decoding could not place exactly."""
+    out: dict[int, np.ndarray] = {}
+    if video.frame_pts is None:
+        return out
+    info = video.info
+    with _open_container(info.path) as container:
+        stream = _video_stream(container, info.path)
+        stream.thread_type = "AUTO"
+        tw, th = tiny_size(info.coded_width, info.coded_height, tiny_pixels)
+        turns = _quarter_turns(info.rotation)
+        to_tiny = VideoReformatter()
+        container.seek(int(video.frame_pts[first]), stream=stream, backward=True)
+        for frame in _decoded(container, stream, DecodeStats()):
+            if frame.pts is None:
+                continue
+            index = int(np.searchsorted(video.frame_pts, frame.pts))
+            if index > last:
+                break
+            if index >= first:
+                small = to_tiny.reformat(frame, width=tw, height=th, format="yuv444p",
+                                         interpolation=TINY_INTERPOLATION)
+                tiny = np.stack([_plane(small, i, tw, th) for i in range(3)])
+                out[index] = np.ascontiguousarray(np.rot90(tiny, turns, axes=(1, 2))
+                                                  ) if turns else tiny
+    return out
+
+
 def _decoded(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
              stats: DecodeStats) -> Iterator[av.VideoFrame]:
     for packet in container.demux(stream):
@@ -269,19 +300,21 @@ def _assemble(info: VideoInfo, packet_pts: list[int], frame_pts: list[int | None
         frame_times = all_pts.astype(np.float64) * tb - start
         tiny = np.stack([tinies[i] for i in order])
         samples = {int(np.searchsorted(all_pts, p)): rgb for p, rgb in rgb_by_pts.items()}
+        pts_of_frames: np.ndarray | None = all_pts
     else:  # no usable timestamps: count frames and assume the declared rate
         stats.missing_timestamps = sum(p is None for p in frame_pts)
         indices = np.arange(n, dtype=np.int64)
         frame_times = indices / (info.fps or 30.0)
         tiny = np.stack(tinies)
         samples = {}
+        pts_of_frames = None
     times = frame_times[indices]
     stats.frames = len(indices)
     stats.first_time_s = float(times[0])
     stats.last_time_s = float(times[-1])
     stats.intervals = np.diff(frame_times).tolist()
     return DecodedVideo(info=info, indices=indices, times=times, tiny=tiny, samples=samples,
-                        frame_times=frame_times, stats=stats)
+                        frame_times=frame_times, stats=stats, frame_pts=pts_of_frames)
 
 
 def tiny_size(width: int, height: int, pixels: int, *, long_side: int = 0) -> tuple[int, int]:

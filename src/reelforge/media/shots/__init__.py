@@ -3,7 +3,8 @@
 ``detect_shots(path)`` is the entry point. The detectors are plug-ins over a ``FrameSeries``
 (see ``model.Detector``): the content detector finds hard cuts, the flash filter removes camera
 flashes, the gradual detector finds fades and dissolves and absorbs cuts inside them, and the
-minimum shot length merges changes that come too close together.
+minimum shot length merges changes that come too close together. Cuts that fast decoding could
+only place between two distant decoded frames are then decoded exactly (``refine``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from reelforge.media.shots.content import ContentDetector
 from reelforge.media.shots.flash import FlashFilter
 from reelforge.media.shots.gradual import GradualDetector
 from reelforge.media.shots.model import Detector, Shot, Transition, timecode
+from reelforge.media.shots.refine import refine_inexact_cuts
 from reelforge.media.shots.signals import FrameSeries, frame_series
 
 __all__ = [
@@ -82,7 +84,7 @@ def detect_in_video(video: DecodedVideo, *, min_shot_s: float = 0.4,
     found: list[Transition] = []
     for detector in chain:
         found = detector(series, found)
-    found.sort(key=lambda t: t.cut_frame)
+    found = sorted(refine_inexact_cuts(video, series, found), key=lambda t: t.cut_frame)
     shots = build_shots(series, video.frame_times, found)
     return ShotDetection(shots=shots, transitions=found, video=video, series=series)
 

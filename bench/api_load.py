@@ -1,0 +1,230 @@
+"""Load test of the platform: many concurrent clients submit and poll jobs against
+`reelforge serve`, with Huey on Redis, `reelforge worker` processes, and every remote engine
+pointed at the fakes. Prints p50/p99 latency per route, jobs/s, and lost/duplicated jobs.
+
+    .venv/bin/python bench/api_load.py --redis redis://127.0.0.1:6379/14 \\
+        --database postgresql+psycopg://postgres@127.0.0.1:5432/test --clients 100
+
+Briefs cycle through ``--distinct`` prompts: the first job of each renders for real, the rest
+are step-cache hits (what a re-run costs), so the run measures the platform, not FFmpeg.
+Target: submit p99 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+KEY = "sk-bench-0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+async def client_loop(http: httpx.AsyncClient, key: str, index: int, jobs: int, distinct: int,
+                      latencies: dict[str, list[float]], submitted: list[str],
+                      outcomes: dict[str, str], timeout_s: float) -> None:
+    headers = {"Authorization": f"Bearer {key}"}
+    for n in range(jobs):
+        prompt = f"Why octopuses are smart, part {(index * jobs + n) % distinct + 1}"
+        brief = {"prompt": prompt, "duration_s": 5, "aspect": "1:1",
+                 "voice": "hume:Ava Song", "emotion": "curious"}
+        started = time.perf_counter()
+        answer = await http.post("/v1/jobs", json=brief, headers=headers)
+        latencies["POST /v1/jobs"].append(time.perf_counter() - started)
+        if answer.status_code != 202:
+            outcomes[f"refused-{index}-{n}"] = f"HTTP {answer.status_code}"
+            continue
+        job_id = answer.json()["id"]
+        submitted.append(job_id)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+            started = time.perf_counter()
+            polled = await http.get(f"/v1/jobs/{job_id}", headers=headers)
+            latencies["GET /v1/jobs/{id}"].append(time.perf_counter() - started)
+            state = polled.json().get("state")
+            if state in ("succeeded", "failed", "canceled"):
+                outcomes[job_id] = state
+                break
+        else:
+            outcomes[job_id] = "lost"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--jobs-per-client", type=int, default=2)
+    parser.add_argument("--distinct", type=int, default=2, help="distinct briefs (real renders)")
+    parser.add_argument("--redis", default=os.environ.get("REELFORGE_TEST_REDIS_URL",
+                                                          "redis://127.0.0.1:6379/14"))
+    parser.add_argument("--database", default=os.environ.get("REELFORGE_TEST_POSTGRES_URL"),
+                        help="SQLAlchemy URL (default: SQLite in a temp folder)")
+    parser.add_argument("--server-workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="`reelforge worker` processes")
+    parser.add_argument("--threads", type=int, default=4, help="jobs per worker at once")
+    parser.add_argument("--no-warm", dest="warm", action="store_false",
+                        help="skip rendering each distinct brief once before measuring")
+    parser.add_argument("--timeout", type=float, default=600.0, help="per job, seconds")
+    args = parser.parse_args()
+
+    from reelforge.fakes.common import FakeConfig
+    from reelforge.fakes.server import start_fakes
+    from reelforge.settings import Settings
+
+    data = Path(tempfile.mkdtemp(prefix="rf-bench-"))
+    fakes = start_fakes(Settings(_env_file=None, data_dir=data / "fakes"),
+                        config=FakeConfig(api_key=KEY, task_delay_s=0.2))
+    schema = None
+    database = args.database
+    if database:
+        import sqlalchemy as sa
+
+        schema = f"rf_bench_{uuid.uuid4().hex[:8]}"
+        with sa.create_engine(database).begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        database = f"{database}{'&' if '?' in database else '?'}options=-csearch_path%3D{schema}"
+    port = free_port()
+    queue_name = f"rf-bench-{uuid.uuid4().hex[:6]}"
+    env = {**os.environ, **fakes.env(), "REELFORGE_DATA_DIR": str(data / "data"),
+           "REELFORGE_QUEUE_URL": args.redis, "REELFORGE_QUEUE_NAME": queue_name,
+           "REELFORGE_RATE_PER_MINUTE": "1000000", "REELFORGE_RATE_BURST": "100000",
+           "REELFORGE_QUOTA_JOBS_PER_DAY": "1000000", "REELFORGE_LOG_LEVEL": "WARNING",
+           "REELFORGE_SCRIPT_ENGINE": "openai", "REELFORGE_VIDEO_ENGINE": "runware",
+           "REELFORGE_MUSIC_ENGINE": "builtin", "REELFORGE_FPS": "12",
+           "REELFORGE_X264_PRESET": "ultrafast", "REELFORGE_RUNWARE_RESOLUTION": "256",
+           "REELFORGE_RUNWARE_POLL_INITIAL_S": "0.05", "REELFORGE_RUNWARE_POLL_MAX_S": "0.2",
+           "OPENAI_API_KEY": KEY, "HUME_API_KEY": KEY, "RUNWARE_API_KEY": KEY,
+           "REELFORGE_SERVE_PORT": str(port)}
+    if database:
+        env["REELFORGE_DATABASE_URL"] = database
+    cli = [sys.executable, "-m", "reelforge.cli.main"]
+    key = subprocess.run([*cli, "keys", "create", "--tenant", "bench", "--role", "editor"],
+                         env=env, capture_output=True, text=True, check=True).stdout.strip()
+    processes = [subprocess.Popen([*cli, "serve", "--workers", str(args.server_workers)],
+                                  env=env, start_new_session=True)]
+    processes += [subprocess.Popen([*cli, "worker", "--threads", str(args.threads)], env=env,
+                                   start_new_session=True, stderr=subprocess.DEVNULL)
+                  for _ in range(args.workers)]
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        latencies: dict[str, list[float]] = defaultdict(list)
+        submitted: list[str] = []
+        outcomes: dict[str, str] = {}
+
+        async def run() -> float:
+            limits = httpx.Limits(max_connections=args.clients + 10)
+            async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+                started = time.perf_counter()
+                await asyncio.gather(*(client_loop(http, key, i, args.jobs_per_client,
+                                                   args.distinct, latencies, submitted,
+                                                   outcomes, args.timeout)
+                                       for i in range(args.clients)))
+                return time.perf_counter() - started
+
+        if args.warm:  # render each distinct brief once, so the measured jobs are cache hits
+            warm_latencies: dict[str, list[float]] = defaultdict(list)
+            warm: list[str] = []
+
+            async def warm_up() -> None:
+                async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+                    await asyncio.gather(*(client_loop(http, key, i, 1, args.distinct,
+                                                       warm_latencies, warm, {}, args.timeout)
+                                           for i in range(args.distinct)))
+
+            asyncio.run(warm_up())
+        wall = asyncio.run(run())
+        report(args, latencies, submitted, outcomes, wall, env, fakes)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        fakes.stop()
+        if schema:
+            import sqlalchemy as sa
+
+            from reelforge.store.db import forget_databases
+
+            forget_databases()
+            with sa.create_engine(args.database).begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        import redis
+
+        client = redis.Redis.from_url(args.redis)
+        for name in client.scan_iter(match=f"*{queue_name}*"):
+            client.delete(name)
+
+
+def report(args: argparse.Namespace, latencies: dict[str, list[float]], submitted: list[str],
+           outcomes: dict[str, str], wall: float, env: dict[str, str], fakes: object) -> None:
+    from reelforge.settings import Settings
+    from reelforge.store.db import open_database
+    from reelforge.store.jobs import Job, JobEvent
+
+    settings = Settings(_env_file=None, data_dir=Path(env["REELFORGE_DATA_DIR"]),
+                        database_url=env.get("REELFORGE_DATABASE_URL"))
+    db = open_database(settings)
+    with db.session() as session:
+        rows = session.query(Job).filter(Job.id.in_(submitted)).all() if submitted else []
+        runs: dict[str, int] = defaultdict(int)
+        for event in session.query(JobEvent).filter(JobEvent.kind == "state"):
+            if event.data.get("state") == "running":
+                runs[event.job_id] += 1
+    succeeded = sum(1 for state in outcomes.values() if state == "succeeded")
+    lost = len(submitted) - len(rows) + sum(1 for s in outcomes.values() if s == "lost")
+    duplicated = sum(1 for job_id in submitted if runs.get(job_id, 0) > 1)
+    print(f"\nclients={args.clients} jobs/client={args.jobs_per_client} distinct={args.distinct} "
+          f"server workers={args.server_workers} job workers={args.workers}x{args.threads}")
+    print(f"{'route':<22}{'requests':>10}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+    for route, values in sorted(latencies.items()):
+        ms = [v * 1000 for v in values]
+        print(f"{route:<22}{len(ms):>10}{percentile(ms, 50):>10.1f}{percentile(ms, 99):>10.1f}"
+              f"{max(ms):>10.1f}")
+    print(f"jobs submitted {len(submitted)}, succeeded {succeeded}, wall {wall:.1f} s, "
+          f"{succeeded / wall:.2f} jobs/s")
+    print(f"lost jobs {lost}, duplicated (run twice) {duplicated}, other outcomes "
+          f"{json.dumps({k: v for k, v in outcomes.items() if v not in ('succeeded',)})}")
+    paid = {name: dict(fake.state.paid) for name, fake in fakes.fakes.items()}  # type: ignore[attr-defined]
+    print(f"paid calls at the fakes: {json.dumps(paid)}")
+
+
+if __name__ == "__main__":
+    main()

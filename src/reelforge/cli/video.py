@@ -33,8 +33,8 @@ VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpe
 
 FileArg = typer.Argument(..., help="A video file (MP4, MOV, MKV, WebM, ...).")
 FullOpt = typer.Option(False, "--full",
-                       help="Decode every frame (default: reference frames plus every frame "
-                            "near a cut, which finds the same cuts about twice as fast).")
+                       help="Decode every frame (default: skip B-frames except around changes "
+                            "of picture, which finds the same shots in about half the time).")
 MinShotOpt = typer.Option(0.4, "--min-shot", min=0.0,
                           help="Shortest shot in seconds; closer changes keep the stronger one.")
 KeyframesOpt = typer.Option(None, "--keyframes",

@@ -1,9 +1,9 @@
 """One video, understood: file facts, shots, per-shot looks and motion, pacing, keyframes.
 
 ``analyze_video(path)`` returns the JSON document described by
-``docs/schemas/video-analysis.v1.json``. It decodes the file once (fast mode: reference frames
-plus every frame near a cut) and measures everything on what that pass kept: tiny frames for
-motion and cuts, ~4 small RGB samples a second for tone, colour, sharpness and descriptors.
+``docs/schemas/video-analysis.v1.json``. It decodes the file once (fast mode: B-frames skipped
+except around changes of picture) and measures everything on what that pass kept: tiny frames
+for motion and cuts, ~4 small RGB samples a second for tone, colour, sharpness and descriptors.
 The pipeline runs it on every rendered ``final.mp4``, so it must stay close to decode time.
 """
 

@@ -61,13 +61,17 @@ class GradualDetector:
             right = np.minimum(np.searchsorted(idx, idx + 2 * h + 1, side="right") - 1, n - 1)
             neighbour = np.maximum(change[left], change[right])
             peak = ok & (change >= self.min_change) & (change >= self.min_peak_ratio * neighbour)
-            for j in np.flatnonzero(peak):
-                lo, hi = int(a[j]), int(b[j])
-                if float(step[lo + 1: hi + 1].max()) > self.max_step_share * change[j]:
-                    continue
-                alpha, residual = _blend_fit(x[lo], x[hi], x[(lo + hi) // 2])
-                if residual <= self.max_residual and 0.1 <= alpha <= 0.9:
-                    out.append((lo, hi, float(change[j])))
+            cand = np.flatnonzero(peak)
+            if len(cand) == 0:
+                continue
+            lo, hi = a[cand], b[cand]
+            biggest = np.array([step[i + 1: k + 1].max() for i, k in zip(lo, hi, strict=True)])
+            keep = biggest <= self.max_step_share * change[cand]
+            lo, hi, cand = lo[keep], hi[keep], cand[keep]
+            alpha, residual = _blend_fit_rows(x[lo], x[hi], x[(lo + hi) // 2])
+            good = (residual <= self.max_residual) & (alpha >= 0.1) & (alpha <= 0.9)
+            out.extend(zip(lo[good].tolist(), hi[good].tolist(), change[cand[good]].tolist(),
+                           strict=True))
         return out
 
     def _dissolve(self, series: FrameSeries, lo: int, hi: int, change: float) -> Transition | None:
@@ -139,6 +143,16 @@ def _is_jump(series: FrameSeries, row: int) -> bool:
     """A step much larger than a fade step: a hard cut into or out of the black."""
     return bool(series.step[row] > 0.6 * max(float(series.luma_mean[row]),
                                              float(series.luma_mean[row - 1]), 1.0) + 20)
+
+
+def _blend_fit_rows(a: np.ndarray, b: np.ndarray,
+                    m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_blend_fit`` for many (a, b, m) rows at once."""
+    d = b - a
+    norm = np.maximum(np.einsum("ij,ij->i", d, d), 1e-6)
+    alpha = np.einsum("ij,ij->i", m - a, d) / norm
+    resid = m - a - alpha[:, None] * d
+    return alpha, np.sqrt(np.einsum("ij,ij->i", resid, resid) / norm)
 
 
 def _blend_fit(a: np.ndarray, b: np.ndarray, m: np.ndarray) -> tuple[float, float]:

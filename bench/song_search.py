@@ -36,8 +36,9 @@ import sys
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from reelforge.media.embeddings import get_text_encoder, normalize
+from reelforge.media.embeddings import TextEncoder, get_text_encoder, normalize
 from reelforge.media.index import VectorIndex
 from reelforge.providers.music.description import MOOD_WORDS, STYLE_WORDS, tempo_word
 
@@ -114,9 +115,16 @@ def main() -> int:
     t0, cpu0 = time.perf_counter(), time.process_time()
     encoder.encode(sample)
     encode_rate = len(sample) / (time.perf_counter() - t0)
+    # One single-threaded session per core is the most CPU-efficient way to build (no
+    # intra-op synchronisation): its songs per CPU-second × cores is the idle-machine rate.
+    single = TextEncoder(encoder.model_path, encoder.tokenizer_path, threads=1)
+    single.encode(["warm up"])
+    cpu0 = time.process_time()
+    single.encode(sample)
     encode_cpu_rate = len(sample) / max(time.process_time() - cpu0, 1e-9)
+    tokens = np.mean([len(e.ids) for e in single._tokenizer.encode_batch(sample)])
+    del single
 
-    rss_before = rss_mb()
     if args.full:
         t0 = time.perf_counter()
         vectors = encoder.encode(descriptions)
@@ -125,11 +133,15 @@ def main() -> int:
     else:
         phrases = sorted({p for parts in songs for p in parts})
         lookup = dict(zip(phrases, encoder.encode(phrases), strict=True))
-        noise = np.random.default_rng(args.seed).standard_normal((len(songs), encoder.dimension))
-        vectors = np.stack([sum(lookup[p] for p in parts) for parts in songs])
-        vectors = normalize(vectors + 0.02 * noise.astype(np.float32))
+        noise = np.random.default_rng(args.seed).standard_normal(
+            (len(songs), encoder.dimension), dtype=np.float32)
+        vectors = np.stack([sum(lookup[p] for p in parts) for parts in songs]).astype(np.float32)
+        vectors = normalize(vectors + 0.02 * noise)
+        del noise
         how = f"composed from {len(phrases)} encoded phrases (+ noise)"
     ids = np.arange(1, len(vectors) + 1, dtype=np.int64)
+    gc.collect()
+    rss_before = rss_mb()
     t0 = time.perf_counter()
     index = VectorIndex.build(ids, vectors, hnsw_threshold=10**12)
     faiss_add_s = time.perf_counter() - t0
@@ -159,12 +171,17 @@ def main() -> int:
     def encode_only(q: str):  # type: ignore[no-untyped-def]
         return encoder.encode_one(q)
 
+    def numpy_one_thread(q: str):  # type: ignore[no-untyped-def]
+        with threadpool_limits(1):
+            return numpy_query(q)
+
     # agreement check: FAISS exact and numpy return the same top 10
     agree = np.mean([{i for i, _ in faiss_query(q)} == set(numpy_query(q).tolist())
                      for q in queries])
     rows = []
     for name, fn in (("encode query only", encode_only), ("FAISS exact (flat)", faiss_query),
                      ("numpy brute force", numpy_query),
+                     ("numpy brute force, BLAS 1 thread", numpy_one_thread),
                      ("FAISS exact, 50% filter", faiss_filtered),
                      ("numpy, 50% filter", lambda q: numpy_query(q, row_mask))):
         times, cpu = timed_queries(fn, queries, args.repeat)
@@ -188,14 +205,15 @@ def main() -> int:
     print(f"song search benchmark: {args.songs} songs, {os.cpu_count()} cores "
           f"(machine shared with other work: figures are noisy)")
     print(f"index vectors: {how}")
-    print(f"encoder load {load_s:.2f} s; encoder throughput {encode_rate:.0f} songs/s wall on "
-          f"{len(sample)} full descriptions (target ≥ 300); {encode_cpu_rate:.0f} songs per "
-          f"CPU-second, i.e. {2 * encode_cpu_rate:.0f} songs/s projected on 2 idle cores")
+    print(f"encoder load {load_s:.2f} s; throughput on {len(sample)} full descriptions "
+          f"({tokens:.0f} tokens each on average): {encode_rate:.0f} songs/s wall here; "
+          f"{encode_cpu_rate:.0f} songs per CPU-second single-threaded, i.e. "
+          f"{2 * encode_cpu_rate:.0f} songs/s projected on 2 idle cores (target ≥ 300)")
     print(f"FAISS add of {len(ids)} vectors: {faiss_add_s:.2f} s "
           f"({len(ids) / max(faiss_add_s, 1e-9):,.0f} vectors/s); build is encoder-bound: "
           f"{args.songs / encode_rate / 60:.1f} min to encode {args.songs} songs at that rate")
-    print(f"memory: RSS +{rss_after - rss_before:.0f} MB for vectors + index; "
-          f"index file {index_mb:.0f} MB")
+    print(f"memory: the index adds {rss_after - rss_before:.0f} MB RSS "
+          f"({vectors.nbytes / 2**20:.0f} MB of raw float32 vectors); index file {index_mb:.0f} MB")
     print(f"FAISS exact and numpy agree on the top 10 for {agree:.0%} of queries\n")
     base = {r[0]: r for r in rows}
     print(f"{'query path (k=10, incl. text encoding)':42} {'p50 ms':>8} {'p99 ms':>8} "

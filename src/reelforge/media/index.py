@@ -80,6 +80,8 @@ class VectorIndex:
         dimension = vectors.shape[1] if len(ids) else 384
         kind = "hnsw" if len(ids) >= hnsw_threshold else "flat"
         index = cls(dimension, kind, model_id, fingerprint)
+        if kind == "hnsw":  # building a graph is parallel work; searches set 1 thread again
+            _faiss().omp_set_num_threads(os.cpu_count() or 1)
         index.add(ids, vectors)
         return index
 
@@ -127,6 +129,9 @@ class VectorIndex:
             return []
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         faiss = _faiss()
+        # One query is one thread's work: OpenMP workers only add start-up and spin-wait costs
+        # (measured 45 ms CPU vs 6 ms per 100k-song query on a busy 2-core machine).
+        faiss.omp_set_num_threads(1)
         if allowed_ids is None:
             scores, ids = self._index.search(query, min(k, len(self)))
         else:

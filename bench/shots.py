@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "tests" / "video"))
 from synth import Join, ShotSpec, Truth, make_video  # noqa: E402
 
 from reelforge.media.shots import cut_frames, detect_shots_in  # noqa: E402
+from reelforge.media.video_analysis import analyze_video  # noqa: E402
 
 SET_VERSION = 3
 
@@ -151,6 +152,8 @@ def main() -> None:
                         help="where the labelled set is written (reused between runs)")
     parser.add_argument("--repeat", type=int, default=1, help="best of N timings")
     parser.add_argument("--only", default="", help="comma-separated file names to run")
+    parser.add_argument("--no-pipeline", action="store_true",
+                        help="skip timing analyze_video on a 30 s 1080x1920 final.mp4-like file")
     args = parser.parse_args()
 
     import logging
@@ -182,6 +185,31 @@ def main() -> None:
                     counts[key] = score(truth, found)
         print(f"measured {path.stem}", file=sys.stderr, flush=True)
     report(files, methods, walls, counts)
+    if not args.no_pipeline:
+        pipeline_case(args.dir, args.repeat)
+
+
+def pipeline_case(folder: Path, repeat: int) -> None:
+    """What the pipeline's analyze step costs on a 30 s 1080x1920 render, against bare decode."""
+    path = folder / f"pipeline-final-30s-1080x1920.v{SET_VERSION}.mp4"
+    if not path.exists():
+        print(f"generating {path.name} ...", file=sys.stderr, flush=True)
+        shots = [ShotSpec(75, 900 + i, vx=(i % 3) * 1.5, vy=0.5 * (i % 2)) for i in range(12)]
+        make_video(path, shots, [Join("cut")] * 11, width=1080, height=1920, preset="veryfast",
+                   crf=21)
+    decode = analyze = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        bare_decode(path)
+        decode = min(decode, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        doc = analyze_video(path)
+        analyze = min(analyze, time.perf_counter() - t0)
+    pacing = doc["pacing"]
+    print(f"\npipeline case ({path.name}, 900 frames, x264 veryfast crf 21):")
+    print(f"  bare PyAV decode {decode:.2f} s; analyze_video (shots, keyframes, per-shot "
+          f"analysis, JSON) {analyze:.2f} s = {analyze / decode:.2f}x decode; "
+          f"{pacing['shot_count']} shots found (12 made)")  # type: ignore[index]
 
 
 def report(files: list[tuple[Path, Truth]], methods: dict[str, object],

@@ -139,11 +139,16 @@ def execute_job(platform: Platform, job_id: str) -> str | None:
 
 def _make(platform: Platform, job_id: str, brief: dict[str, Any], work_dir: Path,
           lease: Lease) -> JobResult:
+    from reelforge.domain import Plan
     from reelforge.pipeline.runner import make_video
+    from reelforge.services.jobs import settings_for
 
-    return make_video(Brief.model_validate(brief), platform.settings, work_dir,
+    options = dict(brief)
+    plan = options.pop("plan", None)  # an edited plan (re-run from a step)
+    settings = settings_for(platform.settings, options.pop("engines", None))
+    return make_video(Brief.model_validate(options), settings, work_dir,
                       on_event=EventWriter(platform, job_id), cancel=lease.should_stop,
-                      job_id=job_id)
+                      job_id=job_id, plan=Plan.model_validate(plan) if plan else None)
 
 
 def _failure(platform: Platform, job_id: str, exc: BaseException, lease: Lease, attempts: int,

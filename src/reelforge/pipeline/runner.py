@@ -198,8 +198,12 @@ def make_video(
     on_event: ProgressFn | None = None,
     cancel: Callable[[], bool] | None = None,
     job_id: str | None = None,
+    plan: Plan | None = None,
 ) -> JobResult:
-    """Make the video for ``brief`` in ``out_dir/<job_id>/``; returns its manifest."""
+    """Make the video for ``brief`` in ``out_dir/<job_id>/``; returns its manifest.
+
+    ``plan`` replaces the script writer with an edited plan: scenes whose narration and visuals
+    are unchanged hit the step cache, so a re-run redoes only what the edit touched."""
     wall = time.monotonic()
     out_dir = Path(out_dir or settings.out_dir)
     engines = prepare(brief, settings, out_dir)
@@ -221,10 +225,16 @@ def make_video(
         result = engines.script.write(brief)
         return {"plan": result.plan.model_dump(mode="json"), "calls": _calls(result.calls)}
 
-    plan_inputs = brief.model_dump(
+    plan_inputs: Any = brief.model_dump(
         include={"prompt", "duration_s", "aspect", "seed", "template", "music_mood"}
     )
-    plan_entry = job.run_step("plan", "plan", engines.script, plan_inputs, make_plan, ["plan.json"])
+    writer: Any = engines.script
+    make: Callable[[Path], dict[str, Any]] = make_plan
+    if plan is not None:
+        edited = plan.model_dump(mode="json")
+        writer, plan_inputs = _EditedPlanIdentity(), edited
+        make = lambda _: {"plan": edited, "calls": []}  # noqa: E731
+    plan_entry = job.run_step("plan", "plan", writer, plan_inputs, make, ["plan.json"])
     plan = Plan.model_validate(plan_entry.value["plan"])
     count = len(plan.scenes)
 
@@ -437,6 +447,13 @@ class _RendererIdentity:
     """The assembly 'engine' for the cache key: bump version when the render graph changes."""
 
     name = "ffmpeg-graph"
+    version = "1"
+
+
+class _EditedPlanIdentity:
+    """The 'script writer' of a plan a person edited (re-run from the studio or the API)."""
+
+    name = "edited-plan"
     version = "1"
 
 

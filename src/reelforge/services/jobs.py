@@ -14,10 +14,11 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 
-from reelforge.domain import Brief
+from reelforge.domain import Brief, Plan
 from reelforge.errors import InputError, QuotaExceeded
 from reelforge.services.estimate import estimate_cost
 from reelforge.services.platform import Platform
+from reelforge.settings import Settings
 from reelforge.store import jobs as job_rows
 from reelforge.store.artifacts import storage_used
 from reelforge.store.jobs import Job
@@ -65,18 +66,77 @@ def check_limits(platform: Platform, session: Any, tenant_id: int, estimated_usd
                             retry_after=3600, hint="wait, use offline engines, or raise the budget")
 
 
+#: Engines a job may choose per step (the server's settings choose when a job names none).
+ENGINE_CHOICES: dict[str, tuple[str, ...]] = {
+    "script": ("template", "openai"), "voice": ("piper", "espeak", "hume", "openai"),
+    "video": ("local", "runware"), "music": ("builtin", "library")}
+
+
+def settings_for(settings: Settings, engines: dict[str, str] | None) -> Settings:
+    """The settings a job runs with when it names its own engine for some steps."""
+    chosen: dict[str, str] = {}
+    for step, engine in (engines or {}).items():
+        if engine in ("", "auto"):
+            continue
+        if engine not in ENGINE_CHOICES.get(step, ()):
+            raise InputError(f"unknown {step} engine {engine!r}", hint="choose one of "
+                             f"{', '.join(ENGINE_CHOICES.get(step, ('auto',)))}")
+        chosen[f"{step}_engine"] = engine
+    return settings.model_copy(update=chosen) if chosen else settings
+
+
 def submit(platform: Platform, tenant_id: int, brief: Brief, *, created_by: str = "",
-           batch_id: str | None = None) -> Job:
-    """Create the job row (after the limits pass), commit it, then send its message."""
-    estimate = estimate_cost(brief, platform.settings)
+           batch_id: str | None = None, engines: dict[str, str] | None = None,
+           plan: Plan | None = None) -> Job:
+    """Create the job row (after the limits pass), commit it, then send its message.
+
+    ``engines`` (per step) and an edited ``plan`` ride in the job's brief document; the
+    worker takes them out before it validates the brief."""
+    estimate = estimate_cost(brief, settings_for(platform.settings, engines))
+    document = brief.model_dump(mode="json")
+    if engines:
+        document["engines"] = {k: v for k, v in engines.items() if v not in ("", "auto")}
+    if plan is not None:
+        document["plan"] = plan.model_dump(mode="json")
     with platform.db.session() as session:
         if batch_id is None:
             check_limits(platform, session, tenant_id, estimate.cost_usd)
-        job = job_rows.new_job(session, tenant_id, brief.model_dump(mode="json"),
+        job = job_rows.new_job(session, tenant_id, document,
                                created_by=created_by, batch_id=batch_id,
                                estimated_cost_usd=estimate.cost_usd)
     send(platform, [job.id])
     return job
+
+
+def rerun(platform: Platform, tenant_id: int, job_id: str, *, created_by: str = "",
+          plan: Plan | None = None) -> Job:
+    """A new job from an earlier one's brief and engines (and an edited plan, if given);
+    every step whose inputs did not change comes from the step cache."""
+    with platform.db.session() as session:
+        old = job_rows.get_job(session, tenant_id, job_id)
+        if old.kind != "make":
+            raise InputError(f"job {job_id!r} is a library analysis; only video jobs re-run")
+        document = dict(old.brief)
+    engines = document.pop("engines", None)
+    earlier_plan = document.pop("plan", None)
+    if plan is None and earlier_plan:
+        plan = Plan.model_validate(earlier_plan)
+    return submit(platform, tenant_id, parse_brief(document), created_by=created_by,
+                  engines=engines, plan=plan)
+
+
+def plan_of(platform: Platform, tenant_id: int, job_id: str) -> Plan | None:
+    """The plan a finished job used (its plan.json), or None before the job has one."""
+    import json
+
+    from reelforge.store.artifacts import job_artifacts
+
+    with platform.db.session() as session:
+        found = [a.path for a in job_artifacts(session, tenant_id, job_id)
+                 if a.name == "plan.json"]
+    if not found:
+        return None
+    return Plan.model_validate(json.loads(platform.artifacts.read_bytes(found[0]))["plan"])
 
 
 def send(platform: Platform, job_ids: list[str]) -> None:

@@ -140,3 +140,30 @@ def clusters(platform: Platform, tenant_id: int) -> Clusters:
         groups.setdefault(label, []).append(name)
     return Clusters(groups={k: v for k, v in sorted(groups.items()) if k >= 0},
                     unclustered=groups.get(-1, []), method=result.method)
+
+
+def duplicate_groups(platform: Platform, tenant_id: int, radius: int = 6) -> list[list[str]]:
+    """Pictures that look like one picture (resized or recompressed copies): item ids grouped
+    by perceptual hash within ``radius`` bits, largest file first (the one to keep)."""
+    items: list[tuple[str, int, int]] = []
+    with platform.db.session() as session:
+        for item in list_items(session, tenant_id, kind="image", limit=10_000):
+            phash = (item.analysis or {}).get("phash")
+            if phash:
+                items.append((item.id, int(phash, 16), item.size))
+    parent = list(range(len(items)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(items)):
+        for j in range(i + 1, len(items)):
+            if (items[i][1] ^ items[j][1]).bit_count() <= radius:
+                parent[root(j)] = root(i)
+    groups: dict[int, list[tuple[str, int, int]]] = {}
+    for i, item in enumerate(items):
+        groups.setdefault(root(i), []).append(item)
+    return [[m[0] for m in sorted(g, key=lambda m: -m[2])] for g in groups.values() if len(g) > 1]

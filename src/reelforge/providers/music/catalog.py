@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -42,7 +41,6 @@ from reelforge.store.songs import (
 )
 
 ANALYSIS_VERSION = 1
-BUILTIN_LICENCE = "MIT (immich-memories-music, generated with ACE-Step 1.5; no attribution needed)"
 EMBED_BATCH = 64
 #: How long a reader trusts its index before comparing it with the table again.
 FINGERPRINT_TTL_S = 2.0
@@ -319,8 +317,8 @@ class SongCatalog:
                 row.key: row for row in songs_of_source(session, "builtin")
                 if row.analysis_version == ANALYSIS_VERSION and row.embedding is not None
             }
-            moved = [(row, tracks[key]["path"]) for key, row in known.items()
-                     if key in tracks and row.path != tracks[key]["path"]]
+            moved = [(row, tracks[key].path) for key, row in known.items()
+                     if key in tracks and row.path != tracks[key].path]
             for row, path in moved:  # the venv moved: same audio, new path
                 row.path = path
             gone = [row.id for key, row in known.items() if key not in tracks]
@@ -331,19 +329,20 @@ class SongCatalog:
             self.refresh_descriptions("builtin")
             self._builtin_checked = True
             return 0
-        paths = [tracks[key]["path"] for key in todo]
+        paths = [str(tracks[key].path) for key in todo]
         results = analyse_files(paths, workers=workers, progress=progress)
         inputs = []
         for key, result in zip(todo, results, strict=True):
             if isinstance(result, str):
                 continue  # a damaged install: the rest of the catalog still works
-            meta = tracks[key]
+            track = tracks[key]
+            mood = track.moods[0] if track.moods else key.split(":")[1].split("/")[0]
+            style = track.tags[0] if track.tags else ""
             inputs.append(SongInput(
-                key=key, source="builtin", title=meta["title"], artist="reelforge built-in",
-                album=f"immich-memories-music · {meta['mood']}", genre=meta["style"],
-                duration_s=result.duration_s, path=meta["path"], licence=BUILTIN_LICENCE,
-                tags=[meta["mood"], meta["style"]], bpm=meta["bpm"],
-                musical_key=meta["key"], features=result,
+                key=key, source="builtin", title=track.title, artist=track.artist,
+                album=f"immich-memories-music · {mood}", genre=style,
+                duration_s=result.duration_s, path=track.path, licence=track.licence,
+                tags=[mood, style], bpm=track.bpm, musical_key=track.key, features=result,
             ))
         self.add(inputs)
         self._builtin_checked = True
@@ -435,50 +434,13 @@ def _indexed_analyse(item: tuple[int, str]) -> tuple[int, AudioFeatures | str]:
     return item[0], analyse_file(item[1])
 
 
-_LICENCE_LINE = re.compile(
-    r"^\s*(?P<file>\S+\.opus)\s+(?P<bpm>\d+)\s*bpm\s+(?P<key>[A-G][b#]?\s+(?:major|minor))"
-    r".*\[(?P<style>[a-z]+)\]", re.IGNORECASE,
-)
-
-
-def builtin_tracks() -> dict[str, dict[str, Any]]:
-    """The built-in tracks by catalog key, with the BPM, key and style their licence lists."""
-    try:
-        import immich_memories_music
-    except ImportError:
-        return {}
-    root = Path(immich_memories_music.tracks_dir())
-    listed = _licence_metadata()
-    tracks: dict[str, dict[str, Any]] = {}
-    for path in sorted(root.glob("*/*.opus")):
-        mood = path.parent.name
-        meta = listed.get(path.name, {})
-        style = meta.get("style") or ("electronic" if "electronic" in path.stem else "acoustic")
-        tracks[f"builtin:{mood}/{path.stem}"] = {
-            "path": str(path), "mood": mood, "style": style,
-            "title": path.stem.replace("_", " ").title(),
-            "bpm": meta.get("bpm"), "key": meta.get("key"),
-        }
-    return tracks
-
-
-def _licence_metadata() -> dict[str, dict[str, Any]]:
-    from importlib.metadata import PackageNotFoundError, distribution
+def builtin_tracks() -> dict[str, Track]:
+    """The built-in tracks by catalog key (empty when the package is missing: the catalog then
+    holds only the user's songs)."""
+    from reelforge.errors import DependencyMissing
+    from reelforge.providers.music.builtin import builtin_tracks as listed
 
     try:
-        dist = distribution("immich-memories-music")
-    except PackageNotFoundError:
+        return {track.id: track for track in listed()}
+    except DependencyMissing:
         return {}
-    text = ""
-    for file in dist.files or []:
-        if file.name == "LICENSE-MUSIC":
-            text = Path(str(file.locate())).read_text(encoding="utf-8", errors="replace")
-    found = {}
-    for line in text.splitlines():
-        match = _LICENCE_LINE.match(line)
-        if match:
-            found[match["file"]] = {
-                "bpm": float(match["bpm"]), "key": " ".join(match["key"].split()),
-                "style": match["style"].lower(),
-            }
-    return found

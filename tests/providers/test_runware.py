@@ -251,3 +251,31 @@ def test_runware_polling_deduplicates_the_cumulative_results() -> None:
 
     videos = asyncio.run(run())
     assert [v["videoUUID"] for v in videos] == ["v1", "v2"]
+
+
+def test_runware_task_of_a_killed_worker_is_polled_on_resume_not_paid_again(
+    remote_settings: Settings, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    """A worker SIGKILLed while Runware renders leaves its task noted in the shared cache
+    folder; the job's next run (any worker) re-sends that taskUUID, meets conflictTaskUUID and
+    polls the task it already paid for."""
+    first = RunwareVideo.from_settings(remote_settings)
+    task = first.build_task(clip())
+    note = first._journal_note(task)
+    assert note is not None and note.is_relative_to(remote_settings.cache_dir)
+    note.parent.mkdir(parents=True)
+    note.write_text(task["taskUUID"])  # what the killed worker wrote before its submit...
+    import httpx
+
+    assert remote_settings.runware_api_key is not None
+    key = remote_settings.runware_api_key.get_secret_value()
+    httpx.post(remote_settings.runware_base_url, json=[task],  # ...and the submit it paid for
+               headers={"Authorization": f"Bearer {key}"}).raise_for_status()
+    assert fakes["runware"].state.paid["videoInference"] == 1
+    result = RunwareVideo.from_settings(remote_settings).generate(clip(), tmp_path / "clip.mp4")
+    assert fakes["runware"].state.paid["videoInference"] == 1  # resumed, not paid again
+    assert result.calls[0].request_id == task["taskUUID"]
+    assert (tmp_path / "clip.mp4").read_bytes()[4:8] == b"ftyp"
+    assert not note.exists()  # done: the note is gone, the next identical request pays anew
+    RunwareVideo.from_settings(remote_settings).generate(clip(), tmp_path / "again.mp4")
+    assert fakes["runware"].state.paid["videoInference"] == 2

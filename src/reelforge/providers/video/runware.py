@@ -5,11 +5,17 @@ anything is sent (a rejected request still costs a round trip). Polling backs of
 overall deadline, reads failures both inside ``data`` and in top-level ``errors[]``, and
 de-duplicates the cumulative results by ``videoUUID``. The video is streamed to a temporary file,
 checked for size and type, then renamed into place.
+
+A task in flight is written down (``journal_dir``, in the fleet-shared step cache) before it is
+sent: a worker killed while Runware renders leaves the note, and the job's next run, on any
+worker, polls that task (its re-submit meets ``conflictTaskUUID``) instead of paying again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import re
 import time
 import uuid
@@ -54,8 +60,10 @@ class RunwareVideo:
         deadline_s: float = 900.0,
         max_download_bytes: int = 500_000_000,
         transport: httpx.AsyncBaseTransport | None = None,
+        journal_dir: Path | None = None,
     ) -> None:
         self._api_key = api_key
+        self.journal_dir = journal_dir
         self.model = model
         self.base_url = base_url
         self.policy = policy or HttpPolicy()
@@ -88,6 +96,7 @@ class RunwareVideo:
             poll_max_s=settings.runware_poll_max_s,
             deadline_s=settings.runware_deadline_s,
             max_download_bytes=int(settings.runware_max_download_mb * 1_000_000),
+            journal_dir=settings.cache_dir / "runware-tasks",
         )
 
     # --- the request --------------------------------------------------------------------------
@@ -147,9 +156,32 @@ class RunwareVideo:
 
     def generate(self, request: ClipRequest, out_mp4: Path) -> ClipResult:
         task = self.build_task(request)
-        calls = run_sync(self._run(task, out_mp4))
+        note = self._journal_note(task)
+        resumed = False
+        if note is not None:
+            earlier = _read_note(note, max_age_s=self.deadline_s)
+            if earlier:
+                task["taskUUID"], resumed = earlier, True
+            else:
+                note.parent.mkdir(parents=True, exist_ok=True)
+                part = note.with_name(f"{note.name}.{uuid.uuid4().hex[:8]}.part")
+                part.write_text(task["taskUUID"], encoding="utf-8")
+                part.replace(note)
+        try:
+            calls = run_sync(self._run(task, out_mp4, resumed=resumed))
+        finally:  # done, or failed in this process: only a killed worker leaves its note
+            if note is not None:
+                note.unlink(missing_ok=True)
         width, height, fps, duration = probe_video(out_mp4)
         return ClipResult(duration_s=duration, width=width, height=height, fps=fps, calls=calls)
+
+    def _journal_note(self, task: dict[str, Any]) -> Path | None:
+        """Where the in-flight task for this exact request is noted (None: no journal)."""
+        if self.journal_dir is None:
+            return None
+        what = {k: v for k, v in task.items() if k != "taskUUID"}
+        digest = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+        return self.journal_dir / digest[:2] / digest
 
     def _http(self) -> ProviderHttp:
         return ProviderHttp(
@@ -158,10 +190,11 @@ class RunwareVideo:
             transport=self._transport,
         )
 
-    async def _run(self, task: dict[str, Any], out_mp4: Path) -> list[ProviderCall]:
+    async def _run(self, task: dict[str, Any], out_mp4: Path, *,
+                   resumed: bool = False) -> list[ProviderCall]:
         task_uuid = task["taskUUID"]
         async with self._http() as http:
-            submit_attempts, submit_s = await self._submit(http, task)
+            submit_attempts, submit_s = await self._submit(http, task, resumed=resumed)
             videos, polls, poll_attempts, poll_s = await self._poll(http, task_uuid)
             cost = sum(float(v.get("cost") or 0.0) for v in videos)
             metrics.record_cost(PROVIDER, "videoInference", cost)
@@ -188,12 +221,14 @@ class RunwareVideo:
                          attempts=download.attempts),
         ]
 
-    async def _submit(self, http: ProviderHttp, task: dict[str, Any]) -> tuple[int, float]:
+    async def _submit(self, http: ProviderHttp, task: dict[str, Any], *,
+                      resumed: bool = False) -> tuple[int, float]:
         try:
             reply = await http.request("submit videoInference", "POST", "", json_body=[task])
         except ProviderHttpError as exc:
-            # A retried submit whose first try did reach Runware: the task exists, so poll it.
-            if "conflictTaskUUID" in exc.message and exc.attempts > 1:
+            # A retried submit whose first try did reach Runware, or the task a killed worker
+            # sent (resumed from the journal): the task exists, so poll it.
+            if "conflictTaskUUID" in exc.message and (exc.attempts > 1 or resumed):
                 return exc.attempts, 0.0
             raise
         self._raise_task_errors(reply.data, task["taskUUID"])
@@ -252,6 +287,20 @@ class RunwareVideo:
                 if "Policy" in code else "try again; if it keeps failing, try another model")
         raise ProviderError(f"video generation failed: {code}: {message}", provider=PROVIDER,
                             retryable=retryable, request_id=task_uuid, hint=hint)
+
+
+def _read_note(note: Path, *, max_age_s: float) -> str | None:
+    """The task UUID a note holds, unless it is missing or older than any task could run."""
+    try:
+        if time.time() - note.stat().st_mtime > max_age_s:
+            return None
+        text = note.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return None
 
 
 def _data(body: Any) -> list[dict[str, Any]]:

@@ -178,3 +178,16 @@ def test_odd_tag_bytes_in_a_file_do_not_stop_it_being_indexed(catalog, tmp_path:
 def test_a_missing_folder_is_one_clear_input_error(catalog, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="folder not found"):
         scan_folder(catalog, tmp_path / "nope")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any folder")
+def test_an_unreadable_sub_folder_is_reported_and_the_rest_indexed(catalog, music_folder) -> None:
+    locked = music_folder / "locked"
+    write_audio(locked / "secret.wav", click_track(100, 3.0), SR)
+    locked.chmod(0)
+    try:
+        report = scan_folder(catalog, music_folder, workers=1)
+    finally:
+        locked.chmod(0o755)
+    assert report.added == 3
+    assert any("cannot read this folder" in s.reason for s in report.skipped)

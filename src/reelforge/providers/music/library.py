@@ -75,7 +75,12 @@ def find_audio_files(root: Path) -> tuple[list[_Candidate], list[SkippedFile]]:
     """Audio files under ``root`` (recursive, hidden entries ignored) and the ones refused early."""
     found: list[_Candidate] = []
     skipped: list[SkippedFile] = []
-    for folder, dirs, files in os.walk(root):
+
+    def unreadable(error: OSError) -> None:
+        skipped.append(SkippedFile(str(error.filename or root),
+                                   f"cannot read this folder: {error.strerror or error}"))
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.startswith("."):

@@ -101,7 +101,7 @@ class LocalRenderer:
     """VideoGenerator that needs no network, no GPU and no model."""
 
     name = "local-renderer"
-    version = "1"
+    version = "2"
 
     def __init__(
         self,
@@ -110,11 +110,13 @@ class LocalRenderer:
         font: Path | None = None,
         scale: float = 0.5,
         preset: str = "ultrafast",
+        max_fps: int = 15,
     ) -> None:
         self.ffmpeg = ffmpeg
         self.font = font
         self.scale = scale
         self.preset = preset
+        self.max_fps = max_fps
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LocalRenderer:
@@ -124,7 +126,8 @@ class LocalRenderer:
         started = time.monotonic()
         scene = request.scene
         w, h = _even(request.width * self.scale), _even(request.height * self.scale)
-        fps, dur = request.fps, request.duration_s
+        # Slow generative motion looks the same at 15 fps; assembly converts to the output rate.
+        fps, dur = min(request.fps, self.max_fps), request.duration_s
         seed = (request.seed * 1_000_003 + scene.index * 7919) % (2**31)
         palette = scene_palette(scene.mood, scene.visual_prompt, seed)
         energy = ENERGY.get(scene.mood, 1.0)

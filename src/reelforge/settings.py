@@ -154,6 +154,11 @@ class Settings(BaseSettings):
     library_roots: list[Path] = Field(default=[])  # server folders admins may register from
     queue_name: str = "reelforge"  # Huey queue name (lets several deployments share one Redis)
 
+    # --- web studio (reelforge serve at /: sign-in cookie, voice samples) ---------------------
+    studio_cookie_secure: bool = False  # send the sign-in cookie over HTTPS only (set behind TLS)
+    studio_session_hours: float = Field(default=12.0, gt=0)  # how long a sign-in lasts
+    studio_samples: bool = True  # synthesise short voice samples on the create page (offline)
+
     @property
     def cache_dir(self) -> Path:
         """Step cache: finished step outputs, keyed by (step, engine, version, inputs)."""

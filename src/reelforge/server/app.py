@@ -23,6 +23,7 @@ from reelforge.server.routes import (
     jobs,
     library,
 )
+from reelforge.server.web import mount_studio
 from reelforge.services.platform import Platform, open_platform
 from reelforge.settings import Settings
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     install_middleware(app)
     for module in (jobs, events, artifacts, batches, catalog, library, admin, health):
         app.include_router(module.router)
+    mount_studio(app)  # the web studio at /
     return app
 
 

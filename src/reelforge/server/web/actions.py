@@ -1,0 +1,220 @@
+"""What the studio's forms do (POST only): sign in and out, estimate, create, cancel, re-run
+(also from an edited scene), upload to the library, create and revoke keys.
+
+Forms post here and are redirected (303) to the page that shows the outcome, so a reload never
+repeats an action; htmx requests get a fragment instead.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from reelforge.errors import InputError, ReelforgeError
+from reelforge.server.deps import PlatformDep
+from reelforge.server.errors import Forbidden
+from reelforge.server.web.pages import create_context
+from reelforge.server.web.render import in_words, render
+from reelforge.server.web.routing import StudioRoute
+from reelforge.server.web.session import COOKIE, Who, require, same_origin
+from reelforge.services import jobs as job_service
+from reelforge.services import library as library_service
+from reelforge.services.estimate import estimate_cost
+from reelforge.store.tenants import authenticate
+
+router = APIRouter(route_class=StudioRoute, include_in_schema=False)
+
+
+def see(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def check_origin(request: Request) -> None:
+    if not same_origin(request):
+        raise Forbidden("this form was sent from another site",
+                        hint="open the studio's own page and send it again")
+
+
+def brief_from(form: dict[str, str]) -> tuple[Any, dict[str, str]]:
+    """A validated Brief and the engines per step from the create form's fields."""
+    data: dict[str, Any] = {"prompt": form.get("prompt", ""), "aspect": form.get("aspect", "9:16"),
+                            "voice": form.get("voice", "joe"),
+                            "emotion": form.get("emotion", "neutral")}
+    for name in ("duration_s", "intensity"):
+        text = form.get(name, "").strip()
+        try:
+            value = float(text)
+        except ValueError:
+            label = "length" if name == "duration_s" else "intensity"
+            raise InputError(f"the {label} {text!r} is not a number",
+                             hint="type a number, e.g. 30") from None
+        if not math.isfinite(value):
+            raise InputError(f"the {name} must be a finite number")
+        data[name] = value
+    if form.get("template"):
+        data["template"] = form["template"]
+    if form.get("music_mood"):
+        data["music_mood"] = form["music_mood"]
+    if not data["prompt"].strip():
+        raise InputError("tell reelforge what the video is about",
+                         hint="write one sentence in the prompt box, e.g. "
+                              "“Why octopuses are smarter than you think”")
+    brief = job_service.parse_brief(data, where="form")
+    engines = {step: form.get(f"engine_{step}", "") for step in job_service.ENGINE_CHOICES}
+    return brief, {k: v for k, v in engines.items() if v}
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+@router.post("/signin")
+async def signin(request: Request, platform: PlatformDep) -> Response:
+    fields = await form_fields(request)
+    key, target = fields.get("key", "").strip(), fields.get("next", "/") or "/"
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    who = None
+    if key:
+        def lookup() -> Any:
+            with platform.db.session() as session:
+                return authenticate(session, key)
+
+        who = await run_in_threadpool(lookup)
+    if who is None:
+        message = ("Paste your API key to sign in." if not key else
+                   "That key was not accepted: it is unknown or was revoked. Check it, or ask "
+                   "an admin for a new one (reelforge keys create --tenant NAME).")
+        return render(request, "signin.html", None, status=401, next=target, message=message)
+    answer = see(target)
+    hours = platform.settings.studio_session_hours
+    answer.set_cookie(COOKIE, key, max_age=int(hours * 3600), httponly=True, samesite="strict",
+                      secure=platform.settings.studio_cookie_secure, path="/")
+    return answer
+
+
+@router.post("/signout")
+def signout(request: Request) -> Response:
+    check_origin(request)
+    answer = see("/signin")
+    answer.delete_cookie(COOKIE, path="/")
+    return answer
+
+
+@router.post("/estimate", response_class=HTMLResponse)
+async def estimate(request: Request, who: Who, platform: PlatformDep) -> Response:
+    """The create form's live cost line (the same estimate as POST /v1/jobs/estimate)."""
+    require(who, "catalog:read")
+    try:
+        brief, engines = brief_from(await form_fields(request))
+        settings = job_service.settings_for(platform.settings, engines)
+        found = await run_in_threadpool(estimate_cost, brief, settings)
+    except ReelforgeError as exc:
+        what, todo = in_words(exc)
+        return render(request, "_estimate.html", who, estimate=None, what=what, todo=todo)
+    return render(request, "_estimate.html", who, estimate=found)
+
+
+@router.post("/jobs")
+async def create_job(request: Request, who: Who, platform: PlatformDep) -> Response:
+    check_origin(request)
+    fields = await form_fields(request)
+    try:
+        require(who, "jobs:write")
+        brief, engines = brief_from(fields)
+        job = await run_in_threadpool(job_service.submit, platform, who.tenant_id, brief,
+                                      created_by=who.key_prefix, engines=engines)
+    except ReelforgeError as exc:
+        what, todo = in_words(exc)
+        context = create_context(platform, fields)
+        return render(request, "create.html", who, status=400, what=what, todo=todo, **context)
+    return see(f"/jobs/{job.id}")
+
+
+@router.post("/jobs/{job_id}/cancel")
+def cancel_job(request: Request, job_id: str, who: Who, platform: PlatformDep) -> Response:
+    check_origin(request)
+    require(who, "jobs:write")
+    job_service.cancel(platform, who.tenant_id, job_id)
+    back = request.headers.get("referer", "")
+    return see("/jobs" if back.endswith("/jobs") or "/jobs?" in back else f"/jobs/{job_id}")
+
+
+@router.post("/jobs/{job_id}/rerun")
+def rerun_job(request: Request, job_id: str, who: Who, platform: PlatformDep) -> Response:
+    check_origin(request)
+    require(who, "jobs:write")
+    job = job_service.rerun(platform, who.tenant_id, job_id, created_by=who.key_prefix)
+    return see(f"/jobs/{job.id}")
+
+
+@router.post("/jobs/{job_id}/scenes/{index}")
+def rerun_from_scene(request: Request, job_id: str, index: int, who: Who, platform: PlatformDep,
+                     narration: Annotated[str, Form(max_length=4000)]) -> Response:
+    """Change one scene's narration and re-run: the other scenes come from the step cache."""
+    check_origin(request)
+    require(who, "jobs:write")
+    plan = job_service.plan_of(platform, who.tenant_id, job_id)
+    if plan is None:
+        raise InputError("this job has no plan to edit yet", hint="wait until it has finished")
+    if not 0 <= index < len(plan.scenes):
+        raise InputError(f"there is no scene {index + 1} in this plan")
+    text = " ".join(narration.split())
+    if not text:
+        raise InputError(f"scene {index + 1} needs some narration",
+                         hint="write at least one sentence")
+    scenes = [s.model_copy(update={"narration": text}) if s.index == plan.scenes[index].index
+              else s for s in plan.scenes]
+    edited = plan.model_copy(update={"scenes": scenes})
+    job = job_service.rerun(platform, who.tenant_id, job_id, created_by=who.key_prefix,
+                            plan=edited)
+    return see(f"/jobs/{job.id}")
+
+
+@router.post("/library/upload")
+def upload(request: Request, who: Who, platform: PlatformDep, file: UploadFile) -> Response:
+    check_origin(request)
+    require(who, "library:write")
+    declared = request.headers.get("content-length")
+    item = library_service.upload(platform, who, file.filename or "", file.file,
+                                  declared_size=int(declared) if declared and declared.isdigit()
+                                  else None)
+    tab = {"video": "/library/videos", "image": "/library/images"}.get(item.kind, "/library")
+    return see(f"{tab}?added={item.id}")
+
+
+@router.post("/settings/keys", response_class=HTMLResponse)
+async def create_key(request: Request, who: Who, platform: PlatformDep) -> Response:
+    from reelforge.server.web.pages import settings_response
+    from reelforge.store.tenants import create_key as make_key
+
+    check_origin(request)
+    require(who, "keys:manage")
+    fields = await form_fields(request)
+    role, name = fields.get("role", "viewer"), fields.get("name", "").strip()[:128]
+
+    def make() -> Any:
+        with platform.db.session() as session:
+            return make_key(session, who.tenant, role, name=name)
+
+    made = await run_in_threadpool(make)
+    return await settings_response(request, who, platform, new_key=made, status=201)
+
+
+@router.post("/settings/keys/{prefix}/revoke")
+def revoke_key(request: Request, prefix: str, who: Who, platform: PlatformDep) -> Response:
+    from reelforge.store.tenants import revoke_key as revoke
+
+    check_origin(request)
+    require(who, "keys:manage")
+    if prefix == who.key_prefix:
+        raise InputError("you cannot revoke the key you are signed in with",
+                         hint="sign in with another admin key first")
+    with platform.db.session() as session:
+        revoke(session, who.tenant_id, prefix)
+    return see("/settings#keys")

@@ -1,0 +1,120 @@
+"""What the browser streams: job events (SSE), job files and library files (with byte ranges,
+so the player scrubs), built-in songs, and short voice samples.
+
+Job events and files call the API's own route functions with the cookie's principal, so the
+studio and the API answer the same bytes under the same rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from reelforge.errors import InputError, NotFound
+from reelforge.server.deps import PlatformDep
+from reelforge.server.routes import artifacts, events
+from reelforge.server.routes.artifacts import parse_range
+from reelforge.server.web.routing import StudioRoute
+from reelforge.server.web.session import Who, require
+from reelforge.settings import Settings
+from reelforge.store.library import get_item
+
+router = APIRouter(route_class=StudioRoute, include_in_schema=False)
+SAMPLE_TEXT = "Hello! This is how the narration of your video will sound."
+
+
+@router.get("/jobs/{job_id}/events")
+async def job_events(job_id: str, who: Who, platform: PlatformDep,
+                     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+                     ) -> StreamingResponse:
+    require(who, "jobs:read")
+    return await events.job_events(job_id, who, platform, last_event_id, 0)
+
+
+@router.get("/jobs/{job_id}/files/{name}")
+def job_file(job_id: str, name: str, who: Who, platform: PlatformDep,
+             range_header: Annotated[str | None, Header(alias="Range")] = None,
+             download: bool = False) -> Response:
+    require(who, "jobs:read")
+    answer = artifacts.get_artifact(job_id, who, platform, name, range_header)
+    if download:
+        answer.headers["Content-Disposition"] = f'attachment; filename="{job_id[:8]}-{name}"'
+    return answer
+
+
+@router.get("/library/items/{item_id}/file")
+def library_file(item_id: str, who: Who, platform: PlatformDep,
+                 range_header: Annotated[str | None, Header(alias="Range")] = None) -> Response:
+    """An item's own bytes (thumbnails, keyframes seeked in the browser, playback)."""
+    require(who, "library:read")
+    with platform.db.session() as session:
+        item = get_item(session, who.tenant_id, item_id)
+        location, stored, size, kind = item.location, item.stored, item.size, item.content_type
+    if not stored:
+        return FileResponse(location, media_type=kind)
+    headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, max-age=3600"}
+    try:
+        span = parse_range(range_header, size)
+    except ValueError:
+        return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+    start, end = span or (0, size - 1)
+    if span:
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    headers["Content-Length"] = str(end - start + 1)
+    return StreamingResponse(platform.artifacts.read_range(location, start, end),
+                             status_code=206 if span else 200, media_type=kind, headers=headers)
+
+
+@router.get("/songs/audio")
+def song_audio(who: Who, song: Annotated[str, Query(max_length=300)]) -> Response:
+    """A built-in catalog song, to listen before choosing it."""
+    require(who, "catalog:read")
+    from reelforge.providers.music.catalog import builtin_tracks
+
+    track = builtin_tracks().get(song)
+    if track is None or not track.path:
+        raise NotFound("this song cannot be played here",
+                       hint="only built-in songs play in the studio; library songs play from "
+                            "the library's file list")
+    return FileResponse(track.path, media_type="audio/ogg")
+
+
+def voice_sample(settings: Settings, voice: str, emotion: str, intensity: float) -> Path:
+    """A short WAV of an offline voice (cached), so a person hears it before choosing."""
+    from reelforge.providers import registry
+    from reelforge.providers.base import SpeechRequest
+
+    choice = registry.voice_for(voice, settings)
+    if choice.engine.name not in ("piper", "espeak-ng"):
+        raise InputError("samples play for offline voices only",
+                         hint="a sample of a remote voice would be billed; make a 5-second "
+                              "video to hear it")
+    digest = hashlib.sha256(f"{voice}|{emotion}|{intensity:.1f}".encode()).hexdigest()[:20]
+    path = settings.cache_dir / "studio-samples" / f"{digest}.wav"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_suffix(".part.wav")
+        choice.engine.speak(SpeechRequest(sentences=(SAMPLE_TEXT,), voice=choice.voice_id,
+                                          emotion=emotion, intensity=intensity), part)
+        part.replace(path)
+    return path
+
+
+@router.get("/voices/sample")
+async def voice_sample_audio(request: Request, who: Who, platform: PlatformDep,
+                             voice: Annotated[str, Query(max_length=100)],
+                             emotion: Annotated[str, Query(max_length=32)] = "neutral",
+                             intensity: Annotated[float, Query(ge=0, le=1)] = 0.5) -> Response:
+    require(who, "catalog:read")
+    settings: Settings = platform.settings
+    if not settings.studio_samples:
+        raise InputError("voice samples are turned off on this server")
+    path = await run_in_threadpool(voice_sample, settings, voice, emotion, round(intensity, 1))
+    return FileResponse(path, media_type="audio/wav")
+
+

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "tests" / "video"))
 
 from synth import Join, ShotSpec, Truth, make_video  # noqa: E402
 
-from reelforge.media.shots import cut_frames, detect_shots_in  # noqa: E402
+from reelforge.media.shots import detect_shots  # noqa: E402
 from reelforge.media.video_analysis import analyze_video  # noqa: E402
 
 SET_VERSION = 3
@@ -128,7 +128,7 @@ def bare_decode(path: Path) -> list[int]:
 
 def reelforge(fast: bool) -> Callable[[Path], list[int]]:
     def run(path: Path) -> list[int]:
-        return cut_frames(detect_shots_in(path, fast=fast))
+        return [shot.start_frame for shot in detect_shots(path, fast=fast)[1:]]
     return run
 
 

@@ -134,7 +134,8 @@ def decode_for_analysis(
     sample_long_side: int = 160,
     on_progress: Callable[[float], None] | None = None,
 ) -> DecodedVideo:
-    """Decode ``path`` into tiny YUV frames (and RGB samples every ``sample_interval_s``).
+    """Decode ``path`` into tiny YUV frames (and RGB samples every ``sample_interval_s``; 0 =
+    none).
 
     ``fast`` skips B-frames (``skip_frame = "BIDIR"``) except around packets where the picture
     probably changes (see ``packet_watch``): hard cuts are decoded frame by frame while steady
@@ -188,7 +189,7 @@ def decode_for_analysis(
                 if frame.pts is None:
                     continue
                 t = float(frame.pts) * tb - start
-                if t >= next_sample_t:
+                if sample_interval_s > 0 and t >= next_sample_t:
                     next_sample_t = t + sample_interval_s
                     rgb = _rgb(to_sample.reformat(frame, width=sw, height=sh, format="rgb24",
                                                   interpolation=Interpolation.AREA), sw, sh)

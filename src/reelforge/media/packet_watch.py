@@ -20,8 +20,9 @@ BIG_P = 3.0
 NEAR_KEY = 0.4
 #: Without slice types: a packet this many times the median of recent packets.
 BIG_ANY = 2.5
-#: Packets decoded in full after a marked one (covers the B-frames that follow it).
-FOLLOWING = 4
+#: Packets decoded in full after a marked one: the B-frames that follow it in decode order
+#: (x264 and most encoders use runs of up to 3) and precede it on screen.
+FOLLOWING = 3
 
 
 @dataclass

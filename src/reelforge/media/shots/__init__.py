@@ -55,7 +55,7 @@ def detect_shots(
 ) -> list[Shot]:
     """The shots of the video at ``path``, in order, covering every frame."""
     return detect_shots_in(path, fast=fast, min_shot_s=min_shot_s, detectors=detectors,
-                           on_progress=on_progress).shots
+                           on_progress=on_progress, sample_interval_s=0).shots
 
 
 def detect_shots_in(

@@ -47,6 +47,14 @@ def s3_settings(platform_settings, s3_endpoint: str, monkeypatch: pytest.MonkeyP
     return platform_settings.model_copy(update={"artifact_url": f"s3://{bucket}/artifacts"})
 
 
+def test_s3_store_is_ready_on_a_fresh_bucket_with_nothing_under_its_prefix(s3_settings) -> None:  # type: ignore[no-untyped-def]
+    """A new deployment's prefix holds no object yet: /readyz must still pass, or no API pod
+    of a fresh fleet ever becomes ready."""
+    store = open_artifact_store(s3_settings)
+    assert not store.fs.exists(store.root)
+    store.reachable()
+
+
 def test_s3_store_round_trips_files_and_ranges(s3_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     store = open_artifact_store(s3_settings)
     local = tmp_path / "clip.bin"

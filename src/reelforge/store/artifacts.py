@@ -97,7 +97,12 @@ class ArtifactStore:
     def reachable(self) -> None:
         """Raise if the store cannot be listed (for /readyz)."""
         self.fs.makedirs(self.root, exist_ok=True)
-        self.fs.ls(self.root)
+        try:
+            self.fs.ls(self.root)
+        except FileNotFoundError:
+            # An object store has no empty folders: a fresh deployment's prefix holds nothing
+            # yet, and that is fine as long as its bucket answers.
+            self.fs.ls(self.root.split("/", 1)[0])
 
 
 def open_artifact_store(settings: Settings) -> ArtifactStore:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import av
 from av.video.frame import PictureType
 
+from reelforge.media import packet_watch
 from reelforge.media.packet_watch import PacketWatch, h264_nal_length_size, slice_kind
 
 from .conftest import Clip
@@ -32,6 +33,8 @@ def test_watch_decodes_in_full_after_a_keyframe_and_a_jump_in_p_frame_size() -> 
     watch = PacketWatch(nal_length_size=None)
     marks = [watch.full(b"", 5000, True)]
     marks += [watch.full(b"", 400, False) for _ in range(12)]
-    assert marks[:5] == [True] * 5 and not any(marks[6:])
+    following = packet_watch.FOLLOWING
+    assert marks[:following + 1] == [True] * (following + 1)  # the keyframe and what follows
+    assert not any(marks[following + 1:])
     assert watch.full(b"", 4000, False)  # ten times the recent packets: a change
     assert not PacketWatch(nal_length_size=None).full(b"", 400, False)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
+import structlog
 from fastapi.testclient import TestClient
 from platform_support import TINY, auth
 
@@ -48,6 +50,12 @@ def test_keys_never_appear_in_logs(client: TestClient, platform: Platform, keys:
     for secret in [*keys.values(), created, editor + "tampered"]:
         assert secret not in logged
     assert created[:11] in logged  # the prefix is what identifies a key in logs
+
+
+@pytest.fixture(autouse=True)
+def _reset_logging() -> Iterator[None]:
+    yield
+    structlog.reset_defaults()
 
 
 def test_cli_creates_a_key_once_and_lists_only_its_prefix(platform_settings, tmp_path) -> None:  # type: ignore[no-untyped-def]

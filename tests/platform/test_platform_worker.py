@@ -124,3 +124,38 @@ def test_worker_killed_mid_job_is_replaced_and_each_paid_call_is_made_once(
         "chat": 1, "tts": scenes, "videoInference": scenes}
     assert paid_before == {"chat": 1, "tts": scenes, "videoInference": scenes}
     assert done.result and done.result["cache_hits"] >= 1 + 2 * scenes
+
+
+def test_reelforge_serve_runs_uvicorn_on_the_shared_settings(
+    platform: Platform, keys: dict[str, str], tmp_path: Any
+) -> None:
+    import socket
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "reelforge.cli.main", "serve", "--port", str(port),
+         "--workers", "1"], env=settings_env(platform.settings),
+        stdout=open(tmp_path / "serve.log", "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115
+        start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, \
+                (tmp_path / "serve.log").read_text()
+            time.sleep(0.2)
+        made = httpx.post(f"{base}/v1/jobs", json=TINY, headers=auth(keys["acme-editor"]))
+        assert made.status_code == 202 and made.headers["x-request-id"]
+        with platform.db.session() as session:  # the server wrote to the same database
+            assert session.get(Job, made.json()["id"]) is not None
+    finally:
+        stop(server)

@@ -20,7 +20,6 @@ from reelforge.services.estimate import estimate_cost
 from reelforge.services.platform import Platform
 from reelforge.settings import Settings
 from reelforge.store import jobs as job_rows
-from reelforge.store.artifacts import storage_used
 from reelforge.store.jobs import Job
 from reelforge.store.tenants import Tenant, now
 
@@ -39,27 +38,47 @@ def parse_brief(data: Any, where: str = "brief") -> Brief:
                          hint="see POST /v1/jobs in /docs for the fields a brief takes") from None
 
 
+def tenant_usage_today(session: Any, tenant_id: int) -> Any:
+    """One round trip: the tenant's limits, jobs in 24 h, money spent or committed, bytes stored."""
+    from sqlalchemy import case, func, select
+
+    from reelforge.store.artifacts import Artifact
+
+    day_ago = now() - timedelta(days=1)
+    recent = (Job.tenant_id == tenant_id) & (Job.created_at >= day_ago)
+    active = Job.state.in_(("queued", "running"))
+    return session.execute(select(
+        Tenant.jobs_per_day, Tenant.storage_mb, Tenant.budget_usd_per_day,
+        select(func.count()).select_from(Job).where(recent, Job.kind == "make")
+        .scalar_subquery().label("jobs"),
+        select(func.coalesce(func.sum(case((active, Job.cost_usd + Job.estimated_cost_usd),
+                                           else_=Job.cost_usd)), 0.0))
+        .where(recent).scalar_subquery().label("committed"),
+        select(func.coalesce(func.sum(Artifact.size), 0)).where(Artifact.tenant_id == tenant_id)
+        .scalar_subquery().label("stored"),
+    ).where(Tenant.id == tenant_id)).one()
+
+
 def check_limits(platform: Platform, session: Any, tenant_id: int, estimated_usd: float,
                  new_jobs: int = 1) -> None:
     """Quotas (jobs/day, storage) and the daily cost budget, before anything is queued."""
     settings = platform.settings
-    tenant = session.get(Tenant, tenant_id)
-    day_ago = now() - timedelta(days=1)
-    jobs_per_day = tenant.jobs_per_day if tenant.jobs_per_day is not None else (
+    row = tenant_usage_today(session, tenant_id)
+    jobs_per_day = row.jobs_per_day if row.jobs_per_day is not None else (
         settings.quota_jobs_per_day)
-    used = job_rows.jobs_since(session, tenant_id, day_ago)
+    used = int(row.jobs)
     if used + new_jobs > jobs_per_day:
         raise QuotaExceeded(f"the tenant's quota of {jobs_per_day} jobs a day is used up "
                             f"({used} in the last 24 h)", retry_after=3600,
                             hint="wait, or ask an admin to raise the tenant's jobs_per_day")
-    storage_mb = tenant.storage_mb if tenant.storage_mb is not None else settings.quota_storage_mb
-    stored = storage_used(session, tenant_id) / 1e6
+    storage_mb = row.storage_mb if row.storage_mb is not None else settings.quota_storage_mb
+    stored = int(row.stored) / 1e6
     if stored >= storage_mb:
         raise QuotaExceeded(f"the tenant stores {stored:.0f} MB, its quota is {storage_mb:.0f} MB",
                             hint="delete old jobs (DELETE /v1/jobs/{id}) to free space")
-    budget = tenant.budget_usd_per_day if tenant.budget_usd_per_day is not None else (
+    budget = row.budget_usd_per_day if row.budget_usd_per_day is not None else (
         settings.budget_usd_per_day)
-    committed = job_rows.cost_since(session, tenant_id, day_ago)
+    committed = float(row.committed)
     if committed + estimated_usd > budget:
         raise QuotaExceeded(f"this job (about ${estimated_usd:.2f}) would pass the tenant's "
                             f"daily budget of ${budget:.2f} (${committed:.2f} spent or committed)",
@@ -185,6 +204,7 @@ def cancel(platform: Platform, tenant_id: int, job_id: str) -> Job:
         return job
 
 
-def get(platform: Platform, tenant_id: int, job_id: str) -> Job:
+def get(platform: Platform, tenant_id: int, job_id: str) -> Any:
+    """A read-only view of the tenant's job (NotFound for another tenant's id)."""
     with platform.db.session() as session:
-        return job_rows.get_job(session, tenant_id, job_id)
+        return job_rows.read_job(session, tenant_id, job_id)

@@ -116,15 +116,25 @@ def get_job(session: Session, tenant_id: int, job_id: str) -> Job:
     return job
 
 
+def read_job(session: Session, tenant_id: int, job_id: str) -> Any:
+    """A read-only view of the tenant's job (a Core row: no ORM bookkeeping on the hot path)."""
+    row = session.execute(select(Job.__table__).where(Job.id == job_id,
+                                                      Job.tenant_id == tenant_id)).first()
+    if row is None:
+        raise NotFound(f"no job {job_id!r}", hint="list your jobs with GET /v1/jobs")
+    return row
+
+
 def list_jobs(session: Session, tenant_id: int, *, state: str | None = None,
-              batch_id: str | None = None, limit: int = 50, offset: int = 0) -> list[Job]:
-    query = select(Job).where(Job.tenant_id == tenant_id)
+              batch_id: str | None = None, limit: int = 50, offset: int = 0) -> list[Any]:
+    """The tenant's jobs, newest first, as read-only rows."""
+    query = select(Job.__table__).where(Job.tenant_id == tenant_id)
     if state:
         query = query.where(Job.state == state)
     if batch_id:
         query = query.where(Job.batch_id == batch_id)
     query = query.order_by(Job.created_at.desc(), Job.id).limit(limit).offset(offset)
-    return list(session.scalars(query))
+    return list(session.execute(query).all())
 
 
 def add_event(session: Session, job_id: str, kind: str, data: dict[str, Any]) -> None:

@@ -27,11 +27,14 @@ def test_fast_mode_skips_frames_but_finds_the_same_cuts_as_full_decoding(cuts_cl
     assert cut_frames(fast) == cut_frames(full) == cuts_clip.truth.cuts
 
 
-def test_cuts_are_exact_in_a_codec_without_b_frames(media: Path) -> None:
-    path = media / "mpeg4.mkv"
-    truth = make_video(path, [ShotSpec(30, 41), ShotSpec(30, 42), ShotSpec(30, 43)],
-                       [Join("cut")] * 2, width=128, height=72, codec="mpeg4")
-    assert [s.start_frame for s in detect_shots(path)] == [0, *truth.cuts]
+@pytest.mark.parametrize(("codec", "suffix"), [("mpeg4", "mkv"), ("libx265", "mp4"),
+                                               ("libvpx-vp9", "webm")])
+def test_cuts_are_exact_in_other_codecs(media: Path, codec: str, suffix: str) -> None:
+    path = media / f"other-codec-{codec}.{suffix}"
+    truth = make_video(path, [ShotSpec(30, 41), ShotSpec(30, 42, vx=3.0), ShotSpec(30, 43)],
+                       [Join("cut")] * 2, width=128, height=72, codec=codec)
+    for fast in (True, False):
+        assert [s.start_frame for s in detect_shots(path, fast=fast)] == [0, *truth.cuts]
 
 
 def test_shots_tile_the_whole_video_with_times_and_timecodes(cuts_clip: Clip) -> None:

@@ -31,7 +31,7 @@ TINY_PIXELS = 2048
 #: Largest picture we accept, per side; beyond it a file is hostile or broken.
 MAX_SIDE = 16384
 MAX_PIXELS = 8192 * 8192
-#: What fast mode skips between changes: "BIDIR" (all B-frames) or "NONREF" (non-reference).
+#: What fast mode skips between changes in H.264: "BIDIR" (all B-frames) or "NONREF".
 FAST_SKIP = "BIDIR"
 #: Fast mode also skips H.264's deblocking filter (~20% of decoding; invisible at 48 px).
 SKIP_LOOP_FILTER = True
@@ -161,6 +161,9 @@ def decode_for_analysis(
         tinies: list[np.ndarray] = []
         rgb_by_pts: dict[int, np.ndarray] = {}
         watch = PacketWatch(h264_nal_length_size(ctx.name, ctx.extradata))
+        # all B-frames only where slice types show which P-frames grew (H.264); elsewhere the
+        # non-reference ones (HEVC encoders make most frames B, many of them references)
+        skip = FAST_SKIP if watch.nal_length_size is not None else "NONREF"
         next_sample_t = -1e9
         turns = 0
         rotation_seen = False
@@ -173,7 +176,7 @@ def decode_for_analysis(
                 packet_pts.append(packet.pts)
             if fast and packet.size:
                 full = watch.full(bytes(packet), packet.size, packet.is_keyframe)
-                ctx.skip_frame = "DEFAULT" if full else FAST_SKIP
+                ctx.skip_frame = "DEFAULT" if full else skip
             for frame in _decode(packet, stats):
                 if not rotation_seen:
                     info = replace(info, **_rotated(info, frame.rotation))

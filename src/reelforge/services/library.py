@@ -144,13 +144,14 @@ def clusters(platform: Platform, tenant_id: int) -> Clusters:
 
 def duplicate_groups(platform: Platform, tenant_id: int, radius: int = 6) -> list[list[str]]:
     """Pictures that look like one picture (resized or recompressed copies): item ids grouped
-    by perceptual hash within ``radius`` bits, largest file first (the one to keep)."""
-    items: list[tuple[str, int, int]] = []
+    by perceptual hash within ``radius`` bits, most pixels first (the one to keep)."""
+    items: list[tuple[str, int, tuple[int, int]]] = []
     with platform.db.session() as session:
         for item in list_items(session, tenant_id, kind="image", limit=10_000):
-            phash = (item.analysis or {}).get("phash")
-            if phash:
-                items.append((item.id, int(phash, 16), item.size))
+            doc = item.analysis or {}
+            if doc.get("phash"):
+                pixels = int(doc.get("width", 0)) * int(doc.get("height", 0))
+                items.append((item.id, int(doc["phash"], 16), (pixels, item.size)))
     parent = list(range(len(items)))
 
     def root(i: int) -> int:
@@ -163,7 +164,8 @@ def duplicate_groups(platform: Platform, tenant_id: int, radius: int = 6) -> lis
         for j in range(i + 1, len(items)):
             if (items[i][1] ^ items[j][1]).bit_count() <= radius:
                 parent[root(j)] = root(i)
-    groups: dict[int, list[tuple[str, int, int]]] = {}
+    groups: dict[int, list[tuple[str, int, tuple[int, int]]]] = {}
     for i, item in enumerate(items):
         groups.setdefault(root(i), []).append(item)
-    return [[m[0] for m in sorted(g, key=lambda m: -m[2])] for g in groups.values() if len(g) > 1]
+    return [[m[0] for m in sorted(g, key=lambda m: m[2], reverse=True)]
+            for g in groups.values() if len(g) > 1]

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from reelforge.errors import InputError, ReelforgeError
+from reelforge.domain import MAX_DURATION_S, MIN_DURATION_S
+from reelforge.errors import InputError, QuotaExceeded, ReelforgeError
 from reelforge.server.deps import PlatformDep
 from reelforge.server.errors import Forbidden
 from reelforge.server.web.pages import create_context
@@ -54,6 +55,9 @@ def brief_from(form: dict[str, str]) -> tuple[Any, dict[str, str]]:
                              hint="type a number, e.g. 30") from None
         if not math.isfinite(value):
             raise InputError(f"the {name} must be a finite number")
+        if name == "duration_s" and not MIN_DURATION_S <= value <= MAX_DURATION_S:
+            raise InputError(f"a video can be {MIN_DURATION_S:g} to {MAX_DURATION_S:g} seconds "
+                             f"long, not {value:g}", hint="change the length")
         data[name] = value
     if form.get("template"):
         data["template"] = form["template"]
@@ -132,7 +136,10 @@ async def create_job(request: Request, who: Who, platform: PlatformDep) -> Respo
     except ReelforgeError as exc:
         what, todo = in_words(exc)
         context = create_context(platform, fields)
-        return render(request, "create.html", who, status=400, what=what, todo=todo, **context)
+        status = 403 if isinstance(exc, Forbidden) else 429 if isinstance(exc, QuotaExceeded) \
+            else 400
+        return render(request, "create.html", who, status=status, what=what, todo=todo,
+                      **context)
     return see(f"/jobs/{job.id}")
 
 

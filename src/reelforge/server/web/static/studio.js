@@ -51,6 +51,10 @@ function followJob(live) {
     badge.textContent = STATE_WORDS[data.state] || data.state;
     logLine(log, data.at, `job ${data.state}${data.error ? ": " + data.error.message : ""}`);
     if (data.state === "succeeded") setProgress(1);
+    const ended = ["succeeded", "failed", "canceled"].includes(data.state);
+    document.querySelectorAll("[data-while]").forEach((el) => {
+      el.hidden = (el.dataset.while === "ended") !== ended;
+    });
   });
   source.addEventListener("step", (e) => {
     const data = JSON.parse(e.data);

@@ -1,0 +1,177 @@
+"""The studio's HTTP behaviour without a browser: sign-in cookie, redirects, cross-site forms,
+roles, errors in words, engines per step, re-runs with an edited plan, byte ranges."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from reelforge.domain import Brief, Plan, Scene
+from reelforge.services import jobs as job_service
+from reelforge.services.platform import Platform, open_platform
+from reelforge.settings import Settings
+from reelforge.store import jobs as job_rows
+from reelforge.store.artifacts import record_artifact
+from reelforge.store.db import forget_databases
+from reelforge.store.tenants import create_key
+
+FORM = {"prompt": "Why cats purr", "duration_s": "5", "aspect": "1:1", "voice": "joe",
+        "emotion": "calm", "intensity": "0.5"}
+
+
+@pytest.fixture
+def platform(settings: Settings) -> Iterator[Platform]:
+    """Runware "configured" at a closed loopback port: its estimate is real, its probe fails."""
+    yield open_platform(settings.model_copy(update={
+        "runware_api_key": SecretStr("rw-test-key"), "runware_base_url": "http://127.0.0.1:9/v1"}))
+    forget_databases()
+
+
+@pytest.fixture
+def keys(platform: Platform) -> dict[str, str]:
+    with platform.db.session() as session:
+        return {role: create_key(session, "acme", role).secret
+                for role in ("admin", "editor", "viewer")}
+
+
+def client_for(platform: Platform, key: str | None = None) -> TestClient:
+    from reelforge.server.app import create_app
+
+    client = TestClient(create_app(platform=platform), base_url="http://studio.test")
+    if key:
+        answer = client.post("/signin", data={"key": key, "next": "/"}, follow_redirects=False)
+        assert answer.status_code == 303
+    return client
+
+
+def test_pages_redirect_to_sign_in_and_htmx_requests_get_hx_redirect(platform: Platform) -> None:
+    client = client_for(platform)
+    page = client.get("/jobs?state=failed", follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"] == "/signin?next=/jobs%3Fstate%3Dfailed"
+    fragment = client.post("/estimate", data=FORM, headers={"HX-Request": "true"})
+    assert fragment.headers["HX-Redirect"].startswith("/signin")
+
+
+def test_sign_in_sets_an_http_only_same_site_strict_cookie_and_rejects_wrong_keys_in_words(
+        platform: Platform, keys: dict[str, str]) -> None:
+    client = client_for(platform)
+    wrong = client.post("/signin", data={"key": "rf_nope_nope"})
+    assert wrong.status_code == 401 and "not accepted" in wrong.text
+    right = client.post("/signin", data={"key": keys["editor"], "next": "//evil.example/x"},
+                        follow_redirects=False)
+    assert right.headers["location"] == "/"  # never redirected off-site
+    cookie = right.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    assert "acme" in client.get("/").text
+
+
+def test_a_form_posted_from_another_site_is_refused(platform: Platform,
+                                                    keys: dict[str, str]) -> None:
+    client = client_for(platform, keys["editor"])
+    answer = client.post("/jobs", data=FORM, headers={"Origin": "http://evil.example"})
+    assert answer.status_code == 403 and "another site" in answer.text
+    with platform.db.session() as session:
+        assert job_rows.list_jobs(session, 1) == []
+
+
+def test_viewer_cannot_make_a_video_and_is_told_which_role_can(platform: Platform,
+                                                               keys: dict[str, str]) -> None:
+    client = client_for(platform, keys["viewer"])
+    assert "can look but not make videos" in client.get("/").text
+    answer = client.post("/jobs", data=FORM)
+    assert answer.status_code == 403 and "ask an admin for a key with the role" in answer.text
+    settings_page = client.get("/settings").text
+    assert "Only an admin" in settings_page
+    assert "Not reachable" in settings_page  # runware's probe found nothing listening
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [
+    ("duration_s", "abc", "is not a number"),
+    ("duration_s", "2", "5 to 600 seconds long, not 2"),
+    ("prompt", "   ", "Tell reelforge what the video is about"),
+    ("engine_script", "gpt-9", "Unknown script engine"),
+])
+def test_create_form_explains_bad_input_in_words_and_keeps_what_was_typed(
+        platform: Platform, keys: dict[str, str], field: str, value: str, words: str) -> None:
+    client = client_for(platform, keys["editor"])
+    answer = client.post("/jobs", data={**FORM, field: value})
+    assert answer.status_code == 400
+    assert words in answer.text and 'role="alert"' in answer.text
+    assert "invalid_input" not in answer.text and "Traceback" not in answer.text
+    if field != "prompt":
+        assert "Why cats purr</textarea>" in answer.text
+
+
+def test_estimate_follows_the_engine_chosen_for_each_step(platform: Platform,
+                                                          keys: dict[str, str]) -> None:
+    client = client_for(platform, keys["editor"])
+    offline = client.post("/estimate", data={**FORM, "engine_video": "local"})
+    assert "$0.00" in offline.text and "free" in offline.text
+    remote = client.post("/estimate", data={**FORM, "engine_video": "runware"})
+    assert "runware $0.36" in remote.text  # one 6-second clip at $0.06/s
+
+
+def test_re_run_from_an_edited_scene_keeps_the_brief_and_engines_and_carries_the_plan(
+        platform: Platform, keys: dict[str, str]) -> None:
+    brief = Brief(prompt="Why cats purr", duration_s=5, aspect="1:1")
+    job = job_service.submit(platform, _tenant(platform), brief,
+                             engines={"script": "template", "video": "local"})
+    plan = Plan(title="Cats", template="explainer", music_brief="calm", scenes=[
+        Scene(index=0, title="Purr", narration="Cats purr.", visual_prompt="a cat")])
+    _store_plan(platform, job.id, plan)
+    client = client_for(platform, keys["editor"])
+    answer = client.post(f"/jobs/{job.id}/scenes/0", data={"narration": "  Cats purr   softly. "},
+                         follow_redirects=False)
+    assert answer.status_code == 303
+    new_id = answer.headers["location"].rsplit("/", 1)[1]
+    with platform.db.session() as session:
+        again = job_rows.get_job(session, _tenant(platform), new_id)
+    assert again.brief["engines"] == {"script": "template", "video": "local"}
+    assert again.brief["plan"]["scenes"][0]["narration"] == "Cats purr softly."
+    assert again.brief["prompt"] == "Why cats purr" and again.brief["aspect"] == "1:1"
+    missing = client.post(f"/jobs/{job.id}/scenes/3", data={"narration": "x"})
+    assert missing.status_code == 400 and "no scene 4" in missing.text
+
+
+def test_job_files_answer_byte_ranges_so_the_player_can_scrub(platform: Platform,
+                                                              keys: dict[str, str],
+                                                              tmp_path: Path) -> None:
+    job = job_service.submit(platform, _tenant(platform), Brief(prompt="x", duration_s=5))
+    video = tmp_path / "final.mp4"
+    video.write_bytes(bytes(range(256)) * 8)
+    path = f"{_tenant(platform)}/{job.id}/final.mp4"
+    platform.artifacts.put_file(video, path)
+    with platform.db.session() as session:
+        record_artifact(session, _tenant(platform), job.id, "final.mp4", path, 2048)
+    client = client_for(platform, keys["viewer"])
+    part = client.get(f"/jobs/{job.id}/files/final.mp4", headers={"Range": "bytes=256-511"})
+    assert part.status_code == 206 and part.content == bytes(range(256))
+    assert part.headers["content-range"] == "bytes 256-511/2048"
+    whole = client.get(f"/jobs/{job.id}/files/final.mp4?download=1")
+    assert whole.headers["content-disposition"].startswith("attachment")
+    assert client.get("/jobs/not-a-job").status_code == 404
+
+
+def _tenant(platform: Platform) -> int:
+    from reelforge.store.tenants import tenant_by_name
+
+    with platform.db.session() as session:
+        return tenant_by_name(session, "acme").id
+
+
+def _store_plan(platform: Platform, job_id: str, plan: Plan) -> None:
+    import json
+    import tempfile
+
+    tenant = _tenant(platform)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+        json.dump({"plan": plan.model_dump(mode="json")}, file)
+    path = f"{tenant}/{job_id}/plan.json"
+    size = platform.artifacts.put_file(Path(file.name), path)
+    with platform.db.session() as session:
+        record_artifact(session, tenant, job_id, "plan.json", path, size)

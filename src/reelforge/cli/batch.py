@@ -86,7 +86,9 @@ def batch_command(
         for column in ("#", "state", "result"):
             table.add_column(column)
         for row in report:
-            detail = row.get("video") or row.get("error", {}).get("message", "")  # type: ignore[union-attr]
+            error = row.get("error")
+            detail = row.get("video") or (error.get("message", "") if isinstance(error, dict)
+                                          else "")
             table.add_row(str(row["index"]), str(row["state"]), str(detail))
         Console().print(table)
     if any(row["state"] != "succeeded" for row in report):

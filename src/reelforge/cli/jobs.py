@@ -13,13 +13,13 @@ from reelforge.settings import Settings
 app = typer.Typer(help="Queued jobs: list, show, cancel, sweep.", no_args_is_help=True)
 
 
-def _platform():  # type: ignore[no-untyped-def]
+def _platform():
     from reelforge.services.platform import open_platform
 
     return open_platform(Settings())
 
 
-def _tenant_id(platform, tenant: str) -> int:  # type: ignore[no-untyped-def]
+def _tenant_id(platform, tenant: str) -> int:
     from reelforge.store.tenants import tenant_by_name
 
     with platform.db.session() as session:

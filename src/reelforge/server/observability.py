@@ -12,6 +12,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -34,7 +35,8 @@ MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 log = structlog.get_logger("reelforge.server")
 
 
-def scrub_keys(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+def scrub_keys(_logger: Any, _name: str,
+               event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Replace anything shaped like an API key, in any field, with its prefix."""
     for field, value in list(event.items()):
         if isinstance(value, str) and "rf_" in value:

@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from reelforge.domain import Brief
 from reelforge.store.jobs import Job
 
-BRIEF_EXAMPLE = {"prompt": "Why octopuses are smarter than you think", "duration_s": 30,
-                 "aspect": "9:16", "voice": "joe", "emotion": "curious", "intensity": 0.6}
+BRIEF_EXAMPLE: dict[str, Any] = {
+    "prompt": "Why octopuses are smarter than you think", "duration_s": 30, "aspect": "9:16",
+    "voice": "joe", "emotion": "curious", "intensity": 0.6}
 
 
 class Out(BaseModel):

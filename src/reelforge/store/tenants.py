@@ -94,7 +94,7 @@ def check_tenant_name(name: str) -> str:
 def check_role(role: str) -> Role:
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}", hint=f"use one of: {', '.join(ROLES)}")
-    return role  # type: ignore[return-value]
+    return role
 
 
 def get_or_create_tenant(session: Session, name: str) -> Tenant:

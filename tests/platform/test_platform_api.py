@@ -253,3 +253,22 @@ def test_readyz_answers_503_when_storage_is_unreachable(client: TestClient,
     platform.artifacts = Broken()  # type: ignore[assignment]
     answer = client.get("/readyz")
     assert answer.status_code == 503 and answer.json()["checks"]["storage"].startswith("failed")
+
+
+def test_storage_quota_refuses_new_jobs_until_old_artifacts_are_deleted(
+    client: TestClient, platform: Platform, keys: dict[str, str], fake_pipeline: list[str]
+) -> None:
+    from reelforge.store.tenants import Tenant
+
+    editor = auth(keys["acme-editor"])
+    job = submit(client, keys["acme-editor"])
+    platform.queue.drain()
+    with platform.db.session() as session:
+        session.query(Tenant).filter_by(name="acme").one().storage_mb = 0.01  # 10 kB
+    full = client.post("/v1/jobs", json=TINY, headers=editor)
+    assert full.status_code == 429 and "quota" in full.json()["error"]["message"]
+    deleted = client.delete(f"/v1/jobs/{job['id']}", headers=editor).json()
+    assert deleted["state"] == "succeeded" and deleted["result"]["deleted"] is True
+    assert client.get(f"/v1/jobs/{job['id']}/artifacts/final.mp4", headers=editor).status_code \
+        == 404
+    assert client.post("/v1/jobs", json=TINY, headers=editor).status_code == 202

@@ -3,7 +3,10 @@
 For windows of several widths around each frame, the two window ends must differ like a cut
 while no single step inside carries the change, and the middle frame must be a linear blend of
 the two ends (small residual). That last test is what separates a dissolve from a fast pan,
-whose middle frame is a shifted picture, not a mix. Windows that pass are merged; the
+whose middle frame is a shifted picture, not a mix. The same test runs again on coarse block
+means (a 6x8 grid): moving content barely changes them, while the mean of a blend is exactly
+the blend of the means, so dissolves between moving shots pass there. Windows that pass are
+merged; the
 transition's exact span is where the blend weight leaves 0 and reaches 1. A fade-out, black
 frames and a fade-in are one "fade"; a fade from black at the start (or to black at the end) of
 the file is not a change of shot.
@@ -28,6 +31,10 @@ class GradualDetector:
     max_step_share: float = 0.6
     max_residual: float = 0.32
     min_peak_ratio: float = 1.5
+    #: the same test on coarse block means, which moving content barely changes
+    coarse_min_change: float = 12.0
+    coarse_max_residual: float = 0.2
+    coarse_half_widths: tuple[int, ...] = (4, 8, 16)
     name: str = "gradual"
 
     def __call__(self, series: FrameSeries, found: list[Transition]) -> list[Transition]:
@@ -36,7 +43,12 @@ class GradualDetector:
         for lo, hi in fades:
             in_fade[lo:hi + 1] = True
         transitions = [self._fade(series, lo, hi) for lo, hi in fades]
-        for lo, hi, change in _merge(self._blend_windows(series)):
+        windows = self._blend_windows(series.vectors, series, self.min_change,
+                                      self.max_residual, self.half_widths)
+        if series.coarse is not None:
+            windows += self._blend_windows(series.coarse, series, self.coarse_min_change,
+                                           self.coarse_max_residual, self.coarse_half_widths)
+        for lo, hi, change in _merge(windows):
             if in_fade[lo:hi + 1].any():
                 continue
             t = self._dissolve(series, lo, hi, change)
@@ -46,12 +58,17 @@ class GradualDetector:
                 if not any(t.start_frame <= c.cut_frame < t.end_frame + 1 for t in transitions)]
         return kept + transitions
 
-    def _blend_windows(self, series: FrameSeries) -> list[tuple[int, int, float]]:
-        """(first row, last row, change) of every window that looks like part of a blend."""
-        idx, x, step = series.indices, series.vectors, series.step
+    def _blend_windows(self, x: np.ndarray, series: FrameSeries, min_change: float,
+                       max_residual: float,
+                       half_widths: tuple[int, ...]) -> list[tuple[int, int, float]]:
+        """(first row, last row, change) of every window of ``x`` rows that looks like part of
+        a blend."""
+        idx = series.indices
+        step = np.zeros(len(idx), dtype=np.float32)
+        step[1:] = np.mean(np.abs(np.diff(x, axis=0)), axis=1)
         n = len(idx)
         out: list[tuple[int, int, float]] = []
-        for h in self.half_widths:
+        for h in half_widths:
             a = np.searchsorted(idx, idx - h, side="left")
             b = np.searchsorted(idx, idx + h, side="right") - 1
             ok = (b - a) >= 2
@@ -60,7 +77,7 @@ class GradualDetector:
             left = np.searchsorted(idx, idx - 2 * h - 1, side="left")
             right = np.minimum(np.searchsorted(idx, idx + 2 * h + 1, side="right") - 1, n - 1)
             neighbour = np.maximum(change[left], change[right])
-            peak = ok & (change >= self.min_change) & (change >= self.min_peak_ratio * neighbour)
+            peak = ok & (change >= min_change) & (change >= self.min_peak_ratio * neighbour)
             cand = np.flatnonzero(peak)
             if len(cand) == 0:
                 continue
@@ -69,7 +86,7 @@ class GradualDetector:
             keep = biggest <= self.max_step_share * change[cand]
             lo, hi, cand = lo[keep], hi[keep], cand[keep]
             alpha, residual = _blend_fit_rows(x[lo], x[hi], x[(lo + hi) // 2])
-            good = (residual <= self.max_residual) & (alpha >= 0.1) & (alpha <= 0.9)
+            good = (residual <= max_residual) & (alpha >= 0.1) & (alpha <= 0.9)
             out.extend(zip(lo[good].tolist(), hi[good].tolist(), change[cand[good]].tolist(),
                            strict=True))
         return out

@@ -14,6 +14,9 @@ import numpy as np
 #: A frame this dark and this flat is black (part of a fade, not a picture).
 BLACK_LUMA = 28.0
 BLACK_SPREAD = 10.0
+#: Block grid (rows, columns) of the coarse means: motion barely moves them, a dissolve does,
+#: and the mean of a blend is exactly the blend of the means.
+COARSE_GRID = (6, 8)
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class FrameSeries:
     luma_std: np.ndarray  # (n,) float32
     step: np.ndarray  # (n,) float32: distance to the previous row (0 for row 0)
     total_frames: int
+    coarse: np.ndarray | None = None  # (n, k) float32: Y, U, V block means on a coarse grid
 
     @property
     def black(self) -> np.ndarray:
@@ -52,6 +56,11 @@ def frame_series(indices: np.ndarray, times: np.ndarray, tiny: np.ndarray,
     step = np.zeros(n, dtype=np.float32)
     if n > 1:
         step[1:] = np.mean(np.abs(np.diff(vectors, axis=0)), axis=1)
+    _, _, h, w = tiny.shape
+    by, bx = max(1, h // COARSE_GRID[0]), max(1, w // COARSE_GRID[1])
+    gy, gx = h // by, w // bx
+    blocks = tiny[:, :, : gy * by, : gx * bx].astype(np.float32)
+    coarse = blocks.reshape(n, 3, gy, by, gx, bx).mean(axis=(3, 5)).reshape(n, -1)
     return FrameSeries(
         indices=np.asarray(indices, dtype=np.int64),
         times=np.asarray(times, dtype=np.float64),
@@ -60,4 +69,5 @@ def frame_series(indices: np.ndarray, times: np.ndarray, tiny: np.ndarray,
         luma_std=luma.std(axis=1),
         step=step,
         total_frames=int(total_frames),
+        coarse=coarse,
     )

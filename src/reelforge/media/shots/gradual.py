@@ -6,10 +6,9 @@ the two ends (small residual). That last test is what separates a dissolve from 
 whose middle frame is a shifted picture, not a mix. The same test runs again on coarse block
 means (a 6x8 grid): moving content barely changes them, while the mean of a blend is exactly
 the blend of the means, so dissolves between moving shots pass there. Windows that pass are
-merged; the
-transition's exact span is where the blend weight leaves 0 and reaches 1. A fade-out, black
-frames and a fade-in are one "fade"; a fade from black at the start (or to black at the end) of
-the file is not a change of shot.
+merged; the transition's span is where the blend weight leaves 0 and reaches 1. A fade-out,
+black frames and a fade-in are one "fade"; a fade from black at the start (or to black at the
+end) of the file is not a change of shot.
 """
 
 from __future__ import annotations

@@ -165,7 +165,7 @@ def duplicate_groups(platform: Platform, tenant_id: int, radius: int = 6) -> lis
             if (items[i][1] ^ items[j][1]).bit_count() <= radius:
                 parent[root(j)] = root(i)
     groups: dict[int, list[tuple[str, int, tuple[int, int]]]] = {}
-    for i, item in enumerate(items):
-        groups.setdefault(root(i), []).append(item)
+    for i, entry in enumerate(items):
+        groups.setdefault(root(i), []).append(entry)
     return [[m[0] for m in sorted(g, key=lambda m: m[2], reverse=True)]
             for g in groups.values() if len(g) > 1]

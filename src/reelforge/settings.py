@@ -159,6 +159,18 @@ class Settings(BaseSettings):
     studio_session_hours: float = Field(default=12.0, gt=0)  # how long a sign-in lasts
     studio_samples: bool = True  # synthesise short voice samples on the create page (offline)
 
+    # --- security (issue 9; docs/security.md) ---------------------------------------------------
+    master_key: SecretStr | None = None  # base64 of 32 bytes; wraps every tenant's data key
+    master_key_file: Path | None = None  # or a file holding that base64 text (mode 0600)
+    ssrf_allow_private: bool = False  # let provider result URLs reach loopback/private hosts
+    csrf_protect: bool = True  # studio form posts need the rf_csrf double-submit token
+    security_headers: bool = True  # CSP, frame-ancestors none, nosniff, referrer policy
+    tls_cert: Path | None = None  # reelforge serve --tls-cert; HSTS is sent when TLS is on
+    tls_key: Path | None = None
+    provider_ca_bundle: Path | None = None  # extra CA bundle for provider HTTPS (verify stays on)
+    upload_sniff: bool = True  # library uploads must be what their name says, by content
+    key_rotation_overlap_h: float = Field(default=24.0, ge=0)  # old key valid after `keys rotate`
+
     @property
     def cache_dir(self) -> Path:
         """Step cache: finished step outputs, keyed by (step, engine, version, inputs)."""

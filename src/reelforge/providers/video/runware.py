@@ -29,6 +29,7 @@ from reelforge.errors import InputError, ProviderError
 from reelforge.providers import metrics
 from reelforge.providers.base import ClipRequest, ClipResult
 from reelforge.providers.http import HttpPolicy, ProviderHttp, ProviderHttpError, run_sync
+from reelforge.security.ssrf import GuardedTransport, UrlPolicy, origin_of
 from reelforge.settings import Settings
 
 PROVIDER = "runware"
@@ -61,8 +62,11 @@ class RunwareVideo:
         max_download_bytes: int = 500_000_000,
         transport: httpx.AsyncBaseTransport | None = None,
         journal_dir: Path | None = None,
+        url_policy: UrlPolicy | None = None,
     ) -> None:
         self._api_key = api_key
+        # result URLs come from the remote: checked against SSRF (the API's own origin trusted)
+        self.url_policy = url_policy or UrlPolicy(trusted_origins=frozenset({origin_of(base_url)}))
         self.journal_dir = journal_dir
         self.model = model
         self.base_url = base_url
@@ -97,6 +101,9 @@ class RunwareVideo:
             deadline_s=settings.runware_deadline_s,
             max_download_bytes=int(settings.runware_max_download_mb * 1_000_000),
             journal_dir=settings.cache_dir / "runware-tasks",
+            url_policy=UrlPolicy(allow_private=settings.ssrf_allow_private,
+                                 allow_http=settings.ssrf_allow_private,
+                                 trusted_origins=frozenset({origin_of(settings.runware_base_url)})),
         )
 
     # --- the request --------------------------------------------------------------------------
@@ -199,7 +206,12 @@ class RunwareVideo:
             cost = sum(float(v.get("cost") or 0.0) for v in videos)
             metrics.record_cost(PROVIDER, "videoInference", cost)
             out_mp4.parent.mkdir(parents=True, exist_ok=True)
-            download = await http.download(
+        # the download goes through the SSRF guard and never carries the API key
+        async with ProviderHttp(PROVIDER, self.base_url, policy=self.policy,
+                                key_name="RUNWARE_API_KEY", secrets=[self._api_key],
+                                transport=GuardedTransport(self.url_policy, provider=PROVIDER,
+                                                           inner=self._transport)) as fetch:
+            download = await fetch.download(
                 "download video", str(videos[0]["videoURL"]), out_mp4,
                 max_bytes=self.max_download_bytes, content_types=VIDEO_TYPES,
             )

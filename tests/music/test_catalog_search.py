@@ -165,3 +165,26 @@ def test_an_index_that_missed_a_database_change_is_rebuilt(builtin_settings) -> 
     reader = SongCatalog(builtin_settings)
     assert reader.search("taiko drums", k=1)[0].track.title == "Thunder Drums"
     assert index_stamp(reader.location) is not None
+
+
+def test_outdated_descriptions_are_rewritten_from_stored_features_without_decoding(
+    builtin_catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reelforge.providers.music.catalog as catalog_module
+
+    def no_decoding(*_args: object) -> None:
+        raise AssertionError("nothing should be decoded")
+
+    monkeypatch.setattr(catalog_module, "decode_audio", no_decoding)
+    with builtin_catalog.db.session() as session:
+        from reelforge.store.songs import song_by_key
+
+        row = song_by_key(session, "builtin:calm/calm_acoustic_1")
+        assert row is not None
+        fresh = row.description
+        row.description = "an old wording from an earlier version"
+    assert builtin_catalog.refresh_descriptions() == 1
+    assert builtin_catalog.refresh_descriptions() == 0
+    (row,) = [s for s in builtin_catalog.songs("builtin") if s.key.endswith("calm_acoustic_1")]
+    assert row.description == fresh
+    assert builtin_catalog.search("calm relaxing acoustic", k=3)[0].track.moods == ["calm"]

@@ -176,3 +176,28 @@ def _store_plan(platform: Platform, job_id: str, plan: Plan) -> None:
     size = platform.artifacts.put_file(Path(file.name), path)
     with platform.db.session() as session:
         record_artifact(session, tenant, job_id, "plan.json", path, size)
+
+
+def test_cancel_from_the_jobs_list_cancels_a_queued_job_and_returns_to_the_list(
+        platform: Platform, keys: dict[str, str]) -> None:
+    job = job_service.submit(platform, _tenant(platform), Brief(prompt="x", duration_s=5))
+    client = client_for(platform, keys["editor"])
+    listed = client.get("/jobs?state=queued")
+    assert f'action="/jobs/{job.id}/cancel"' in listed.text
+    answer = client.post(f"/jobs/{job.id}/cancel", follow_redirects=False,
+                         headers={"Referer": "http://studio.test/jobs"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/jobs"
+    assert job_service.get(platform, _tenant(platform), job.id).state == "canceled"
+    page = client.get(f"/jobs/{job.id}").text
+    assert "You canceled this job." in page and f'action="/jobs/{job.id}/rerun"' in page
+
+
+def test_an_upload_of_an_unsupported_file_is_explained_and_nothing_is_stored(
+        platform: Platform, keys: dict[str, str]) -> None:
+    client = client_for(platform, keys["editor"])
+    answer = client.post("/library/upload", files={"file": ("notes.txt", b"hello", "text/plain")})
+    assert answer.status_code == 400
+    assert "Unsupported file type &#39;.txt&#39;" in answer.text
+    assert "Upload a video (mp4" in answer.text
+    viewer = client_for(platform, keys["viewer"])
+    assert 'action="/library/upload"' not in viewer.get("/library/images").text

@@ -109,7 +109,9 @@ def result_context(platform: Platform, who: Principal, job_id: str) -> dict[str,
                                                                          job_id)]
         context["manifest"] = _artifact_json(platform, who.tenant_id, job_id, "manifest.json")
         context["plan"] = job_service.plan_of(platform, who.tenant_id, job_id)
-    if job.state in ("failed", "canceled"):
+    if job.state == "canceled":
+        context["error_words"] = job_error_words({"code": "canceled"})
+    elif job.state == "failed":
         context["error_words"] = job_error_words(job.error)
     return context
 

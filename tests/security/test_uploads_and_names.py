@@ -1,0 +1,90 @@
+"""Uploads are checked by content and size, their names never become paths; artifact names
+are plain file names."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from reelforge.security.uploads import safe_filename, sniff_kind
+from reelforge.services.platform import Platform
+from reelforge.store.library import LibraryItem
+
+
+def png_bytes() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def upload(client: TestClient, key: str, name: str, data: bytes) -> dict:
+    answer = client.post("/v1/library/items", files={"file": (name, data)},
+                         headers={"Authorization": f"Bearer {key}"})
+    return {"status": answer.status_code, **answer.json()}
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("clip.mp4", b"#!/bin/sh\nrm -rf /\n" * 10),
+    ("song.mp3", png_bytes()),
+    ("photo.jpg", b"<html><script>alert(1)</script></html>"),
+    ("movie.mov", b"\x00" * 256),
+])
+def test_a_mistyped_upload_is_refused_by_its_content(client: TestClient, keys: dict[str, str],
+                                                     name: str, data: bytes) -> None:
+    answer = upload(client, keys["acme-editor"], name, data)
+    assert answer["status"] == 400
+    assert answer["error"]["code"] == "unsupported_media"
+
+
+def test_a_picture_whose_content_matches_its_name_is_accepted(
+        client: TestClient, keys: dict[str, str]) -> None:
+    answer = upload(client, keys["acme-editor"], "red.png", png_bytes())
+    assert answer["status"] == 202 and answer["kind"] == "image"
+
+
+def test_an_oversize_upload_is_refused_with_413(platform: Platform, keys: dict[str, str]) -> None:
+    from reelforge.server.app import create_app
+
+    platform.settings.upload_max_mb = 0.001  # 1 kB
+    client = TestClient(create_app(platform=platform))
+    answer = upload(client, keys["acme-editor"], "big.png", png_bytes() + b"\x00" * 5000)
+    assert answer["status"] == 413
+
+
+def test_an_upload_named_like_a_path_is_stored_under_a_plain_name(
+        client: TestClient, keys: dict[str, str], platform: Platform) -> None:
+    answer = upload(client, keys["acme-editor"], "..\\..\\..\\etc\\cron.d\\evil.png", png_bytes())
+    assert answer["status"] == 202
+    assert answer["name"] == "evil.png"
+    with platform.db.session() as session:
+        item = session.get(LibraryItem, answer["id"])
+        assert item is not None
+        assert ".." not in item.location and "\\" not in item.location
+        assert item.location.endswith(f"/library/{item.id}/evil.png")
+
+
+@pytest.mark.parametrize("name", ["..%5C..%5Creelforge.db", "%2E%2E", "final.mp4%22%0D%0AX-A: b",
+                                  ".hidden", "a%00.mp4"])
+def test_an_artifact_name_with_traversal_or_header_tricks_is_refused(
+        client: TestClient, keys: dict[str, str], name: str) -> None:
+    answer = client.get(f"/v1/jobs/job123/artifacts/{name}",
+                        headers={"Authorization": f"Bearer {keys['acme-viewer']}"})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "invalid_name"
+
+
+def test_file_kinds_come_from_leading_bytes() -> None:
+    assert sniff_kind(b"\x00\x00\x00\x18ftypisom" + b"\x00" * 8) == "video"
+    assert sniff_kind(b"\x00\x00\x00\x18ftypM4A " + b"\x00" * 8) == "audio"
+    assert sniff_kind(b"RIFF\x00\x00\x00\x00WAVEfmt ") == "audio"
+    assert sniff_kind(b"ID3\x04") == "audio" and sniff_kind(b"\x89PNG\r\n\x1a\n") == "image"
+    assert sniff_kind(b"MZ\x90\x00") is None
+
+
+def test_safe_filenames_keep_the_extension_and_lose_everything_else() -> None:
+    assert safe_filename("../../x/y/Ünïcode sóng.mp3") == "Unicode song.mp3"
+    assert safe_filename("..") == "upload" and safe_filename("a;rm -rf|b.png") == "a_rm -rf_b.png"
+    assert len(safe_filename("x" * 300 + ".png")) == 100

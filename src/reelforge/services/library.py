@@ -14,6 +14,7 @@ from typing import BinaryIO
 import numpy as np
 
 from reelforge.errors import InputError, NotFound
+from reelforge.security.uploads import HEAD_BYTES, check_content, safe_filename
 from reelforge.services.jobs import check_limits, send
 from reelforge.services.platform import Platform
 from reelforge.store import jobs as job_rows
@@ -65,7 +66,7 @@ def _queue_analysis(platform: Platform, who: Principal, item_id: str) -> None:
 
 def upload(platform: Platform, who: Principal, filename: str, stream: BinaryIO, *,
            declared_size: int | None) -> LibraryItem:
-    name = Path(filename).name.strip()
+    name = safe_filename(filename) if filename.strip() else ""  # never a path (security)
     if not name:
         raise InputError("the upload has no file name", hint="send the file as multipart "
                          "field 'file' with its name")
@@ -87,6 +88,9 @@ def upload(platform: Platform, who: Principal, filename: str, stream: BinaryIO, 
         if copied == 0:
             raise InputError(f"the upload {name!r} is empty")
         spool.flush()
+        if platform.settings.upload_sniff:  # the content must be what the name says (security)
+            spool.seek(0)
+            check_content(name, kind, spool.read(HEAD_BYTES))
         with platform.db.session() as session:
             item = new_item(session, who.tenant_id, kind=kind, name=name, location="",
                             stored=True, size=copied, content_type=content_type_of(name))

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path
 from fastapi.responses import Response, StreamingResponse
 
+from reelforge.security.names import check_artifact_name
 from reelforge.server.deps import PlatformDep, allowed
 from reelforge.server.errors import error_responses
 from reelforge.server.schemas import ArtifactOut
@@ -60,6 +61,7 @@ def get_artifact(job_id: str, who: Reader, platform: PlatformDep,
                  name: Annotated[str, Path(max_length=128)],
                  range_header: Annotated[str | None, Header(alias="Range")] = None) -> Response:
     """Download an artifact; ``Range: bytes=…`` answers 206 with just those bytes."""
+    check_artifact_name(name)  # plain file names only (security: no traversal, no header tricks)
     with platform.db.session() as session:
         artifact = job_artifact(session, who.tenant_id, job_id, name)
         path, size, content_type = artifact.path, artifact.size, artifact.content_type

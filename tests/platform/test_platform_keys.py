@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import subprocess
 import sys
 from collections.abc import Iterator
 
@@ -14,6 +13,7 @@ from platform_support import TINY, auth
 
 from reelforge.server.observability import configure_logging
 from reelforge.services.platform import Platform
+from reelforge.settings import Settings
 from reelforge.store.tenants import ApiKey, hash_key
 
 
@@ -58,19 +58,30 @@ def _reset_logging() -> Iterator[None]:
     structlog.reset_defaults()
 
 
-def test_cli_creates_a_key_once_and_lists_only_its_prefix(platform_settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    env = {"REELFORGE_DATA_DIR": str(platform_settings.data_dir), "PATH": "/usr/bin:/bin"}
+def test_cli_creates_a_key_once_and_lists_only_its_prefix(
+    platform_settings: Settings, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reelforge.cli.main import run
+
+    monkeypatch.setenv("REELFORGE_DATA_DIR", str(platform_settings.data_dir))
     if platform_settings.database_url:
-        env["REELFORGE_DATABASE_URL"] = platform_settings.database_url
-    run = [sys.executable, "-m", "reelforge.cli.main"]
-    made = subprocess.run([*run, "keys", "create", "--tenant", "acme", "--role", "viewer"],
-                          capture_output=True, text=True, env=env, timeout=60, check=True)
-    secret = made.stdout.strip()
-    assert secret.startswith("rf_") and "store it now" in made.stderr
-    listed = subprocess.run([*run, "keys", "list", "--tenant", "acme"], capture_output=True,
-                            text=True, env=env, timeout=60, check=True)
-    assert secret.split("_")[1] in listed.stdout and secret not in listed.stdout
-    bad = subprocess.run([*run, "keys", "create", "--tenant", "acme", "--role", "owner"],
-                         capture_output=True, text=True, env=env, timeout=60)
-    assert bad.returncode == 2 and "unknown role 'owner'" in bad.stderr
-    assert "Traceback" not in bad.stderr
+        monkeypatch.setenv("REELFORGE_DATABASE_URL", platform_settings.database_url)
+
+    def reelforge(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["reelforge", *args])
+        code = 0
+        try:
+            run()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    code, secret, told = reelforge("keys", "create", "--tenant", "acme", "--role", "viewer")
+    secret = secret.strip()
+    assert code == 0 and secret.startswith("rf_") and "store it now" in told
+    code, listed, _ = reelforge("keys", "list", "--tenant", "acme")
+    assert secret.split("_")[1] in listed and secret not in listed
+    code, _, error = reelforge("keys", "create", "--tenant", "acme", "--role", "owner")
+    assert code == 2 and "unknown role 'owner'" in error and "Traceback" not in error

@@ -281,3 +281,14 @@ def test_keyboard_reaches_the_skip_link_first_and_the_prompt_from_it(editor_page
     assert page.evaluate("document.activeElement.id") == "prompt"  # past "Your jobs"
     page.keyboard.type("Typed without a mouse")
     assert page.get_by_label("Prompt").input_value() == "Typed without a mouse"
+
+
+def test_hear_it_plays_a_sample_of_the_chosen_voice_and_emotion(editor_page: Any) -> None:
+    page = editor_page
+    page.goto("/")
+    page.get_by_label("Emotion").select_option("excited")
+    with page.expect_response(lambda r: "/voices/sample?" in r.url) as answer:
+        page.get_by_role("button", name="Hear it").click()
+    assert answer.value.status == 200 and "emotion=excited" in answer.value.url
+    page.locator("#sample-status", has_text="Playing").wait_for(timeout=30_000)
+    assert page.evaluate("document.getElementById('sample-audio').duration") > 1.0

@@ -42,6 +42,8 @@ def client_for(platform: Platform, key: str | None = None) -> TestClient:
     from reelforge.server.app import create_app
 
     client = TestClient(create_app(platform=platform), base_url="http://studio.test")
+    client.cookies.set("rf_csrf", "test-token")  # issue 9: the studio's double-submit token
+    client.headers["X-CSRF-Token"] = "test-token"
     if key:
         answer = client.post("/signin", data={"key": key, "next": "/"}, follow_redirects=False)
         assert answer.status_code == 303

@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from reelforge.errors import NotFound, ReelforgeError
 from reelforge.server.errors import Forbidden, status_of
 from reelforge.server.web.render import in_words, render
-from reelforge.server.web.session import SignInNeeded
+from reelforge.server.web.session import SignInNeeded, same_origin
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -49,7 +49,11 @@ def error_page(request: Request, exc: BaseException) -> Response:
     if is_htmx(request):
         return render(request, "_alert.html", who, what=what, todo=todo)
     title = "Not found" if isinstance(exc, NotFound) else "That did not work"
-    return render(request, "error.html", who, status=status, title=title, what=what, todo=todo)
+    back = request.headers.get("referer", "")
+    if not back or not same_origin(request):
+        back = "/"
+    return render(request, "error.html", who, status=status, title=title, what=what, todo=todo,
+                  back=back)
 
 
 class StudioRoute(APIRoute):

@@ -137,3 +137,40 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// --- security (issue 9): CSRF double-submit token on every post; no inline handlers (CSP) ---
+function csrfToken() {
+  const found = document.cookie.match(/(?:^|;\s*)rf_csrf=([^;]+)/);
+  return found ? decodeURIComponent(found[1]) : "";
+}
+
+document.addEventListener("htmx:configRequest", (event) => {
+  event.detail.headers["X-CSRF-Token"] = csrfToken();
+});
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") return;
+  let field = form.querySelector('input[name="csrf_token"]');
+  if (!field) {
+    field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "csrf_token";
+    form.prepend(field);  // first, so the server finds it early in a multipart body
+  }
+  field.value = csrfToken();
+}, true);
+
+document.addEventListener("change", (event) => {
+  if (event.target.matches && event.target.matches("select[data-autosubmit]")) {
+    event.target.form.requestSubmit();
+  }
+});
+
+document.addEventListener("click", (event) => {
+  const back = event.target.closest && event.target.closest("a[data-back]");
+  if (back && history.length > 1) {
+    event.preventDefault();
+    history.back();
+  }
+});

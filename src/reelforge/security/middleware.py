@@ -1,0 +1,19 @@
+"""``install_security(app, settings)``: the web hardening middleware, in the right order."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from reelforge.security.csrf import CsrfMiddleware
+from reelforge.security.headers import SecurityHeadersMiddleware
+from reelforge.settings import Settings
+
+
+def install_security(app: FastAPI, settings: Settings) -> None:
+    """CSRF inside, headers outermost (so a refused form still gets the headers)."""
+    tls = settings.tls_cert is not None
+    if settings.csrf_protect:
+        app.add_middleware(CsrfMiddleware,
+                           secure_cookie=tls or settings.studio_cookie_secure)
+    if settings.security_headers:
+        app.add_middleware(SecurityHeadersMiddleware, hsts=tls)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from reelforge import __version__
+from reelforge.security.middleware import install_security
 from reelforge.server.deps import KeyCache
 from reelforge.server.errors import install_error_handlers
 from reelforge.server.observability import install_middleware
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.state.rate_limiter = rate_limiter_for(url)
     install_error_handlers(app)
     install_middleware(app)
+    install_security(app, settings)  # issue 9: CSRF on form posts, security headers
     for module in (jobs, events, artifacts, batches, catalog, library, admin, health):
         app.include_router(module.router)
     mount_studio(app)  # the web studio at /

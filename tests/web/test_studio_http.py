@@ -203,3 +203,18 @@ def test_an_upload_of_an_unsupported_file_is_explained_and_nothing_is_stored(
     assert "Upload a video (mp4" in answer.text
     viewer = client_for(platform, keys["viewer"])
     assert 'action="/library/upload"' not in viewer.get("/library/images").text
+
+
+def test_your_songs_show_their_measured_features(platform: Platform,
+                                                 keys: dict[str, str]) -> None:
+    from reelforge.store.library import new_item
+
+    with platform.db.session() as session:
+        song = new_item(session, _tenant(platform), kind="audio", name="theme.ogg", location="x",
+                        stored=True, size=10, content_type="audio/ogg")
+        song.state = "analyzed"
+        song.analysis = {"duration_s": 92.4, "bpm": 118.2, "key": "A", "mode": "minor",
+                         "loudness_lufs": -13.6, "vocal_likelihood": 0.1}
+    page = client_for(platform, keys["viewer"]).get("/library").text
+    assert "theme.ogg" in page
+    assert "1:32 · 118 BPM · A minor · -14 LUFS · instrumental" in page

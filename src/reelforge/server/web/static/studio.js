@@ -51,6 +51,9 @@ function followJob(live) {
     badge.textContent = STATE_WORDS[data.state] || data.state;
     logLine(log, data.at, `job ${data.state}${data.error ? ": " + data.error.message : ""}`);
     if (data.state === "succeeded") setProgress(1);
+    if (typeof data.cost_usd === "number") {
+      document.getElementById("cost-spent").textContent = `$${data.cost_usd.toFixed(2)}`;
+    }
     const ended = ["succeeded", "failed", "canceled"].includes(data.state);
     document.querySelectorAll("[data-while]").forEach((el) => {
       el.hidden = (el.dataset.while === "ended") !== ended;

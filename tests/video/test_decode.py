@@ -75,3 +75,14 @@ def test_bad_input_gives_one_clear_error(bad_inputs: dict[str, Path], kind: str,
 def test_missing_file_is_not_found(tmp_path: Path) -> None:
     with pytest.raises(NotFound):
         probe_video(tmp_path / "nope.mp4")
+
+
+def test_animated_gif_is_a_video_not_a_still_image(tmp_path: Path) -> None:
+    from PIL import Image
+
+    frames = compose([ShotSpec(8, 121)], [], 64, 48)[0] + compose([ShotSpec(8, 122)], [], 64, 48)[0]
+    gif = tmp_path / "loop.gif"
+    pictures = [Image.fromarray(f) for f in frames]
+    pictures[0].save(gif, save_all=True, append_images=pictures[1:], duration=40, loop=0)
+    video = decode_for_analysis(gif)
+    assert video.total_frames == 16

@@ -393,13 +393,13 @@ def _video_stream(
                          hint="use a video file such as MP4, MOV, MKV or WebM")
     stream = videos[0]
     ctx = stream.codec_context
-    codec_name = ctx.name if ctx is not None else (stream.codec_context and "?")
+    codec_name = ctx.name if ctx is not None else "unknown"
     if ctx is None or not ctx.codec.is_decoder:
         container.close()
-        raise InputError(f"{path}: its video codec ({codec_name or 'unknown'}) is not supported",
+        raise InputError(f"{path}: its video codec ({codec_name}) is not supported",
                          hint="convert it, e.g. `ffmpeg -i IN -c:v libx264 OUT.mp4`")
     if fmt in IMAGE_FORMATS or (codec_name in IMAGE_CODECS and (stream.frames or 0) <= 1
-                                and not _has_second_frame(container, stream)):
+                                and not _has_second_frame(path)):
         container.close()
         raise InputError(f"{path} is a still image ({codec_name}), not a video",
                          hint="use `reelforge images` for pictures")
@@ -412,17 +412,18 @@ def _video_stream(
     return stream
 
 
-def _has_second_frame(container: av.container.InputContainer,
-                      stream: av.video.stream.VideoStream) -> bool:
-    """Whether an image-codec stream (MJPEG, GIF, PNG in MKV...) holds more than one picture."""
+def _has_second_frame(path: Path) -> bool:
+    """Whether an image-codec stream (MJPEG, GIF, PNG in MKV...) holds more than one picture.
+
+    Probed on a container of its own, so the caller's demuxing still starts at the beginning.
+    """
     count = 0
-    for packet in container.demux(stream):
-        if packet.size:
-            count += 1
-        if count > 1:
-            break
-    container.seek(0, stream=stream) if stream.start_time is not None else None
-    return count > 1
+    with av.open(str(path), mode="r", metadata_errors="ignore") as probe:
+        for packet in probe.demux(probe.streams.video[0]):
+            count += bool(packet.size)
+            if count > 1:
+                return True
+    return False
 
 
 def _info(container: av.container.InputContainer, stream: av.video.stream.VideoStream,

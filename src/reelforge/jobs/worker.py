@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -105,6 +106,7 @@ def execute_job(platform: Platform, job_id: str) -> str | None:
     lease = Lease(db, job_id, platform.owner, lease_s=settings.job_lease_s,
                   heartbeat_s=settings.job_heartbeat_s, job_dir=work_dir / job_id)
     started = time.monotonic()
+    recorder: Callable[[Any], None] | None = None
     with lease:
         try:
             if kind == "analyze":
@@ -114,7 +116,7 @@ def execute_job(platform: Platform, job_id: str) -> str | None:
                 values: dict[str, Any] = {"progress": 1.0, "result": {"item_id": brief["item_id"]}}
             else:
                 result = _make(platform, job_id, brief, work_dir, lease)
-                values = _store_result(platform, tenant_id, job_id, result)
+                values, recorder = _store_result(platform, tenant_id, job_id, result)
             state = "succeeded"
         except BaseException as exc:
             state, values = _failure(platform, job_id, exc, lease, attempts, bound)
@@ -123,6 +125,8 @@ def execute_job(platform: Platform, job_id: str) -> str | None:
     with db.session() as session:
         ours = job_rows.finish(session, job_id, platform.owner, state,  # type: ignore[arg-type]
                                **values)
+        if ours and recorder is not None:  # same transaction: a lost lease records nothing
+            recorder(session)
     if not ours:
         bound.warning("job result dropped: the lease was taken over", state=state)
         return None
@@ -172,8 +176,13 @@ def _failure(platform: Platform, job_id: str, exc: BaseException, lease: Lease, 
 
 
 def _store_result(platform: Platform, tenant_id: int, job_id: str,
-                  result: JobResult) -> dict[str, Any]:
-    """Upload the artifacts and record steps, usage and cost; returns the job's final values."""
+                  result: JobResult) -> tuple[dict[str, Any], Callable[[Any], None]]:
+    """Upload the artifacts; returns the job's final values and the rows to record with them.
+
+    The rows (artifacts, steps, usage and cost) are written in the transaction that finishes
+    the job, so a worker whose lease was taken over (it stalled, another worker resumed the job)
+    records nothing twice.
+    """
     manifest = result.manifest
     stored: list[tuple[str, str, int]] = []
     for name in ARTIFACT_NAMES:
@@ -181,7 +190,8 @@ def _store_result(platform: Platform, tenant_id: int, job_id: str,
         if local.exists():
             path = f"{tenant_id}/{job_id}/{name}"
             stored.append((name, path, platform.artifacts.put_file(local, path)))
-    with platform.db.session() as session:
+
+    def record(session: Any) -> None:
         for name, path, size in stored:
             record_artifact(session, tenant_id, job_id, name, path, size)
         for step in manifest.steps:
@@ -199,4 +209,4 @@ def _store_result(platform: Platform, tenant_id: int, job_id: str,
                        "cost_usd": round(manifest.cost_usd, 6),
                        "artifacts": [name for name, _, _ in stored],
                        "cache_hits": sum(1 for s in manifest.steps if s.cache_hit),
-                       "steps": len(manifest.steps)}}
+                       "steps": len(manifest.steps)}}, record

@@ -14,9 +14,10 @@ from fleet_harness import Fleet, FleetOptions
 
 @pytest.fixture
 def fleet(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[Fleet]:
-    """Short leases and sweeps so a killed worker's jobs move on within seconds."""
+    """Short leases and sweeps so a killed worker's jobs move on within seconds (the lease
+    stays long enough that a live worker on a loaded machine never loses one)."""
     options = FleetOptions(database_url=postgres_url, redis_url=redis_url, root=tmp_path,
-                           servers=2, threads=3, task_delay_s=2.0, lease_s=6.0,
+                           servers=2, threads=3, task_delay_s=2.0, lease_s=10.0,
                            heartbeat_s=1.0, sweep_s=1.0)
     with Fleet(options) as running:
         yield running

@@ -29,6 +29,7 @@ MODEL_MODULES: tuple[str, ...] = (
     # the platform (tenants, keys, jobs, artifacts, library, usage, audit)
     "reelforge.store.tenants", "reelforge.store.jobs", "reelforge.store.artifacts",
     "reelforge.store.library", "reelforge.store.usage", "reelforge.store.audit",
+    "reelforge.security.secrets_store",  # tenant data keys and provider secrets (issue 9)
 )
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"

@@ -147,3 +147,18 @@ def test_a_wrong_or_missing_master_key_is_a_clear_error(platform: Platform) -> N
     unset = platform.settings.model_copy(update={"master_key": None, "master_key_file": None})
     with pytest.raises(InputError, match="no master key"):
         master_key_from(unset)
+
+
+def test_a_job_runs_with_the_credentials_of_the_tenant_that_owns_it(platform: Platform) -> None:
+    from reelforge.security.secrets_store import settings_for_job
+    from reelforge.store.jobs import new_job
+
+    acme, globex = tenant_id(platform, "acme"), tenant_id(platform, "globex")
+    store(platform, acme)
+    with platform.db.session() as session:
+        acme_job = new_job(session, acme, {"prompt": "x"}).id
+        globex_job = new_job(session, globex, {"prompt": "y"}).id
+    acme_settings = settings_for_job(platform.settings, platform.db, acme_job)
+    assert acme_settings.runware_api_key is not None
+    assert acme_settings.runware_api_key.get_secret_value() == SECRET
+    assert settings_for_job(platform.settings, platform.db, globex_job).runware_api_key is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy import (
@@ -202,3 +203,14 @@ def settings_for_tenant(settings: Settings, session: Session, tenant_id: int) ->
         field_name = PROVIDER_SECRETS[name]
         update[field_name] = value if field_name == "spotify_client_id" else SecretStr(value)
     return settings.model_copy(update=update)
+
+
+def settings_for_job(settings: Settings, db: Any, job_id: str) -> Settings:
+    """``settings_for_tenant`` for the tenant that owns ``job_id`` (the worker's hook)."""
+    from reelforge.store.jobs import Job
+
+    with db.session() as session:
+        tenant_id = session.scalar(select(Job.tenant_id).where(Job.id == job_id))
+        if tenant_id is None:
+            return settings
+        return settings_for_tenant(settings, session, tenant_id)

@@ -150,6 +150,9 @@ def _make(platform: Platform, job_id: str, brief: dict[str, Any], work_dir: Path
     options = dict(brief)
     plan = options.pop("plan", None)  # an edited plan (re-run from a step)
     settings = settings_for(platform.settings, options.pop("engines", None))
+    from reelforge.security.secrets_store import settings_for_job
+
+    settings = settings_for_job(settings, platform.db, job_id)  # the tenant's own keys (issue 9)
     return make_video(Brief.model_validate(options), settings, work_dir,
                       on_event=EventWriter(platform, job_id), cancel=lease.should_stop,
                       job_id=job_id, plan=Plan.model_validate(plan) if plan else None)

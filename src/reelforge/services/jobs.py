@@ -205,6 +205,8 @@ def cancel(platform: Platform, tenant_id: int, job_id: str) -> Job:
 
 
 def get(platform: Platform, tenant_id: int, job_id: str) -> Any:
-    """A read-only view of the tenant's job (NotFound for another tenant's id)."""
-    with platform.db.session() as session:
-        return job_rows.read_job(session, tenant_id, job_id)
+    """A read-only view of the tenant's job (NotFound for another tenant's id).
+
+    A bare connection, no session and no COMMIT: this is what pollers call most."""
+    with platform.db.engine.connect() as connection:
+        return job_rows.read_job(connection, tenant_id, job_id)

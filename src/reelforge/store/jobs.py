@@ -27,6 +27,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from reelforge.errors import NotFound
@@ -116,7 +117,7 @@ def get_job(session: Session, tenant_id: int, job_id: str) -> Job:
     return job
 
 
-def read_job(session: Session, tenant_id: int, job_id: str) -> Any:
+def read_job(session: Session | Connection, tenant_id: int, job_id: str) -> Any:
     """A read-only view of the tenant's job (a Core row: no ORM bookkeeping on the hot path)."""
     row = session.execute(select(Job.__table__).where(Job.id == job_id,
                                                       Job.tenant_id == tenant_id)).first()
@@ -125,7 +126,7 @@ def read_job(session: Session, tenant_id: int, job_id: str) -> Any:
     return row
 
 
-def list_jobs(session: Session, tenant_id: int, *, state: str | None = None,
+def list_jobs(session: Session | Connection, tenant_id: int, *, state: str | None = None,
               batch_id: str | None = None, limit: int = 50, offset: int = 0) -> list[Any]:
     """The tenant's jobs, newest first, as read-only rows."""
     query = select(Job.__table__).where(Job.tenant_id == tenant_id)

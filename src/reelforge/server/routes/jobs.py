@@ -40,8 +40,8 @@ def list_jobs(who: Reader, platform: PlatformDep,
               limit: Annotated[int, Query(ge=1, le=200)] = 50,
               offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> JobList:
     """The tenant's jobs, newest first."""
-    with platform.db.session() as session:
-        rows = job_rows.list_jobs(session, who.tenant_id, state=state, batch_id=batch_id,
+    with platform.db.engine.connect() as connection:
+        rows = job_rows.list_jobs(connection, who.tenant_id, state=state, batch_id=batch_id,
                                   limit=limit, offset=offset)
         return JobList(jobs=[JobOut.of(j) for j in rows], limit=limit, offset=offset)
 

@@ -174,9 +174,14 @@ def main() -> None:
             asyncio.run(warm_up())
         baseline = asyncio.run(sequential(base, key, args.baseline))
         wall = asyncio.run(run())
+        server_side = httpx.get(f"{base}/metrics", timeout=30).text
         print("\none client, one request at a time (the API's own cost on this machine):")
         print_latencies(baseline)
         report(args, latencies, submitted, outcomes, wall, env, fakes)
+        print("\ntime inside the server (its own histogram; one uvicorn process of "
+              f"{args.server_workers}, bucket-interpolated):")
+        for route, (count, p50, p99) in sorted(histogram_percentiles(server_side).items()):
+            print(f"{route:<22}{count:>10}{p50:>10.1f}{p99:>10.1f}")
     finally:
         for process in processes:
             if process.poll() is None:
@@ -220,6 +225,43 @@ async def sequential(base: str, key: str, count: int) -> dict[str, list[float]]:
             await http.get(f"/v1/jobs/{job_id}", headers=headers)
             latencies["GET /v1/jobs/{id}"].append(time.perf_counter() - started)
     return latencies
+
+
+def histogram_percentiles(text: str) -> dict[str, tuple[int, float, float]]:
+    """p50/p99 in ms per job route from reelforge_http_request_seconds buckets."""
+    import re
+
+    buckets: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    pattern = re.compile(r'^reelforge_http_request_seconds_bucket\{le="([^"]+)",method="(\w+)",'
+                         r'route="(/v1/jobs(?:/\{job_id\})?)",status="2\d\d"\} ([0-9.e+]+)$')
+    for line in text.splitlines():
+        match = pattern.match(line)
+        if match:
+            le, method, route, count = match.groups()
+            buckets[f"{method} {route}"].append((float(le), float(count)))
+    out: dict[str, tuple[int, float, float]] = {}
+    for route, points in buckets.items():
+        merged: dict[float, float] = defaultdict(float)
+        for le, count in points:
+            merged[le] += count
+        ordered = sorted(merged.items())
+        total = ordered[-1][1]
+
+        def quantile(q: float, ordered: list[tuple[float, float]] = ordered,
+                     total: float = total) -> float:
+            previous_le, previous_count = 0.0, 0.0
+            for le, count in ordered:
+                if count >= q * total:
+                    if le == float("inf"):
+                        return previous_le * 1000
+                    share = (q * total - previous_count) / max(count - previous_count, 1e-9)
+                    return (previous_le + share * (le - previous_le)) * 1000
+                previous_le, previous_count = le, count
+            return float("nan")
+
+        if total:
+            out[route] = (int(total), quantile(0.5), quantile(0.99))
+    return out
 
 
 def print_latencies(latencies: dict[str, list[float]]) -> None:

@@ -44,3 +44,9 @@ def client(platform: Platform) -> TestClient:
     from reelforge.server.app import create_app
 
     return TestClient(create_app(platform=platform))
+
+
+@pytest.fixture
+def master_text() -> str:
+    """The base64 master key the fixtures use (for the CLI's environment)."""
+    return MASTER

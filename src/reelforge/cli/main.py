@@ -16,6 +16,7 @@ from reelforge.cli import (
     keys,
     make,
     providers,
+    secrets,
     serve,
     songs,
     usage,
@@ -42,6 +43,7 @@ app.command("providers")(providers.providers_command)
 app.command("serve")(serve.serve_command)
 app.command("worker")(worker.worker_command)
 app.add_typer(keys.app, name="keys")
+app.add_typer(secrets.app, name="secrets")  # issue 9: tenant provider credentials
 app.command("usage")(usage.usage_command)
 app.add_typer(jobs.app, name="jobs")
 app.command("batch")(batch.batch_command)

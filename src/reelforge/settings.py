@@ -137,6 +137,7 @@ class Settings(BaseSettings):
     job_heartbeat_s: float = 5.0  # how often a worker renews its leases
     job_sweep_interval_s: float = 10.0  # how often a worker re-queues jobs whose lease expired
     job_enqueue_grace_s: float = 30.0  # a queued job never sent after this is sent by the sweep
+    job_resend_after_s: float = 900.0  # a queued job still waiting after this is sent again
     job_max_attempts: int = Field(default=3, ge=1)  # tries per job on retryable provider errors
     job_retry_backoff_s: float = 10.0  # first retry delay; doubles per attempt
     jobs_dir: Path | None = None  # workers' scratch folder; default data_dir/jobs

@@ -183,3 +183,15 @@ def test_a_message_for_a_finished_job_does_nothing(platform: Platform,
     platform.queue.drain()
     assert execute_job(platform, made.id) is None
     assert fake_pipeline == [made.id]
+
+
+def test_sweep_resends_a_job_whose_message_was_lost_with_the_queue(
+    platform: Platform, fake_pipeline: list[str]
+) -> None:
+    made = job_service.submit(platform, tenant(platform), Brief(**TINY))
+    platform.queue.huey.flush()  # Redis restarted without persistence: every message is gone
+    assert sweep(platform).resent == []  # sent a moment ago: it may just be waiting its turn
+    platform.settings = platform.settings.model_copy(update={"job_resend_after_s": 0.0})
+    assert sweep(platform).resent == [made.id]
+    platform.queue.drain()
+    assert job(platform, made.id).state == "succeeded" and fake_pipeline == [made.id]

@@ -1,7 +1,9 @@
 """The sweep: the other half of "the job row is the source of truth".
 
 It re-queues running jobs whose lease expired (their worker was killed or lost), and sends
-queued jobs whose message was never sent (a crash between commit and enqueue). A job that
+queued jobs whose message was never sent (a crash between commit and enqueue) or has waited
+longer than ``job_resend_after_s`` (a message lost with the queue's data; a duplicate is
+harmless, since only one claim wins). A job that
 lost its worker ``job_max_attempts`` times is failed instead: it may be what kills workers.
 """
 
@@ -58,7 +60,8 @@ def sweep(platform: Platform) -> SweepReport:
                     (report.canceled if state == "canceled" else report.failed).append(job_id)
             elif job_rows.requeue_expired(session, job_id):
                 report.requeued.append(job_id)
-        report.resent = list(job_rows.never_enqueued(session, settings.job_enqueue_grace_s))
+        report.resent = list(job_rows.never_enqueued(
+            session, settings.job_enqueue_grace_s, resend_after_s=settings.job_resend_after_s))
     for job_id in report.requeued + report.resent:
         platform.queue.enqueue(job_id)
     with platform.db.session() as session:

@@ -207,11 +207,16 @@ def expired_running(session: Session, limit: int = 100) -> Sequence[str]:
                                                      Job.lease_until < time.time()).limit(limit)))
 
 
-def never_enqueued(session: Session, older_than_s: float, limit: int = 100) -> Sequence[str]:
-    """Queued jobs committed but whose queue message was never sent (a crash between the two)."""
+def never_enqueued(session: Session, older_than_s: float, limit: int = 100, *,
+                   resend_after_s: float | None = None) -> Sequence[str]:
+    """Queued jobs committed but whose queue message was never sent (a crash between the two),
+    and, with ``resend_after_s``, those whose message may be gone (a queue that lost its data,
+    a worker killed between taking a message and claiming its job)."""
     cutoff = now() - timedelta(seconds=older_than_s)
-    return list(session.scalars(select(Job.id).where(
-        Job.state == "queued", Job.enqueued_at.is_(None), Job.created_at < cutoff).limit(limit)))
+    lost = Job.enqueued_at.is_(None) & (Job.created_at < cutoff)
+    if resend_after_s is not None:
+        lost = lost | (Job.enqueued_at < time.time() - resend_after_s)
+    return list(session.scalars(select(Job.id).where(Job.state == "queued", lost).limit(limit)))
 
 
 def requeue_expired(session: Session, job_id: str) -> bool:

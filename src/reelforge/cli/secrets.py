@@ -88,3 +88,19 @@ def rotate_master(
     Console(stderr=True).print(f"re-wrapped {count} data key(s) from {old.key_id} to "
                                f"{new.key_id}; now point REELFORGE_MASTER_KEY(_FILE) at the new "
                                "key and restart servers and workers")
+
+
+@app.command("encrypt-artifacts")
+def encrypt_artifacts(
+    tenant: str = typer.Option(..., "--tenant"),
+    on: bool = typer.Option(True, "--on/--off", help="Encrypt the tenant's new artifacts."),
+) -> None:
+    """Encrypt the tenant's new artifacts at rest (AES-GCM with a key derived from its data
+    key); files already stored stay as they are and remain readable either way."""
+    from reelforge.security.artifact_crypto import set_artifact_encryption
+
+    settings = Settings()
+    with open_database(settings).session() as session:
+        set_artifact_encryption(session, settings, tenant_by_name(session, tenant).id, on)
+    Console(stderr=True).print(f"artifact encryption for {tenant}: {'on' if on else 'off'} "
+                               "(servers pick it up within 10 s)")

@@ -7,6 +7,7 @@ file is written under a temporary name and renamed, so readers never see half an
 
 from __future__ import annotations
 
+import io
 import mimetypes
 import uuid
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, func, 
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from reelforge.errors import InputError, NotFound
+from reelforge.security import artifact_crypto as crypto
 from reelforge.settings import Settings
 from reelforge.store.db import Base
 from reelforge.store.tenants import now
@@ -47,6 +49,7 @@ class ArtifactStore:
 
     fs: Any  # fsspec.AbstractFileSystem
     root: str
+    keys: Any = None  # security.artifact_crypto.ArtifactKeys: per-tenant encryption at rest
 
     def _full(self, path: str) -> str:
         if ".." in Path(path).parts or path.startswith("/"):
@@ -58,7 +61,13 @@ class ArtifactStore:
         full = self._full(path)
         temporary = f"{full}.part-{uuid.uuid4().hex[:8]}"
         self.fs.makedirs(full.rsplit("/", 1)[0], exist_ok=True)
-        self.fs.put_file(str(local), temporary)
+        key = self.keys.for_writing(path) if self.keys else None  # tenant encrypts (issue 9)
+        source = crypto.sealed_copy(key, local) if key else local
+        try:
+            self.fs.put_file(str(source), temporary)
+        finally:
+            if source != local:
+                source.unlink(missing_ok=True)
         self.fs.mv(temporary, full)
         return local.stat().st_size
 
@@ -66,7 +75,8 @@ class ArtifactStore:
         full = self._full(path)
         self.fs.makedirs(full.rsplit("/", 1)[0], exist_ok=True)
         temporary = f"{full}.part-{uuid.uuid4().hex[:8]}"
-        self.fs.pipe_file(temporary, data)
+        key = self.keys.for_writing(path) if self.keys else None  # tenant encrypts (issue 9)
+        self.fs.pipe_file(temporary, crypto.seal_bytes(key, data) if key else data)
         self.fs.mv(temporary, full)
         return len(data)
 
@@ -77,6 +87,9 @@ class ArtifactStore:
                    chunk: int = 256 * 1024) -> Iterator[bytes]:
         """Bytes ``start``..``end`` (inclusive) in chunks, for HTTP range responses."""
         with self.fs.open(self._full(path), "rb") as f:
+            if crypto.is_encrypted(f.read(len(crypto.MAGIC))):  # issue 9: decrypt just the range
+                yield from crypto.decrypt_range(crypto.read_key(self.keys, path), f, start, end)
+                return
             f.seek(start)
             left = end - start + 1
             while left > 0:
@@ -87,7 +100,12 @@ class ArtifactStore:
                 yield data
 
     def read_bytes(self, path: str) -> bytes:
-        return bytes(self.fs.cat_file(self._full(path)))
+        data = bytes(self.fs.cat_file(self._full(path)))
+        if crypto.is_encrypted(data):  # issue 9: a tenant's encrypted artifact
+            size = crypto.plaintext_size(data)
+            return b"".join(crypto.decrypt_range(crypto.read_key(self.keys, path),
+                                                 io.BytesIO(data), 0, size - 1))
+        return data
 
     def delete_prefix(self, prefix: str) -> None:
         full = self._full(prefix)
@@ -113,7 +131,7 @@ def open_artifact_store(settings: Settings) -> ArtifactStore:
         raise InputError(f"cannot open the artifact store {url!r}: {exc}",
                          hint="set REELFORGE_ARTIFACT_URL to a folder or s3://bucket/prefix "
                               "(s3 needs the s3fs package)") from exc
-    return ArtifactStore(fs=fs, root=root)
+    return ArtifactStore(fs=fs, root=root, keys=crypto.artifact_keys_for(settings))
 
 
 def content_type_of(name: str) -> str:

@@ -56,7 +56,7 @@ def list_artifacts(job_id: str, who: Reader, platform: PlatformDep) -> list[Arti
     200: {"content": {"video/mp4": {}, "application/octet-stream": {}},
           "description": "The whole file"},
     206: {"description": "Part of the file (Range: bytes=START-END)"},
-    **error_responses(401, 403, 404, 416, 429)})
+    **error_responses(400, 401, 403, 404, 416, 429)})
 def get_artifact(job_id: str, who: Reader, platform: PlatformDep,
                  name: Annotated[str, Path(max_length=128)],
                  range_header: Annotated[str | None, Header(alias="Range")] = None) -> Response:

@@ -60,6 +60,8 @@ class ApiKey(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Requests per minute this key may make; NULL means the server's default.
     rate_per_minute: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: After `keys rotate`, the old key works until then (the overlap window); NULL: no end.
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,9 @@ def authenticate(session: Session, secret: str) -> Principal | None:
     key, tenant_name = row
     if key.revoked or not hmac.compare_digest(key.key_hash, hash_key(secret)):
         return None
+    if key.expires_at is not None and (key.expires_at if key.expires_at.tzinfo else
+                                       key.expires_at.replace(tzinfo=UTC)) <= now():
+        return None  # rotated, and its overlap window is over (issue 9)
     return Principal(tenant_id=key.tenant_id, tenant=tenant_name, role=key.role,  # type: ignore[arg-type]
                      key_id=key.id, key_prefix=key.prefix, rate_per_minute=key.rate_per_minute)
 

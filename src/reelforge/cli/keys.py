@@ -49,3 +49,24 @@ def revoke(prefix: str = typer.Argument(..., help="The key's prefix (from `keys 
     with open_database(Settings()).session() as session:
         revoke_key(session, tenant_by_name(session, tenant).id, prefix)
     Console(stderr=True).print(f"revoked {prefix}")
+
+
+@app.command("rotate")
+def rotate(prefix: str = typer.Argument(..., help="The key's prefix (from `keys list`)."),
+           tenant: str = typer.Option(..., "--tenant"),
+           overlap_h: float | None = typer.Option(
+               None, "--overlap-hours",
+               help="How long the old key keeps working (default REELFORGE_KEY_ROTATION_OVERLAP_H"
+                    ", 24).")) -> None:
+    """Replace a key: prints the new one once; the old one works until the overlap ends."""
+    from reelforge.security.key_rotation import rotate_key
+
+    settings = Settings()
+    with open_database(settings).session() as session:
+        made, old = rotate_key(session, tenant_by_name(session, tenant).id, prefix,
+                               overlap_h=settings.key_rotation_overlap_h if overlap_h is None
+                               else overlap_h)
+        until = f"{old.expires_at:%Y-%m-%d %H:%M} UTC" if old.expires_at else "?"
+    Console(stderr=True).print(f"rotated {prefix} → {made.prefix}; the old key works until "
+                               f"{until}. Store the new key now, it will not be shown again")
+    print(made.secret)

@@ -28,7 +28,8 @@ def test_both_keys_work_during_the_overlap_window(platform: Platform,
     with platform.db.session() as session:
         before, after = authenticate(session, old), authenticate(session, new)
     assert before is not None and after is not None
-    assert (after.role, after.tenant) == ("editor", "acme") and after.key_prefix != before.key_prefix
+    assert (after.role, after.tenant) == ("editor", "acme")
+    assert after.key_prefix != before.key_prefix
 
 
 def test_the_old_key_is_refused_once_the_window_is_over(platform: Platform,

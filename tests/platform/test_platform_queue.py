@@ -4,6 +4,7 @@ and every outcome (success, retry, failure, cancel) lands in the row. Runs on bo
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -81,17 +82,19 @@ def test_retryable_provider_error_requeues_with_backoff_then_succeeds(
         return succeed(*args)
 
     monkeypatch.setattr(worker, "_make", flaky)
+    platform.settings = platform.settings.model_copy(update={"job_retry_backoff_s": 30.0})
     made = job_service.submit(platform, tenant(platform), Brief(**TINY))
     platform.queue.drain()
     assert job(platform, made.id).state == "queued"  # retry scheduled with a delay
-    time.sleep(0.2)
-    for _ in range(20):  # the retry message is scheduled: move it to the queue when due
-        for task in platform.queue.huey.read_schedule():
-            platform.queue.huey.enqueue(task)
-        platform.queue.drain()
-        if job(platform, made.id).state == "succeeded":
-            break
-        time.sleep(0.1)
+    huey = platform.queue.huey
+    assert huey.read_schedule() == []  # not due for 30 s
+    soon = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=60)
+    due = huey.read_schedule(soon)  # a minute later the consumer would move it to the queue
+    assert len(due) == 1
+    for task in due:
+        task.eta = None
+        huey.enqueue(task)
+    platform.queue.drain()
     done = job(platform, made.id)
     assert done.state == "succeeded" and done.attempts == 2 and len(calls) == 2
 

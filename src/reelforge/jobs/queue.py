@@ -52,6 +52,9 @@ class JobQueue:
             task = self.huey.dequeue()
             if task is None:
                 break
+            if not self.huey.ready_to_run(task):  # a delayed retry: due later, as a consumer does
+                self.huey.add_schedule(task)
+                continue
             self.huey.execute(task)
             done += 1
         return done

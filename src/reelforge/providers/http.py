@@ -98,6 +98,7 @@ class ProviderHttp:
             timeout=self.policy.timeout,
             headers=self._headers,
             transport=self._transport,
+            verify=self.policy.verify,  # always on; REELFORGE_PROVIDER_CA_BUNDLE adds CAs
             follow_redirects=True,  # download URLs often redirect to a CDN
         )
         return self

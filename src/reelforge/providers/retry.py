@@ -7,6 +7,7 @@ up to a cap; a Retry-After above the cap fails at once instead of blocking a job
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ class HttpPolicy:
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 8.0
     retry_after_cap_s: float = 120.0
+    ca_bundle: str | None = None  # extra CAs to trust besides the default ones (issue 9)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HttpPolicy:
@@ -47,7 +49,19 @@ class HttpPolicy:
             backoff_initial_s=settings.http_backoff_initial_s,
             backoff_max_s=settings.http_backoff_max_s,
             retry_after_cap_s=settings.http_retry_after_cap_s,
+            ca_bundle=str(settings.provider_ca_bundle) if settings.provider_ca_bundle else None,
         )
+
+    @property
+    def verify(self) -> ssl.SSLContext | bool:
+        """Certificates are always verified; ``ca_bundle`` adds trust, never removes it."""
+        if self.ca_bundle is None:
+            return True
+        import certifi
+
+        context = ssl.create_default_context(cafile=certifi.where())
+        context.load_verify_locations(cafile=self.ca_bundle)
+        return context
 
     @property
     def timeout(self) -> httpx.Timeout:

@@ -210,7 +210,8 @@ class RunwareVideo:
         async with ProviderHttp(PROVIDER, self.base_url, policy=self.policy,
                                 key_name="RUNWARE_API_KEY", secrets=[self._api_key],
                                 transport=GuardedTransport(self.url_policy, provider=PROVIDER,
-                                                           inner=self._transport)) as fetch:
+                                                           inner=self._transport,
+                                                           verify=self.policy.verify)) as fetch:
             download = await fetch.download(
                 "download video", str(videos[0]["videoURL"]), out_mp4,
                 max_bytes=self.max_download_bytes, content_types=VIDEO_TYPES,

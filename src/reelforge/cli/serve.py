@@ -13,12 +13,16 @@ def serve_command(
     host: str | None = typer.Option(None, "--host", help="Address (default 127.0.0.1)."),
     port: int | None = typer.Option(None, "--port", "-p", help="Port (default 8000)."),
     workers: int | None = typer.Option(None, "--workers", "-w", help="uvicorn worker processes."),
+    tls_cert: str | None = typer.Option(None, "--tls-cert", help="PEM certificate: serve HTTPS "
+                                        "(and send HSTS)."),
+    tls_key: str | None = typer.Option(None, "--tls-key", help="PEM private key of --tls-cert."),
 ) -> None:
     """Serve the API. Jobs are queued; run `reelforge worker` (one or many) to make them."""
     import uvicorn
 
     # Options go into the environment so every uvicorn worker process builds the same Settings.
-    for name, value in (("SERVE_HOST", host), ("SERVE_PORT", port), ("SERVE_WORKERS", workers)):
+    for name, value in (("SERVE_HOST", host), ("SERVE_PORT", port), ("SERVE_WORKERS", workers),
+                        ("TLS_CERT", tls_cert), ("TLS_KEY", tls_key)):
         if value is not None:
             os.environ[f"REELFORGE_{name}"] = str(value)
     settings = Settings()
@@ -27,4 +31,6 @@ def serve_command(
     open_platform(settings)  # migrate once, and fail here with one clear line if misconfigured
     uvicorn.run("reelforge.server.app:app_from_environment", factory=True,
                 host=settings.serve_host, port=settings.serve_port,
-                workers=settings.serve_workers, access_log=False, log_level="warning")
+                workers=settings.serve_workers, access_log=False, log_level="warning",
+                ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,
+                ssl_keyfile=str(settings.tls_key) if settings.tls_key else None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -54,9 +55,11 @@ def test_a_stored_secret_is_not_in_the_database_file_or_a_backup_copy(
     store(platform, acme)
     platform.db.engine.dispose()  # checkpoint the WAL into the file
     db = database_file(platform)
-    backup = tmp_path / "backup.db"  # docs/security.md: a backup is a copy of the database
-    shutil.copy(db, backup)
-    for path in [db, backup, *db.parent.glob("reelforge.db-*")]:
+    backup = tmp_path / "backup.db"  # docs/security.md: sqlite3's .backup (the same API)
+    with sqlite3.connect(db) as source, sqlite3.connect(backup) as target:
+        source.backup(target)
+    shutil.copy(db, tmp_path / "copy.db")  # a plain file copy too
+    for path in [db, backup, tmp_path / "copy.db", *db.parent.glob("reelforge.db-*")]:
         data = path.read_bytes()
         assert SECRET.encode() not in data and SECRET[-12:].encode() not in data, path
 

@@ -272,3 +272,14 @@ def test_storage_quota_refuses_new_jobs_until_old_artifacts_are_deleted(
     assert client.get(f"/v1/jobs/{job['id']}/artifacts/final.mp4", headers=editor).status_code \
         == 404
     assert client.post("/v1/jobs", json=TINY, headers=editor).status_code == 202
+
+
+@pytest.mark.parametrize("path", ["~nobody-here/clip.mp4", "relative/clip.mp4", "/tmp/a\x00b.mp4",
+                                  "/etc/passwd"])
+def test_register_refuses_paths_outside_the_library_roots_with_one_clear_error(
+    client: TestClient, keys: dict[str, str], path: str
+) -> None:
+    answer = client.post("/v1/library/register", json={"path": path},
+                         headers=auth(keys["acme-admin"]))
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "invalid_input"

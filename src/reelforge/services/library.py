@@ -103,7 +103,13 @@ def upload(platform: Platform, who: Principal, filename: str, stream: BinaryIO, 
 
 def register(platform: Platform, who: Principal, path: Path) -> LibraryItem:
     """A server-side file under one of ``settings.library_roots``, analysed in place."""
-    resolved = path.expanduser().resolve()
+    if not path.is_absolute():
+        raise InputError(f"{str(path)[:200]!r} is not an absolute path",
+                         hint="give the file's full path on the server, e.g. /srv/media/a.mp4")
+    try:  # no ~ expansion: the path names a server file, not a user's home
+        resolved = path.resolve()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise InputError(f"cannot read the path {str(path)[:200]!r}: {exc}") from None
     roots = [r.expanduser().resolve() for r in platform.settings.library_roots]
     if not any(resolved.is_relative_to(root) for root in roots):
         raise InputError(f"{path} is not under a library root of this server",

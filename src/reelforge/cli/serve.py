@@ -25,6 +25,8 @@ def serve_command(
                         ("TLS_CERT", tls_cert), ("TLS_KEY", tls_key)):
         if value is not None:
             os.environ[f"REELFORGE_{name}"] = str(value)
+    if tls_cert:  # over TLS the sign-in cookie is Secure (issue 9)
+        os.environ.setdefault("REELFORGE_STUDIO_COOKIE_SECURE", "1")
     settings = Settings()
     from reelforge.services.platform import open_platform
 

@@ -88,3 +88,55 @@ def test_safe_filenames_keep_the_extension_and_lose_everything_else() -> None:
     assert safe_filename("../../x/y/Ünïcode sóng.mp3") == "Unicode song.mp3"
     assert safe_filename("..") == "upload" and safe_filename("a;rm -rf|b.png") == "a_rm -rf_b.png"
     assert len(safe_filename("x" * 300 + ".png")) == 100
+
+
+def test_an_oversize_chunked_upload_is_refused_while_it_arrives_not_after(
+        platform: Platform, keys: dict[str, str]) -> None:
+    """No Content-Length: the server stops reading once past the limit, instead of spooling
+    the whole body to disk before the route's size check runs."""
+    import asyncio
+
+    from reelforge.server.app import create_app
+
+    platform.settings.upload_max_mb = 0.5
+    app = create_app(platform=platform)
+    boundary = b"rfboundary"
+    head = (b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; '
+            b'filename="big.png"\r\nContent-Type: image/png\r\n\r\n' + png_bytes())
+    chunks = [head] + [b"\x00" * 65_536] * 100  # 6.5 MB in all
+    read = 0
+    answer: dict = {}
+
+    async def receive() -> dict:
+        nonlocal read
+        read += 1
+        if read <= len(chunks):
+            return {"type": "http.request", "body": chunks[read - 1], "more_body": True}
+        return {"type": "http.request", "body": b"--" + boundary + b"--\r\n",
+                "more_body": False}
+
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            answer.setdefault("status", message["status"])
+
+    scope = {"type": "http", "method": "POST", "path": "/v1/library/items", "raw_path":
+             b"/v1/library/items", "query_string": b"", "scheme": "http", "http_version": "1.1",
+             "server": ("testserver", 80), "client": ("127.0.0.1", 1), "root_path": "",
+             "headers": [(b"host", b"testserver"),
+                         (b"authorization", f"Bearer {keys['acme-editor']}".encode()),
+                         (b"content-type", b"multipart/form-data; boundary=" + boundary)]}
+    asyncio.run(app(scope, receive, send))
+    assert answer["status"] == 413
+    assert read < 30  # ~1.5 MB read (limit + multipart slack), not all 6.5 MB
+
+
+def test_a_declared_oversize_upload_is_refused_before_its_body_is_read(
+        platform: Platform, keys: dict[str, str]) -> None:
+    from reelforge.server.app import create_app
+
+    platform.settings.upload_max_mb = 0.5
+    client = TestClient(create_app(platform=platform))
+    answer = client.post("/v1/library/items", content=b"x" * 2_000_000, headers={
+        "Authorization": f"Bearer {keys['acme-editor']}",
+        "Content-Type": "multipart/form-data; boundary=b"})
+    assert answer.status_code == 413 and answer.json()["error"]["code"] == "too_large"

@@ -13,6 +13,7 @@ from reelforge.security import artifact_crypto as crypto
 from reelforge.security.artifact_crypto import set_artifact_encryption
 from reelforge.security.envelope import DecryptionFailed
 from reelforge.services.platform import Platform
+from reelforge.settings import Settings
 from reelforge.store.artifacts import record_artifact
 from reelforge.store.jobs import new_job
 from reelforge.store.tenants import tenant_by_name
@@ -111,3 +112,16 @@ def test_an_empty_artifact_round_trips(platform: Platform, keys: dict[str, str],
                                        tmp_path: Path) -> None:
     _, on_disk = stored_job(platform, "acme", b"", tmp_path, encrypt=True)
     assert platform.artifacts.read_bytes(str(on_disk.relative_to(platform.artifacts.root))) == b""
+
+
+def test_s3_artifact_stores_ask_for_server_side_encryption(settings: Settings) -> None:
+    from reelforge.store.artifacts import open_artifact_store
+
+    kms = settings.model_copy(update={"artifact_url": "s3://bucket/prefix",
+                                      "artifact_s3_sse": "aws:kms",
+                                      "artifact_s3_kms_key_id": "alias/reelforge"})
+    store = open_artifact_store(kms)
+    assert store.fs.s3_additional_kwargs == {"ServerSideEncryption": "aws:kms",
+                                             "SSEKMSKeyId": "alias/reelforge"}
+    plain = open_artifact_store(settings.model_copy(update={"artifact_url": "s3://bucket/p"}))
+    assert not plain.fs.s3_additional_kwargs

@@ -177,3 +177,13 @@ def set_artifact_encryption(session: Any, settings: Settings, tenant_id: int, on
     tenant_data_key(session, master_key_from(settings), tenant_id)  # made on first use
     row = session.get(TenantKey, tenant_id)
     row.encrypt_artifacts = on
+
+
+def s3_options(settings: Settings, url: str) -> dict[str, Any]:
+    """s3fs options asking S3 to encrypt every object it stores (server-side encryption)."""
+    if not url.startswith("s3://") or settings.artifact_s3_sse is None:
+        return {}
+    extra: dict[str, str] = {"ServerSideEncryption": settings.artifact_s3_sse}
+    if settings.artifact_s3_sse == "aws:kms" and settings.artifact_s3_kms_key_id:
+        extra["SSEKMSKeyId"] = settings.artifact_s3_kms_key_id
+    return {"s3_additional_kwargs": extra}

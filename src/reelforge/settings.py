@@ -171,6 +171,8 @@ class Settings(BaseSettings):
     provider_ca_bundle: Path | None = None  # extra CA bundle for provider HTTPS (verify stays on)
     upload_sniff: bool = True  # library uploads must be what their name says, by content
     key_rotation_overlap_h: float = Field(default=24.0, ge=0)  # old key valid after `keys rotate`
+    artifact_s3_sse: Literal["AES256", "aws:kms"] | None = None  # S3 server-side encryption
+    artifact_s3_kms_key_id: str | None = None  # the KMS key for aws:kms (default: the bucket's)
 
     @property
     def cache_dir(self) -> Path:

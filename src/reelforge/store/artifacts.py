@@ -126,7 +126,7 @@ class ArtifactStore:
 def open_artifact_store(settings: Settings) -> ArtifactStore:
     url = settings.artifact_url or str(settings.data_dir / "artifacts")
     try:
-        fs, root = fsspec.core.url_to_fs(url)
+        fs, root = fsspec.core.url_to_fs(url, **crypto.s3_options(settings, url))
     except (ImportError, ValueError) as exc:
         raise InputError(f"cannot open the artifact store {url!r}: {exc}",
                          hint="set REELFORGE_ARTIFACT_URL to a folder or s3://bucket/prefix "

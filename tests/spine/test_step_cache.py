@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,26 +46,45 @@ def test_a_failing_step_leaves_no_entry_and_runs_again(tmp_path: Path) -> None:
     assert len(calls) == 1
 
 
-def test_concurrent_makers_of_one_key_agree(tmp_path: Path) -> None:
+def test_concurrent_jobs_needing_one_step_pay_for_it_once(tmp_path: Path) -> None:
     cache = StepCache(tmp_path)
-    barrier = threading.Barrier(2)
-    results = []
+    made = []
+    started = threading.Event()
 
     def make(folder: Path) -> dict[str, Any]:
-        barrier.wait()
+        started.set()
+        made.append(threading.current_thread().name)
+        time.sleep(0.3)  # a slow paid call; the other job arrives meanwhile
         (folder / "f.txt").write_text(threading.current_thread().name)
         return {"by": threading.current_thread().name}
 
-    threads = [
-        threading.Thread(target=lambda: results.append(cache.get_or_make("cd" * 32, make)))
-        for _ in range(2)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert results[0].value == results[1].value
-    assert cache.get("cd" * 32).file("f.txt").read_text() == results[0].value["by"]
+    results = []
+    first = threading.Thread(target=lambda: results.append(cache.get_or_make("cd" * 32, make)))
+    first.start()
+    started.wait()
+    second = threading.Thread(target=lambda: results.append(cache.get_or_make("cd" * 32, make)))
+    second.start()
+    first.join()
+    second.join()
+    assert len(made) == 1
+    assert results[0].value == results[1].value and [r.hit for r in results] == [False, True]
+
+
+def test_the_step_lock_holds_across_processes(tmp_path: Path) -> None:
+    script = (
+        "import sys, time, json; from pathlib import Path\n"
+        "from reelforge.pipeline.cache import StepCache\n"
+        "def make(folder):\n"
+        "    with open(sys.argv[2], 'a') as log: log.write('made\\n')\n"
+        "    time.sleep(0.5); return {}\n"
+        "print(json.dumps(StepCache(Path(sys.argv[1])).get_or_make('ef' * 32, make).hit))\n"
+    )
+    log = tmp_path / "made.log"
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "c"), str(log)],
+                              stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    hits = sorted(p.communicate(timeout=60)[0].strip() for p in procs)
+    assert log.read_text().count("made") == 1
+    assert hits == ["false", "true", "true"]
 
 
 class CrashingRenderer:

@@ -8,13 +8,15 @@ reuses it, so no paid call is made twice.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,15 @@ class StepCache:
         found = self.get(key)
         if found is not None:
             return found
+        # One maker per key across threads and processes: a second job needing the same step
+        # waits for the first and reuses its output instead of paying for the call again.
+        with _key_lock(self.root / "locks" / f"{key}.lock"):
+            found = self.get(key)
+            if found is not None:
+                return found
+            return self._make(key, make)
+
+    def _make(self, key: str, make: Callable[[Path], dict[str, Any]]) -> CacheEntry:
         staging = self.root / "tmp" / f"{key[:16]}-{uuid.uuid4().hex[:8]}"
         staging.mkdir(parents=True)
         try:
@@ -104,6 +115,19 @@ class StepCache:
         entry = self.get(key)
         assert entry is not None
         return CacheEntry(key=key, folder=entry.folder, value=entry.value, hit=False)
+
+
+@contextlib.contextmanager
+def _key_lock(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock (flock) on ``path``, released when the block ends or the
+    process dies — a killed worker never leaves a step locked."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def place(source: Path, target: Path) -> None:

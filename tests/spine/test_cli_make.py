@@ -75,3 +75,11 @@ def test_voices_lists_piper_joe(tmp_path: Path) -> None:
     result = _run(["voices", "--json"], tmp_path)
     assert result.returncode == 0
     assert '"id": "joe"' in result.stdout
+
+
+def test_make_batch_names_the_bad_line(tmp_path: Path) -> None:
+    (tmp_path / "briefs.jsonl").write_text('{"prompt": "Why cats purr"}\n{"prompt": \n')
+    result = _run(["make", "--batch", "briefs.jsonl"], tmp_path)
+    assert result.returncode == 2
+    assert "briefs.jsonl:2: not valid JSON" in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -69,8 +69,8 @@ class _Bars:
 
 
 def make_command(
-    prompt: str = typer.Argument(
-        ..., help='What the video is about, e.g. "Why octopuses are smart".'
+    prompt: str | None = typer.Argument(
+        None, help='What the video is about, e.g. "Why octopuses are smart".'
     ),
     duration: float = typer.Option(
         30.0, "--duration", "-d", help="Target length in seconds (5–600)."
@@ -98,12 +98,26 @@ def make_command(
     as_json: bool = typer.Option(
         False, "--json", help="Print the manifest as JSON instead of progress bars."
     ),
+    batch: Path | None = typer.Option(
+        None, "--batch", help="JSONL file, one brief per line (same as `reelforge batch`)."
+    ),
 ) -> None:
     """Make a short video from a prompt: script, narration, visuals, music, subtitles.
 
     With no API keys every step runs offline. A second run of the same command reuses every
     finished step (cache hits); an interrupted run resumes where it stopped.
     """
+    if batch is not None:
+        if prompt is not None:
+            raise InputError("give either a PROMPT or --batch, not both",
+                             hint="put every brief in the --batch file")
+        from reelforge.cli.batch import batch_command
+
+        batch_command(briefs_file=batch, out=out, queue=False, tenant="local", as_json=as_json)
+        return
+    if prompt is None:
+        raise InputError("no prompt given",
+                         hint='reelforge make "Why octopuses are smart" (or --batch briefs.jsonl)')
     settings = Settings()
     if template is not None and template not in ("explainer", "story", "listicle", "promo"):
         raise InputError(

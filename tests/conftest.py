@@ -41,7 +41,7 @@ def postgres_url() -> str:
     try:
         with sqlalchemy.create_engine(url).connect():
             pass
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         import os
 
         if os.environ.get("REELFORGE_REQUIRE_SERVICES") == "1":
@@ -58,7 +58,7 @@ def redis_url() -> str:
 
     try:
         redis.Redis.from_url(url).ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         import os
 
         if os.environ.get("REELFORGE_REQUIRE_SERVICES") == "1":

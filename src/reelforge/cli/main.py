@@ -73,10 +73,13 @@ def run() -> None:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except OSError as exc:
-        err.print(f"[bold red]error:[/] {exc.strerror or exc}: {exc.filename or ''}", highlight=False)
+        where = f": {exc.filename}" if exc.filename else ""
+        err.print(f"[bold red]error:[/] {exc.strerror or exc}{where}", highlight=False)
         sys.exit(1)
     except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/] — finished steps are cached; run the same command to resume")
+        err.print(
+            "[yellow]interrupted[/] — finished steps are cached; run the same command to resume"
+        )
         sys.exit(130)
 
 

@@ -40,32 +40,29 @@ def brief_from_options(**fields: object) -> Brief:
 
 
 class _Bars:
-    """Rich progress: one row per step kind, advanced as events arrive from worker threads."""
+    """Rich progress: one row per step kind (scenes add to their row), fed from worker threads."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.rows: dict[str, int] = {}
-        self.totals: dict[str, int] = {}
+        self.started: dict[str, int] = {}
+        self.finished: dict[str, int] = {}
 
     def __call__(self, event: StepEvent) -> None:
         kind = event.step
         if kind not in self.rows:
             self.rows[kind] = self.progress.add_task(kind, total=None)
         row = self.rows[kind]
+        done = self.finished.get(kind, 0)
         if event.state == "started":
-            self.totals[kind] = self.totals.get(kind, 0) + 1
-            self.progress.update(row, total=self.totals[kind], description=event.label)
+            self.started[kind] = self.started.get(kind, 0) + 1
+            self.progress.update(row, total=self.started[kind], description=event.label)
         elif event.state == "progress":
-            base = self.totals[kind] - 1
-            self.progress.update(row, completed=base + event.fraction)
+            self.progress.update(row, completed=done + min(event.fraction, 0.999))
         else:
-            done = sum(1 for _ in range(1))
-            current = self.progress.tasks[row].completed
-            self.progress.update(
-                row,
-                completed=int(current) + done,
-                description=f"{kind} {'(cached)' if event.state == 'cached' else ''}",
-            )
+            self.finished[kind] = done + 1
+            label = f"{kind} (cached)" if event.state == "cached" else kind
+            self.progress.update(row, completed=done + 1, description=label)
 
 
 def make_command(
@@ -149,7 +146,7 @@ def make_command(
         SpinnerColumn(),
         TextColumn("[bold]{task.description:<22}"),
         BarColumn(),
-        TextColumn("{task.completed:>4.1f}/{task.total}"),
+        TextColumn("{task.completed:>3.0f}/{task.total}"),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:

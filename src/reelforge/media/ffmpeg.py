@@ -29,13 +29,14 @@ def find_ffmpeg(configured: Path | None = None) -> Path:
         import imageio_ffmpeg
 
         return Path(imageio_ffmpeg.get_ffmpeg_exe())
-    except Exception:  # noqa: BLE001 - any failure means "not usable", we fall back below
+    except Exception:
         found = shutil.which("ffmpeg")
         if found:
             return Path(found)
     raise DependencyMissing(
         "FFmpeg was not found",
-        hint="reinstall with `make install` (imageio-ffmpeg ships it) or set REELFORGE_FFMPEG_BINARY",
+        hint="reinstall with `make install` (imageio-ffmpeg ships it), "
+        "or set REELFORGE_FFMPEG_BINARY",
     )
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 from scipy.signal import resample_poly
+
+from reelforge.domain import Cue
 
 
 def trim_silence(
@@ -38,3 +41,21 @@ def write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> None:
     tmp = path.with_name(path.name + ".part")
     sf.write(tmp, np.clip(audio, -1.0, 1.0), sample_rate, subtype="PCM_16", format="WAV")
     os.replace(tmp, path)
+
+
+def join_sentences(spoken: Sequence[tuple[str, np.ndarray]], sample_rate: int, pause_s: float,
+                   lead_s: float) -> tuple[np.ndarray, list[Cue]]:
+    """Sentences' audio in order, ``pause_s`` apart, ``lead_s`` of silence around the whole;
+    one cue per sentence with its exact start and end in the result."""
+    parts: list[np.ndarray] = [silence(lead_s, sample_rate)]
+    cues: list[Cue] = []
+    position = lead_s
+    for i, (text, audio) in enumerate(spoken):
+        if i:
+            parts.append(silence(pause_s, sample_rate))
+            position += pause_s
+        cues.append(Cue(text=text, start_s=position, end_s=position + audio.size / sample_rate))
+        parts.append(audio)
+        position += audio.size / sample_rate
+    parts.append(silence(lead_s, sample_rate))
+    return np.concatenate(parts), cues

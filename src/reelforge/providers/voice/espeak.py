@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from reelforge.domain import Cue, ProviderCall
+from reelforge.domain import ProviderCall
 from reelforge.errors import DependencyMissing, InputError, ProviderError
 from reelforge.providers.base import SpeechRequest, SpeechResult, VoiceInfo
-from reelforge.providers.voice.audio import silence, trim_silence, write_wav
+from reelforge.providers.voice.audio import join_sentences, trim_silence, write_wav
 from reelforge.providers.voice.emotion import voice_style
 from reelforge.settings import Settings
 
@@ -89,7 +89,8 @@ class EspeakVoiceEngine:
         words_per_min = int(165 * style.speed)
         pitch = int(max(0, min(99, 50 + style.pitch_semitones * 6)))
         amplitude = int(max(10, min(200, 100 * style.volume)))
-        parts, cues, position, rate = [], [], LEAD_IN_S, 22050
+        spoken: list[tuple[str, np.ndarray]] = []
+        rate = 22050
         with tempfile.TemporaryDirectory(prefix="rf-espeak-") as tmp:
             for i, sentence in enumerate(request.sentences):
                 wav = Path(tmp, f"{i}.wav")
@@ -120,20 +121,9 @@ class EspeakVoiceEngine:
                 audio = trim_silence(
                     audio if audio.ndim == 1 else audio.mean(axis=1), sample_rate=rate
                 )
-                if audio.size == 0:
-                    continue
-                if not parts:
-                    parts.append(silence(LEAD_IN_S, rate))
-                cues.append(
-                    Cue(text=sentence, start_s=position, end_s=position + audio.size / rate)
-                )
-                parts.append(audio)
-                position += audio.size / rate
-                if i < len(request.sentences) - 1:
-                    parts.append(silence(style.pause_s, rate))
-                    position += style.pause_s
-        parts.append(silence(LEAD_IN_S, rate))
-        samples = np.concatenate(parts)
+                if audio.size:
+                    spoken.append((sentence, audio))
+        samples, cues = join_sentences(spoken, rate, style.pause_s, LEAD_IN_S)
         write_wav(out_wav, samples, rate)
         call = ProviderCall(
             provider=self.name,

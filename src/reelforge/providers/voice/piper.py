@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from reelforge.domain import Cue, ProviderCall
+from reelforge.domain import ProviderCall
 from reelforge.errors import DependencyMissing, InputError
 from reelforge.providers.base import SpeechRequest, SpeechResult, VoiceInfo
-from reelforge.providers.voice.audio import resample_by, silence, trim_silence, write_wav
+from reelforge.providers.voice.audio import join_sentences, resample_by, trim_silence, write_wav
 from reelforge.providers.voice.emotion import voice_style
 from reelforge.settings import Settings
 
@@ -98,25 +98,15 @@ class PiperVoiceEngine:
             noise_scale=style.expressiveness,
             noise_w_scale=style.rhythm,
         )
-        parts: list[np.ndarray] = [silence(LEAD_IN_S, rate)]
-        cues: list[Cue] = []
-        position = LEAD_IN_S
-        for i, sentence in enumerate(request.sentences):
+        spoken: list[tuple[str, np.ndarray]] = []
+        for sentence in request.sentences:
             chunks = [c.audio_float_array for c in voice.synthesize(sentence, syn_config=config)]
             audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
             audio = trim_silence(resample_by(audio.astype(np.float32), pitch), sample_rate=rate)
-            if audio.size == 0:
-                continue
-            peak = float(np.max(np.abs(audio))) or 1.0
-            audio = audio * min(style.volume * 0.89 / peak, 4.0)
-            cues.append(Cue(text=sentence, start_s=position, end_s=position + audio.size / rate))
-            parts.append(audio)
-            position += audio.size / rate
-            if i < len(request.sentences) - 1:
-                parts.append(silence(style.pause_s, rate))
-                position += style.pause_s
-        parts.append(silence(LEAD_IN_S, rate))
-        samples = np.concatenate(parts)
+            if audio.size:
+                peak = float(np.max(np.abs(audio))) or 1.0
+                spoken.append((sentence, audio * min(style.volume * 0.89 / peak, 4.0)))
+        samples, cues = join_sentences(spoken, rate, style.pause_s, LEAD_IN_S)
         write_wav(out_wav, samples, rate)
         call = ProviderCall(
             provider=self.name,

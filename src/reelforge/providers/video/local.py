@@ -97,6 +97,11 @@ def draw_particles(width: int, height: int, seed: int, out_png: Path) -> None:
     layer.filter(ImageFilter.GaussianBlur(max(2, width // 120))).save(out_png)
 
 
+def _still_input(png: Path, fps: int, duration_s: float) -> list[str | Path]:
+    """FFmpeg input arguments that play one picture as a video of ``duration_s``."""
+    return ["-loop", "1", "-framerate", str(fps), "-t", f"{duration_s:.3f}", "-i", png]
+
+
 class LocalRenderer:
     """VideoGenerator that needs no network, no GPU and no model."""
 
@@ -161,30 +166,9 @@ class LocalRenderer:
                 [
                     "-filter_complex_threads",
                     "1",
-                    "-loop",
-                    "1",
-                    "-framerate",
-                    str(fps),
-                    "-t",
-                    f"{dur:.3f}",
-                    "-i",
-                    particles_png,
-                    "-loop",
-                    "1",
-                    "-framerate",
-                    str(fps),
-                    "-t",
-                    f"{dur:.3f}",
-                    "-i",
-                    title_png,
-                    "-loop",
-                    "1",
-                    "-framerate",
-                    str(fps),
-                    "-t",
-                    f"{dur:.3f}",
-                    "-i",
-                    vignette_png,
+                    *_still_input(particles_png, fps, dur),
+                    *_still_input(title_png, fps, dur),
+                    *_still_input(vignette_png, fps, dur),
                     "-filter_complex",
                     graph,
                     "-map",

@@ -7,6 +7,7 @@ the job folder; a re-run of the same brief, or a resumed crashed job, reuses eve
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -40,7 +41,7 @@ from reelforge.errors import Canceled, InputError
 from reelforge.media.ffmpeg import find_ffmpeg
 from reelforge.pipeline.cache import CacheEntry, StepCache, place, step_key
 from reelforge.pipeline.score import choose_music
-from reelforge.pipeline.timeline import build_timeline, scene_duration
+from reelforge.pipeline.timeline import CROSSFADE_S, build_timeline, scene_duration
 from reelforge.providers import registry
 from reelforge.providers.base import (
     ClipRequest,
@@ -323,7 +324,7 @@ def make_video(
     narrations = [r[0] for r in scene_results]
     clips = [r[1] for r in scene_results]
     durations = [c.duration_s for c in clips]
-    total_s = sum(durations) - (count - 1) * 0.5
+    total_s = sum(durations) - (count - 1) * CROSSFADE_S
 
     # score -----------------------------------------------------------------------------------
     def make_score(_: Path) -> dict[str, Any]:
@@ -469,12 +470,10 @@ _ORDER = {"plan": 0, "narrate": 1, "visualize": 2, "score": 3, "assemble": 4, "a
 
 def _step_order(record: StepRecord) -> tuple[int, str]:
     kind = record.step.split()[0]
-    return (_ORDER.get(kind, 9) if kind not in ("narrate", "visualize") else 1, record.step)
+    return _ORDER.get(kind, 9), record.step
 
 
 def _write_json(path: Path, value: Any) -> None:
-    import json
-
     part = path.with_name(path.name + ".part")
     part.write_text(json.dumps(value, indent=2, ensure_ascii=False), encoding="utf-8")
     os.replace(part, path)

@@ -413,25 +413,35 @@ def analyse_files(
     paths: Sequence[str], *, workers: int = 2, progress: Progress | None = None
 ) -> list[AudioFeatures | str]:
     """``analyse_file`` over many files, in parallel over ``workers`` processes, in order."""
-    results: list[AudioFeatures | str] = [""] * len(paths)
+    return map_in_processes(analyse_file, paths, workers=workers, progress=progress)
+
+
+def map_in_processes(
+    func: Callable[[str], Any], paths: Sequence[str], *, workers: int,
+    progress: Progress | None = None,
+) -> list[Any]:
+    """``func`` (a module-level function) over ``paths`` in ``workers`` processes; results in
+    the order of ``paths``, progress as they finish."""
+    results: list[Any] = [""] * len(paths)
     if workers <= 1 or len(paths) <= 1:
         for i, path in enumerate(paths):
-            results[i] = analyse_file(path)
+            results[i] = func(path)
             if progress:
                 progress(i + 1, len(paths))
         return results
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     with context.Pool(min(workers, len(paths))) as pool:
-        work = pool.imap_unordered(_indexed_analyse, list(enumerate(paths)))
-        for done, (i, result) in enumerate(work, start=1):
+        items = [(func, i, path) for i, path in enumerate(paths)]
+        for done, (i, result) in enumerate(pool.imap_unordered(_indexed_call, items), start=1):
             results[i] = result
             if progress:
                 progress(done, len(paths))
     return results
 
 
-def _indexed_analyse(item: tuple[int, str]) -> tuple[int, AudioFeatures | str]:
-    return item[0], analyse_file(item[1])
+def _indexed_call(item: tuple[Callable[[str], Any], int, str]) -> tuple[int, Any]:
+    func, i, path = item
+    return i, func(path)
 
 
 def builtin_tracks() -> dict[str, Track]:

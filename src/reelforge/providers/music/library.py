@@ -10,7 +10,6 @@ indexed, and the index is only replaced once the database holds every finished s
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import re
 import unicodedata
@@ -21,7 +20,12 @@ from typing import Any
 
 from reelforge.errors import InputError
 from reelforge.media.audio_analysis import AudioFeatures
-from reelforge.providers.music.catalog import SongCatalog, SongInput, analyse_file
+from reelforge.providers.music.catalog import (
+    SongCatalog,
+    SongInput,
+    analyse_file,
+    map_in_processes,
+)
 from reelforge.providers.music.description import inferred_moods
 from reelforge.store.songs import library_key, library_songs_under
 
@@ -200,27 +204,12 @@ def analyse_song_file(path: str) -> _FileResult:
 def _analyse_all(
     paths: Sequence[str], workers: int, progress: Progress | None
 ) -> list[_FileResult]:
-    results: list[_FileResult] = [""] * len(paths)
-    if workers <= 1 or len(paths) <= 1:
-        for i, path in enumerate(paths):
-            results[i] = analyse_song_file(path)
-            if progress:
-                progress(i + 1, len(paths))
-        return results
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with context.Pool(min(workers, len(paths))) as pool:
-        work = pool.imap_unordered(_indexed, list(enumerate(paths)))
-        for done, (i, result) in enumerate(work, start=1):
-            results[i] = result
-            if progress:
-                progress(done, len(paths))
+    results: list[_FileResult] = map_in_processes(
+        analyse_song_file, paths, workers=workers, progress=progress
+    )
     if progress and not paths:
         progress(0, 0)
     return results
-
-
-def _indexed(item: tuple[int, str]) -> tuple[int, _FileResult]:
-    return item[0], analyse_song_file(item[1])
 
 
 def _hash(path: str) -> str:

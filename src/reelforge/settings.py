@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     # --- remote provider tuning (providers/http.py, the remote clients and reelforge.fakes) -----
     http_connect_timeout_s: float = 5.0
     http_read_timeout_s: float = 30.0
+    http_generation_timeout_s: float = Field(
+        default=300.0,
+        description="Read and overall timeout of a paid generation call (TTS, chat), which is"
+        " never sent twice once it may have reached the provider.",
+    )
     http_backoff_initial_s: float = 0.5
     http_backoff_max_s: float = 8.0
     http_retry_after_cap_s: float = Field(

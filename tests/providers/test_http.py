@@ -1,16 +1,20 @@
-"""The shared HTTP behaviour: Retry-After parsing, redaction, error mapping, retry budget."""
+"""The shared HTTP behaviour: Retry-After parsing, redaction, error mapping, retry budget, and
+the rule that a paid call is never resent once it may have reached the provider."""
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
 import time
+from collections.abc import Callable
 
+import httpx
 import pytest
 
 from reelforge.providers.http import (
     USER_AGENT,
     HttpPolicy,
+    HttpReply,
     ProviderHttp,
     ProviderHttpError,
     Redactor,
@@ -169,3 +173,86 @@ def test_metrics_count_calls_errors_retries_and_cost_per_provider(
              value("reelforge_provider_cost_usd_total", provider="hume", operation="tts"))
     assert after[0] - before[0] == 1 and after[1] - before[1] == 1 and after[2] - before[2] == 1
     assert after[3] - before[3] == pytest.approx(6 * 0.20 / 1000)
+
+
+def _request_with(
+    handler: Callable[[httpx.Request], httpx.Response], *, paid: bool,
+    policy: HttpPolicy = FAST,
+) -> HttpReply:
+    async def run() -> HttpReply:
+        async with ProviderHttp("test", "http://example.invalid", policy=policy, key_name="K",
+                                transport=httpx.MockTransport(handler)) as http:
+            return await http.request("generate", "POST", "/x", json_body={}, paid=paid)
+
+    return asyncio.run(run())
+
+
+def _fails_first(error: type[Exception] | None, calls: list[int],
+                 body: bytes = b"{}") -> Callable[[httpx.Request], httpx.Response]:
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1 and error is not None:
+            raise error("boom")
+        return httpx.Response(200, content=body)
+
+    return handler
+
+
+@pytest.mark.parametrize("error", [httpx.ReadTimeout, httpx.ReadError,
+                                   httpx.RemoteProtocolError])
+def test_paid_call_that_may_have_reached_the_server_is_not_retried(
+    error: type[Exception],
+) -> None:
+    calls: list[int] = []
+    with pytest.raises(ProviderHttpError) as caught:
+        _request_with(_fails_first(error, calls), paid=True)
+    assert calls == [1]
+    assert caught.value.kind == "unconfirmed" and not caught.value.retryable
+    assert "charged" in caught.value.message and "re-run the job" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize("error", [httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
+                                   httpx.WriteError])
+def test_paid_call_that_never_reached_the_server_is_retried(error: type[Exception]) -> None:
+    calls: list[int] = []
+    reply = _request_with(_fails_first(error, calls), paid=True)
+    assert reply.attempts == 2 and len(calls) == 2
+
+
+def test_paid_call_with_a_broken_2xx_body_is_not_retried_but_a_free_one_is() -> None:
+    calls: list[int] = []
+    broken = _fails_first(None, calls, body=b'{"oops": [1')
+    with pytest.raises(ProviderHttpError, match="may have been processed and charged"):
+        _request_with(broken, paid=True)
+    assert len(calls) == 1
+    with pytest.raises(ProviderHttpError, match="gave up after 4 attempts"):
+        _request_with(broken, paid=False)
+    assert len(calls) == 1 + 4
+
+
+def test_free_call_that_timed_out_reading_is_retried() -> None:
+    calls: list[int] = []
+    reply = _request_with(_fails_first(httpx.ReadTimeout, calls), paid=False)
+    assert reply.attempts == 2 and len(calls) == 2
+
+
+def test_paid_call_waits_the_generation_timeout_and_connects_as_fast_as_any() -> None:
+    policy = HttpPolicy(connect_timeout_s=2.0, read_timeout_s=3.0, generation_timeout_s=300.0)
+    seen: list[dict[str, float]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.extensions["timeout"])
+        return httpx.Response(200, json={})
+
+    _request_with(handler, paid=True, policy=policy)
+    _request_with(handler, paid=False, policy=policy)
+    assert seen[0]["read"] == 300.0 and seen[0]["connect"] == 2.0
+    assert seen[1]["read"] == 3.0 and seen[1]["connect"] == 2.0
+
+
+def test_generation_timeout_comes_from_settings() -> None:
+    from reelforge.settings import Settings
+
+    settings = Settings(_env_file=None, http_generation_timeout_s=42.0)
+    assert HttpPolicy.from_settings(settings).generation_timeout_s == 42.0
+    assert Settings(_env_file=None).http_generation_timeout_s == 300.0

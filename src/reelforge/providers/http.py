@@ -1,7 +1,8 @@
 """The one HTTP behaviour every remote client uses.
 
 Timeouts (connect, read, and an overall limit per attempt), the retry policy of ``retry.py``
-(408/409/429/5xx, connection errors, Retry-After up to a cap), one mapping of failures into
+(408/409/429/5xx, connection errors, Retry-After up to a cap; a paid call is never resent once it
+may have reached the provider, ``paid_calls.py``), one mapping of failures into
 ``ProviderError`` (``http_errors.py``), a real User-Agent, secret redaction in every log line and
 error, and Prometheus counters per provider (``metrics.py``). Clients are async inside (httpx);
 ``run_sync`` lets the sync engine Protocols call them.
@@ -30,6 +31,7 @@ from reelforge.providers.http_errors import (
     parse_retry_after,
     vendor_message,
 )
+from reelforge.providers.paid_calls import SendProgress, may_have_been_processed, unconfirmed_error
 from reelforge.providers.retry import HttpPolicy, Outcome, call_with_retries
 
 T = TypeVar("T")
@@ -125,29 +127,32 @@ class ProviderHttp:
         headers: Mapping[str, str] | None = None,
         expect_json: bool = True,
         parse: Callable[[bytes], Any] | None = None,
+        paid: bool = False,
     ) -> HttpReply:
         """Send one logical request (retried per policy); non-2xx raises ProviderHttpError.
 
         ``parse`` reads a non-JSON body into ``reply.data``; a body it rejects (ValueError or
         ProviderError) counts as a broken reply and is retried like malformed JSON.
+        ``paid`` marks a billed, non-idempotent call: it waits up to the generation timeout, and
+        a failure after which the provider may have done the work is final, not retried.
         """
         assert self._client is not None, "use ProviderHttp as `async with`"
         client = self._client
+        timeout = self.policy.generation_timeout if paid else httpx.USE_CLIENT_DEFAULT
+        limit_s = self.policy.generation_timeout_s if paid else self.policy.overall_timeout_s
 
         async def attempt() -> HttpReply:
             started = time.monotonic()
+            progress = SendProgress()
             try:
-                async with asyncio.timeout(self.policy.overall_timeout_s):
+                async with asyncio.timeout(limit_s):
                     response = await client.request(
                         method, self.url(path), json=json_body, params=params, data=form,
-                        headers=headers,
+                        headers=headers, timeout=timeout,
+                        extensions={"trace": progress} if paid else None,
                     )
-            except (TimeoutError, httpx.TimeoutException) as exc:
-                raise self._transport_error(operation, "timeout", exc) from None
-            except httpx.ConnectError as exc:
-                raise self._transport_error(operation, "connect", exc) from None
-            except httpx.TransportError as exc:
-                raise self._transport_error(operation, "connection", exc) from None
+            except (TimeoutError, httpx.TransportError) as exc:
+                raise self._send_error(operation, exc, paid=paid, progress=progress) from None
             request_id = response.headers.get(self.request_id_header)
             if response.status_code >= 400:
                 raise error_from_response(
@@ -160,21 +165,17 @@ class ProviderHttp:
                 try:
                     data = parse(response.content)
                 except (ValueError, ProviderError) as exc:
-                    raise ProviderHttpError(
-                        f"{operation} returned an unusable body: {exc}",
-                        provider=self.provider, kind="malformed", retryable=True,
-                        status=response.status_code, request_id=request_id,
-                        hint="the provider sent a broken reply; try again later",
+                    raise self._broken_reply(
+                        f"{operation} returned an unusable body: {exc}", response.status_code,
+                        request_id, paid=paid,
                     ) from None
             elif expect_json:
                 try:
                     data = response.json()
                 except ValueError:
-                    raise ProviderHttpError(
+                    raise self._broken_reply(
                         f"{operation} returned a body that is not valid JSON",
-                        provider=self.provider, kind="malformed", retryable=True,
-                        status=response.status_code, request_id=request_id,
-                        hint="the provider sent a broken reply; try again later",
+                        response.status_code, request_id, paid=paid,
                     ) from None
             return HttpReply(
                 status=response.status_code, headers=response.headers, content=response.content,
@@ -263,6 +264,34 @@ class ProviderHttp:
         reply = outcome.value
         reply.attempts, reply.duration_s = outcome.attempts, outcome.duration_s
         return reply
+
+    def _send_error(
+        self, operation: str, exc: BaseException, *, paid: bool, progress: SendProgress
+    ) -> ProviderHttpError:
+        """A request that got no complete reply; a paid one the server may have had is final."""
+        timed_out = isinstance(exc, (TimeoutError, httpx.TimeoutException))
+        if paid and may_have_been_processed(exc, progress):
+            detail = self.redact(str(exc) or type(exc).__name__)
+            what = (f"got no reply within {self.policy.generation_timeout_s:g} s" if timed_out
+                    else "lost the connection before the reply was complete")
+            return unconfirmed_error(
+                self.provider, f"{operation} {what} ({detail})",
+                timeout_s=self.policy.generation_timeout_s if timed_out else None,
+            )
+        kind = "timeout" if timed_out else (
+            "connect" if isinstance(exc, httpx.ConnectError) else "connection")
+        return self._transport_error(operation, kind, exc)
+
+    def _broken_reply(
+        self, message: str, status: int, request_id: str | None, *, paid: bool
+    ) -> ProviderHttpError:
+        """A 2xx whose body is unusable: retried, unless it was a paid call (already done)."""
+        if paid:
+            return unconfirmed_error(self.provider, message, status=status, request_id=request_id)
+        return ProviderHttpError(
+            message, provider=self.provider, kind="malformed", retryable=True, status=status,
+            request_id=request_id, hint="the provider sent a broken reply; try again later",
+        )
 
     def _transport_error(self, operation: str, kind: str, exc: BaseException) -> ProviderHttpError:
         what = {

@@ -33,6 +33,7 @@ class HttpPolicy:
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 30.0
     overall_timeout_s: float = 60.0
+    generation_timeout_s: float = 300.0  # read and overall limit of a paid call (OpenAI's is 600)
     max_retries: int = 3
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 8.0
@@ -45,6 +46,7 @@ class HttpPolicy:
             connect_timeout_s=settings.http_connect_timeout_s,
             read_timeout_s=settings.http_read_timeout_s,
             overall_timeout_s=settings.http_timeout_s,
+            generation_timeout_s=settings.http_generation_timeout_s,
             max_retries=settings.http_max_retries,
             backoff_initial_s=settings.http_backoff_initial_s,
             backoff_max_s=settings.http_backoff_max_s,
@@ -69,6 +71,16 @@ class HttpPolicy:
             self.overall_timeout_s,
             connect=self.connect_timeout_s,
             read=self.read_timeout_s,
+            write=self.read_timeout_s,
+        )
+
+    @property
+    def generation_timeout(self) -> httpx.Timeout:
+        """A paid call's timeouts: it is sent once, so it may take long; connecting may not."""
+        return httpx.Timeout(
+            self.overall_timeout_s,
+            connect=self.connect_timeout_s,
+            read=self.generation_timeout_s,
             write=self.read_timeout_s,
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from reelforge.fakes import media
-from reelforge.fakes.common import FakeConfig
+from reelforge.fakes.common import FakeConfig, FakeState
 from reelforge.fakes.server import RunningFakes, start_fakes
 from reelforge.settings import Settings
 
@@ -48,7 +49,8 @@ def remote_settings(settings: Settings, fakes: RunningFakes, tmp_path: Path) -> 
         "spotify_api_url": env["REELFORGE_SPOTIFY_API_URL"],
         "spotify_accounts_url": env["REELFORGE_SPOTIFY_ACCOUNTS_URL"],
         "http_backoff_initial_s": 0.01, "http_backoff_max_s": 0.05, "http_max_retries": 3,
-        "http_timeout_s": 20.0, "http_read_timeout_s": 20.0, "http_retry_after_cap_s": 2.0,
+        "http_timeout_s": 20.0, "http_read_timeout_s": 20.0, "http_generation_timeout_s": 20.0,
+        "http_retry_after_cap_s": 2.0,
         "runware_poll_initial_s": 0.05, "runware_poll_max_s": 0.2, "runware_deadline_s": 20.0,
         "runware_resolution": 256, "runware_fps": 12,
     })
@@ -58,6 +60,23 @@ def remote_settings(settings: Settings, fakes: RunningFakes, tmp_path: Path) -> 
 def impatient_settings(remote_settings: Settings) -> Settings:
     """Remote settings whose timeouts are shorter than the fakes' ``slow`` fault (1 s)."""
     return remote_settings.model_copy(update={"http_timeout_s": 0.4, "http_read_timeout_s": 0.4})
+
+
+@pytest.fixture
+def impatient_paid_settings(impatient_settings: Settings) -> Settings:
+    """Impatient settings whose paid calls (generation timeout) give up before ``slow`` too."""
+    return impatient_settings.model_copy(update={"http_generation_timeout_s": 0.4})
+
+
+def paid_when_done(state: FakeState, operation: str, *, within_s: float = 10.0) -> int:
+    """The fake's paid count of ``operation`` once a slow request it still works on is billed.
+
+    A client that gave up waiting does not stop the fake, which bills when its work is done.
+    """
+    deadline = time.monotonic() + within_s
+    while not state.paid[operation] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return state.paid[operation]
 
 
 @pytest.fixture

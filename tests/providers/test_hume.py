@@ -5,13 +5,17 @@ from __future__ import annotations
 import wave
 from pathlib import Path
 
+import httpx
 import pytest
 
 from reelforge.errors import InputError, ProviderError
 from reelforge.fakes.server import RunningFakes
 from reelforge.providers.base import SpeechRequest
+from reelforge.providers.http import HttpPolicy, ProviderHttpError
 from reelforge.providers.voice.hume import HumeVoice
 from reelforge.settings import Settings
+
+from .conftest import FAST, TEST_KEY, paid_when_done
 
 
 def wav_info(path: Path) -> tuple[int, int, float]:
@@ -91,15 +95,97 @@ def test_hume_voices_follow_page_numbers(remote_settings: Settings, fakes: Runni
     assert fakes["hume"].state.requests["GET /v0/tts/voices"] == 3
 
 
-@pytest.mark.parametrize("fault", ["429", "500", "502", "503", "drop", "malformed", "slow"])
-def test_hume_client_retries_each_transient_fault_then_succeeds(
-    fault: str, impatient_settings: Settings, fakes: RunningFakes, tmp_path: Path
+class FailFirstConnect(httpx.AsyncHTTPTransport):
+    """A real loopback transport whose first request fails before reaching the server."""
+
+    def __init__(self, error: type[httpx.TransportError]) -> None:
+        super().__init__()
+        self.error: type[httpx.TransportError] | None = error
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error("fake: no connection", request=request)
+        return await super().handle_async_request(request)
+
+
+@pytest.mark.parametrize("fault", ["429", "500", "502", "503"])
+def test_hume_client_retries_a_paid_call_the_server_refused_then_pays_once(
+    fault: str, impatient_paid_settings: Settings, fakes: RunningFakes, tmp_path: Path
 ) -> None:
-    hume = HumeVoice.from_settings(impatient_settings)
+    hume = HumeVoice.from_settings(impatient_paid_settings)
     fakes["hume"].state.inject(ROUTE, fault, times=1)
     _, result = speak(hume, tmp_path)
     assert result.calls[0].attempts == 2
     assert fakes["hume"].state.requests[ROUTE] == 2
+    assert fakes["hume"].state.paid["tts"] == 1
+
+
+@pytest.mark.parametrize("error", [httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout])
+def test_hume_client_retries_a_paid_call_that_never_connected_then_pays_once(
+    error: type[httpx.TransportError], remote_settings: Settings, fakes: RunningFakes,
+    tmp_path: Path,
+) -> None:
+    hume = HumeVoice(TEST_KEY, base_url=remote_settings.hume_base_url,
+                     policy=HttpPolicy.from_settings(remote_settings),
+                     transport=FailFirstConnect(error))
+    _, result = speak(hume, tmp_path)
+    assert result.calls[0].attempts == 2
+    assert fakes["hume"].state.requests[ROUTE] == 1  # the first try never arrived
+    assert fakes["hume"].state.paid["tts"] == 1
+
+
+def test_hume_synthesis_slower_than_the_timeout_is_paid_once_and_not_retried(
+    impatient_paid_settings: Settings, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    fakes["hume"].state.inject(ROUTE, "slow", times=1)
+    with pytest.raises(ProviderHttpError) as caught:
+        speak(HumeVoice.from_settings(impatient_paid_settings), tmp_path)
+    error = caught.value
+    assert not error.retryable and error.kind == "unconfirmed" and error.attempts == 1
+    assert "may have been processed and charged" in error.message
+    assert "not retried, to avoid paying twice" in error.message
+    assert "REELFORGE_HTTP_GENERATION_TIMEOUT_S" in (error.hint or "")
+    assert "re-run the job" in (error.hint or "")
+    assert paid_when_done(fakes["hume"].state, "tts") == 1  # the fake finished and billed it
+    assert fakes["hume"].state.requests[ROUTE] == 1
+    assert not (tmp_path / "speech.wav").exists()
+
+
+@pytest.mark.parametrize("fault", ["drop", "malformed"])
+def test_hume_broken_reply_to_a_paid_call_is_not_retried(
+    fault: str, impatient_paid_settings: Settings, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    fakes["hume"].state.inject(ROUTE, fault, times=1)
+    with pytest.raises(ProviderHttpError) as caught:
+        speak(HumeVoice.from_settings(impatient_paid_settings), tmp_path)
+    assert caught.value.kind == "unconfirmed" and not caught.value.retryable
+    assert "may have been processed and charged" in str(caught.value)
+    assert fakes["hume"].state.requests[ROUTE] == 1
+
+
+def test_hume_generation_timeout_lets_a_slow_synthesis_finish_with_one_paid_call(
+    impatient_settings: Settings, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    """Read timeout 0.4 s, generation timeout 20 s: the 1 s synthesis is waited for."""
+    assert impatient_settings.http_read_timeout_s < FAST.slow_response_s
+    assert impatient_settings.http_generation_timeout_s > FAST.slow_response_s
+    fakes["hume"].state.inject(ROUTE, "slow", times=1)
+    _, result = speak(HumeVoice.from_settings(impatient_settings), tmp_path)
+    assert result.calls[0].attempts == 1 and result.calls[0].duration_s >= FAST.slow_response_s
+    assert fakes["hume"].state.requests[ROUTE] == 1
+    assert fakes["hume"].state.paid["tts"] == 1
+
+
+def test_hume_voice_list_that_times_out_is_still_retried(
+    impatient_paid_settings: Settings, fakes: RunningFakes
+) -> None:
+    from reelforge.fakes.hume import LIBRARY_VOICES
+
+    fakes["hume"].state.inject("GET /v0/tts/voices", "slow", times=1)
+    voices = HumeVoice.from_settings(impatient_paid_settings).voices()
+    assert len(voices) == len(LIBRARY_VOICES)
+    assert fakes["hume"].state.requests["GET /v0/tts/voices"] == 2
 
 
 def test_hume_client_gives_up_after_max_retries_with_a_clear_error(

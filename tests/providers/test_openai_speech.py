@@ -10,8 +10,11 @@ import pytest
 from reelforge.errors import InputError, ProviderError
 from reelforge.fakes.server import RunningFakes
 from reelforge.providers.base import SpeechRequest
+from reelforge.providers.http import ProviderHttpError
 from reelforge.providers.voice.openai_speech import OpenAISpeechVoice
 from reelforge.settings import Settings
+
+from .conftest import paid_when_done
 
 ROUTE = "POST /v1/audio/speech"
 SENTENCES = ("Octopuses have three hearts.", "Each arm can taste what it touches.")
@@ -56,15 +59,41 @@ def test_openai_speech_leaves_out_instructions_for_tts_1(
     assert "instructions" not in body
 
 
-@pytest.mark.parametrize("fault", ["429", "500", "502", "503", "drop", "malformed", "slow"])
-def test_openai_speech_retries_each_transient_fault_then_succeeds(
-    fault: str, impatient_settings: Settings, fakes: RunningFakes, tmp_path: Path
+@pytest.mark.parametrize("fault", ["429", "500", "502", "503"])
+def test_openai_speech_retries_each_refusal_of_the_server_then_pays_once(
+    fault: str, impatient_paid_settings: Settings, fakes: RunningFakes, tmp_path: Path
 ) -> None:
     fakes["openai"].state.inject(ROUTE, fault, times=1)
-    voice = OpenAISpeechVoice.from_settings(impatient_settings)
+    voice = OpenAISpeechVoice.from_settings(impatient_paid_settings)
     result = voice.speak(SpeechRequest(sentences=SENTENCES[:1], voice="coral"), tmp_path / "a.wav")
     assert result.calls[0].attempts == 2
     assert fakes["openai"].state.requests[ROUTE] == 2
+    assert fakes["openai"].state.paid["speech"] == 1
+
+
+@pytest.mark.parametrize("fault", ["drop", "malformed", "slow"])
+def test_openai_speech_is_not_resent_once_it_may_have_been_billed(
+    fault: str, impatient_paid_settings: Settings, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    fakes["openai"].state.inject(ROUTE, fault, times=1)
+    voice = OpenAISpeechVoice.from_settings(impatient_paid_settings)
+    with pytest.raises(ProviderHttpError) as caught:
+        voice.speak(SpeechRequest(sentences=SENTENCES[:1], voice="coral"), tmp_path / "a.wav")
+    assert caught.value.kind == "unconfirmed" and not caught.value.retryable
+    assert "not retried, to avoid paying twice" in str(caught.value)
+    if fault == "slow":
+        assert paid_when_done(fakes["openai"].state, "speech") == 1
+    assert fakes["openai"].state.requests[ROUTE] == 1
+
+
+def test_openai_speech_slower_than_the_read_timeout_finishes_within_the_generation_timeout(
+    impatient_settings: Settings, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    fakes["openai"].state.inject(ROUTE, "slow", times=1)
+    voice = OpenAISpeechVoice.from_settings(impatient_settings)
+    result = voice.speak(SpeechRequest(sentences=SENTENCES[:1], voice="coral"), tmp_path / "a.wav")
+    assert result.calls[0].attempts == 1
+    assert fakes["openai"].state.requests[ROUTE] == 1 == fakes["openai"].state.paid["speech"]
 
 
 def test_openai_speech_gives_up_after_the_retry_budget(

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from reelforge.domain import Brief, Plan
 from reelforge.errors import InputError, ProviderError
 from reelforge.fakes.server import RunningFakes
+from reelforge.providers.http import ProviderHttpError
 from reelforge.providers.script.openai_writer import OpenAIScriptWriter, strict_schema
 from reelforge.settings import Settings
+
+from .conftest import paid_when_done
 
 ROUTE = "POST /v1/chat/completions"
 BRIEF = Brief(prompt="Why octopuses are smarter than you think", duration_s=30)
@@ -77,14 +82,40 @@ def test_openai_writer_fails_clearly_when_the_model_refuses_twice(
     assert fakes["openai"].state.paid["chat"] == 2
 
 
-@pytest.mark.parametrize("fault", ["429", "500", "502", "503", "drop", "malformed", "slow"])
-def test_openai_writer_retries_each_transient_fault_then_succeeds(
-    fault: str, impatient_settings: Settings, fakes: RunningFakes
+@pytest.mark.parametrize("fault", ["429", "500", "502", "503"])
+def test_openai_writer_retries_each_refusal_of_the_server_then_pays_once(
+    fault: str, impatient_paid_settings: Settings, fakes: RunningFakes
 ) -> None:
     fakes["openai"].state.inject(ROUTE, fault, times=1)
-    result = OpenAIScriptWriter.from_settings(impatient_settings).write(BRIEF)
+    result = OpenAIScriptWriter.from_settings(impatient_paid_settings).write(BRIEF)
     assert result.calls[0].attempts == 2
     assert fakes["openai"].state.requests[ROUTE] == 2
+    assert fakes["openai"].state.paid["chat"] == 1
+
+
+@pytest.mark.parametrize("fault", ["drop", "malformed", "slow"])
+def test_openai_writer_is_not_resent_once_the_completion_may_have_been_billed(
+    fault: str, impatient_paid_settings: Settings, fakes: RunningFakes
+) -> None:
+    fakes["openai"].state.inject(ROUTE, fault, times=1)
+    with pytest.raises(ProviderHttpError) as caught:
+        OpenAIScriptWriter.from_settings(impatient_paid_settings).write(BRIEF)
+    assert caught.value.kind == "unconfirmed" and not caught.value.retryable
+    assert "may have been processed and charged" in str(caught.value)
+    if fault == "slow":
+        assert paid_when_done(fakes["openai"].state, "chat") == 1
+        assert "REELFORGE_HTTP_GENERATION_TIMEOUT_S" in (caught.value.hint or "")
+    assert fakes["openai"].state.requests[ROUTE] == 1
+
+
+def test_openai_writer_that_cannot_connect_is_retried(remote_settings: Settings) -> None:
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    closed = remote_settings.model_copy(update={"openai_base_url": f"http://127.0.0.1:{port}/v1"})
+    with pytest.raises(ProviderHttpError, match="gave up after 4 attempts") as caught:
+        OpenAIScriptWriter.from_settings(closed).write(BRIEF)
+    assert caught.value.kind == "connection" and caught.value.retryable
 
 
 def test_openai_writer_retries_after_429_with_retry_after(
@@ -106,13 +137,14 @@ def test_openai_writer_gives_up_after_the_retry_budget(
     assert fakes["openai"].state.requests[ROUTE] == 4
 
 
-def test_openai_writer_times_out_a_slow_reply_and_retries(
+def test_openai_writer_waits_the_generation_timeout_for_a_slow_completion(
     impatient_settings: Settings, fakes: RunningFakes
 ) -> None:
-    writer = OpenAIScriptWriter.from_settings(impatient_settings)
+    writer = OpenAIScriptWriter.from_settings(impatient_settings)  # read 0.4 s, generation 20 s
     fakes["openai"].state.inject(ROUTE, "slow", times=1)
     result = writer.write(BRIEF)
-    assert result.calls[0].attempts == 2
+    assert result.calls[0].attempts == 1
+    assert fakes["openai"].state.requests[ROUTE] == 1 == fakes["openai"].state.paid["chat"]
 
 
 def test_openai_writer_maps_a_bad_key_to_a_clear_error(

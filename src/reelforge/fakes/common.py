@@ -2,10 +2,11 @@
 
 A fault is planned per route (``state.inject("POST /v0/tts", "429", times=2)``, or over HTTP with
 ``POST /_fake/faults``) or asked for by one request with the ``X-Fake-Fault`` header. Kinds:
-``429`` (with Retry-After), ``500``/``502``/``503``, ``slow`` (answer after the timeout),
-``drop`` (close the connection mid-reply), ``malformed`` (broken JSON), ``truncate`` (a download
-cut short), plus service-specific ones (``task-error`` for Runware, ``refusal``/``invalid-output``
-for OpenAI chat, ``expired-token`` for Spotify).
+``429`` (with Retry-After), ``500``/``502``/``503``, ``slow`` (take the whole request, then wait
+``slow_response_s`` before working: a client that gives up meanwhile is still billed, as by a real
+provider), ``drop`` (close the connection mid-reply), ``malformed`` (broken JSON), ``truncate``
+(a download cut short), plus service-specific ones (``task-error`` for Runware,
+``refusal``/``invalid-output`` for OpenAI chat, ``expired-token`` for Spotify).
 """
 
 from __future__ import annotations
@@ -153,6 +154,9 @@ async def http_fault(
             request.state.fault = kind
         return None
     if kind == "slow":
+        # Read the body first (Starlette keeps it for the handler): the request has arrived, so
+        # the work goes on and is billed even if the client gives up waiting meanwhile.
+        await request.body()
         await asyncio.sleep(state.config.slow_response_s)
         return None
     if kind == "drop":

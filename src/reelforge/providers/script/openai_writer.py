@@ -3,7 +3,8 @@
 It asks for the Plan through a strict JSON-schema structured output, validates the reply with
 the same pydantic model the pipeline uses, and gives an invalid or refused reply one repair turn
 before failing with a clear error. Retries follow ``providers/http.py`` (the SDK's own retry loop
-is switched off so there is one policy); token usage becomes the call's cost.
+is switched off so there is one policy); a completion is billed and not idempotent, so it is never
+resent once it may have reached the server (``paid_calls.py``). Token usage becomes the cost.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from reelforge.providers.http import (
     run_sync,
 )
 from reelforge.providers.http_errors import error_from_response
+from reelforge.providers.paid_calls import may_have_been_processed, unconfirmed_error
 from reelforge.settings import Settings
 
 PROVIDER = "openai"
@@ -140,7 +142,8 @@ class OpenAIScriptWriter:
         calls: list[ProviderCall] = []
         client = openai.AsyncOpenAI(
             api_key=self._api_key, base_url=self.base_url, max_retries=0,
-            timeout=self.policy.overall_timeout_s, default_headers={"User-Agent": USER_AGENT},
+            timeout=openai.Timeout(**self.policy.generation_timeout.as_dict()),
+            default_headers={"User-Agent": USER_AGENT},
         )
         try:
             problem = ""
@@ -186,23 +189,32 @@ class OpenAIScriptWriter:
                     exc.response.content, key_name="OPENAI_API_KEY",
                     request_id=exc.request_id, redact=self.redact,
                 ) from None
-            except openai.APITimeoutError:
+            except openai.APITimeoutError as exc:
+                if may_have_been_processed(exc.__cause__):
+                    raise unconfirmed_error(
+                        PROVIDER, "write script got no reply within"
+                        f" {self.policy.generation_timeout_s:g} s",
+                        timeout_s=self.policy.generation_timeout_s) from None
                 raise ProviderHttpError("write script timed out", provider=PROVIDER,
                                         kind="timeout", retryable=True,
                                         hint=f"check the network and {self.base_url}") from None
             except openai.APIConnectionError as exc:
+                if may_have_been_processed(exc.__cause__):
+                    raise unconfirmed_error(
+                        PROVIDER, "write script lost the connection before the reply was complete"
+                        f" ({self.redact(str(exc.__cause__ or exc))})") from None
                 raise ProviderHttpError(
                     f"write script could not reach the server ({self.redact(str(exc))})",
                     provider=PROVIDER, kind="connection", retryable=True,
                     hint=f"check the network and OPENAI_BASE_URL ({self.base_url})") from None
             try:
                 return raw, raw.parse()
-            except Exception as exc:  # a body the SDK cannot read is a broken reply
-                raise ProviderHttpError(
+            except Exception as exc:  # a broken reply to a completion that was done and billed
+                raise unconfirmed_error(
+                    PROVIDER,
                     f"write script returned a reply that cannot be read ({self.redact(str(exc))})",
-                    provider=PROVIDER, kind="malformed", retryable=True,
-                    request_id=raw.headers.get("x-request-id"),
-                    hint="the server sent a broken reply; try again later") from None
+                    status=raw.status_code, request_id=raw.headers.get("x-request-id"),
+                ) from None
 
         outcome = await call_with_retries(attempt, provider=PROVIDER, operation="write script",
                                           policy=self.policy, redact=self.redact)

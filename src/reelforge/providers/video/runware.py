@@ -237,6 +237,8 @@ class RunwareVideo:
     async def _submit(self, http: ProviderHttp, task: dict[str, Any], *,
                       resumed: bool = False) -> tuple[int, float]:
         try:
+            # Not ``paid=True``: Runware de-duplicates the client's taskUUID (a resent task meets
+            # conflictTaskUUID and is not billed again), so a lost reply is safe to retry.
             reply = await http.request("submit videoInference", "POST", "", json_body=[task])
         except ProviderHttpError as exc:
             # A retried submit whose first try did reach Runware, or the task a killed worker

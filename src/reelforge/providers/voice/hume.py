@@ -163,7 +163,9 @@ class HumeVoice:
                 }
                 if self.octave_version:
                     body["version"] = self.octave_version
-                reply = await http.request("synthesize speech", "POST", "/v0/tts", json_body=body)
+                # billed per character and not idempotent: never resent once it may have arrived
+                reply = await http.request("synthesize speech", "POST", "/v0/tts", json_body=body,
+                                           paid=True)
                 data = reply.data if isinstance(reply.data, dict) else {}
                 request_id = data.get("request_id") or reply.request_id
                 pieces += self._snippets(data, batch, request_id)

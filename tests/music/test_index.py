@@ -101,3 +101,24 @@ def test_hnsw_with_a_selective_filter_still_ranks_exactly() -> None:
     hits = approx.search(vectors[0], 3, allowed_ids=allowed)
     expected = allowed[np.argsort(-(vectors[allowed] @ vectors[0]))[:3]]
     assert [i for i, _ in hits] == expected.tolist()
+
+
+@pytest.mark.parametrize("spacing", [1, 10_000], ids=["dense ids", "sparse ids"])
+def test_filtered_exact_search_equals_brute_force_after_edits(spacing: int) -> None:
+    """The masked in-place product must rank exactly like numpy over the allowed rows, also
+    after removals and replacements have reordered FAISS's storage."""
+    vectors = clustered_vectors(800, seed=3)
+    ids = np.arange(800, dtype=np.int64) * spacing + 7
+    index = VectorIndex.build(ids, vectors)
+    index.remove(ids[:100])
+    moved = clustered_vectors(50, seed=4)
+    index.add(ids[200:250], moved)  # replace: removed, then appended at the end
+    current = {int(i): v for i, v in zip(ids[100:], vectors[100:], strict=True)}
+    current.update({int(i): v for i, v in zip(ids[200:250], moved, strict=True)})
+    allowed = np.array(sorted(current)[::3] + [int(ids[0]), 10**12], dtype=np.int64)
+    query = vectors[500]
+    hits = index.search(query, 10, allowed_ids=allowed)
+    pool = [i for i in allowed.tolist() if i in current]
+    expected = sorted(pool, key=lambda i: -float(current[i] @ query))[:10]
+    assert [i for i, _ in hits] == expected
+    assert all(s == pytest.approx(float(current[i] @ query), abs=1e-5) for i, s in hits)

@@ -138,7 +138,9 @@ class VectorIndex:
             allowed = np.unique(np.asarray(allowed_ids, dtype=np.int64))
             if allowed.size == 0:
                 return []
-            if self.kind != "flat" and allowed.size <= EXACT_SUBSET_MAX:
+            if self.kind == "flat":
+                return self._search_flat_filtered(query[0], k, allowed)
+            if allowed.size <= EXACT_SUBSET_MAX:
                 return self._search_subset(query[0], k, allowed)
             selector = faiss.IDSelectorBatch(allowed)
             if self.kind == "hnsw":
@@ -147,6 +149,36 @@ class VectorIndex:
                 params = faiss.SearchParameters(sel=selector)
             scores, ids = self._index.search(query, min(k, allowed.size), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def _search_flat_filtered(
+        self, query: np.ndarray, k: int, allowed: np.ndarray
+    ) -> list[tuple[int, float]]:
+        """Exact search among ``allowed``: score every vector in place, mask, then rank.
+
+        FAISS's IDSelector tests each id through a hash lookup: with half the catalog allowed it
+        took 24 ms at 100k songs against 12 ms for a masked numpy product (bench/song_search.py).
+        """
+        count = len(self)
+        faiss = _faiss()
+        flat = faiss.downcast_index(self._index.index)
+        stored = faiss.rev_swig_ptr(flat.get_xb(), count * self.dimension)
+        vectors = np.asarray(stored).reshape(count, self.dimension)  # a view: no copy
+        ids = self.ids
+        if ids.max() < 4 * count + 1024:  # a lookup table is O(n); ids are catalog row ids
+            table = np.zeros(int(ids.max()) + 1, dtype=bool)
+            table[allowed[allowed <= ids.max()]] = True
+            keep = table[ids]
+        else:
+            keep = np.isin(ids, allowed)
+        present = int(keep.sum())
+        if present == 0:
+            return []
+        scores = vectors @ query
+        scores[~keep] = -np.inf
+        k = min(k, present)
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(ids[i]), float(scores[i])) for i in top]
 
     def _search_subset(
         self, query: np.ndarray, k: int, allowed: np.ndarray

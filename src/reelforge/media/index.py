@@ -135,11 +135,12 @@ class VectorIndex:
         if allowed_ids is None:
             scores, ids = self._index.search(query, min(k, len(self)))
         else:
-            allowed = np.unique(np.asarray(allowed_ids, dtype=np.int64))
+            allowed = np.asarray(allowed_ids, dtype=np.int64).ravel()
             if allowed.size == 0:
                 return []
-            if self.kind == "flat":
+            if self.kind == "flat":  # duplicates are harmless here; unique() would cost 6 ms
                 return self._search_flat_filtered(query[0], k, allowed)
+            allowed = np.unique(allowed)
             if allowed.size <= EXACT_SUBSET_MAX:
                 return self._search_subset(query[0], k, allowed)
             selector = faiss.IDSelectorBatch(allowed)
@@ -166,7 +167,7 @@ class VectorIndex:
         ids = self.ids
         if ids.max() < 4 * count + 1024:  # a lookup table is O(n); ids are catalog row ids
             table = np.zeros(int(ids.max()) + 1, dtype=bool)
-            table[allowed[allowed <= ids.max()]] = True
+            table[allowed[(allowed >= 0) & (allowed <= ids.max())]] = True
             keep = table[ids]
         else:
             keep = np.isin(ids, allowed)

@@ -115,7 +115,7 @@ def test_filtered_exact_search_equals_brute_force_after_edits(spacing: int) -> N
     index.add(ids[200:250], moved)  # replace: removed, then appended at the end
     current = {int(i): v for i, v in zip(ids[100:], vectors[100:], strict=True)}
     current.update({int(i): v for i, v in zip(ids[200:250], moved, strict=True)})
-    allowed = np.array(sorted(current)[::3] + [int(ids[0]), 10**12], dtype=np.int64)
+    allowed = np.array([*sorted(current)[::3], int(ids[0]), 10**12], dtype=np.int64)
     query = vectors[500]
     hits = index.search(query, 10, allowed_ids=allowed)
     pool = [i for i in allowed.tolist() if i in current]

@@ -31,8 +31,13 @@ def serve_command(
     from reelforge.services.platform import open_platform
 
     open_platform(settings)  # migrate once, and fail here with one clear line if misconfigured
-    uvicorn.run("reelforge.server.app:app_from_environment", factory=True,
-                host=settings.serve_host, port=settings.serve_port,
-                workers=settings.serve_workers, access_log=False, log_level="warning",
-                ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,
-                ssl_keyfile=str(settings.tls_key) if settings.tls_key else None)
+    uvicorn.run("reelforge.server.app:app_from_environment", **uvicorn_options(settings))
+
+
+def uvicorn_options(settings: Settings) -> dict[str, object]:
+    """How uvicorn runs the app (one place, so tests can check it)."""
+    return {"factory": True, "http": "reelforge.server.nodelay:NoDelayH11Protocol",
+            "host": settings.serve_host, "port": settings.serve_port,
+            "workers": settings.serve_workers, "access_log": False, "log_level": "warning",
+            "ssl_certfile": str(settings.tls_cert) if settings.tls_cert else None,
+            "ssl_keyfile": str(settings.tls_key) if settings.tls_key else None}

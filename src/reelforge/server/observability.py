@@ -121,8 +121,8 @@ def _audit(platform: Any, who: Any, action: str, path: str, source: str, status:
            request_id: str) -> None:
     """Append who/what/when/where for a mutating call (refused ones too)."""
     try:
-        with platform.db.session() as session:
-            audit.append(session, tenant_id=who.tenant_id if who else None,
+        with platform.db.engine.begin() as connection:
+            audit.append(connection, tenant_id=who.tenant_id if who else None,
                          actor=f"key:{who.key_prefix}" if who else "anonymous", action=action,
                          target=path[:256], source=source, status=status,
                          details={"request_id": request_id})

@@ -117,13 +117,19 @@ def submit(platform: Platform, tenant_id: int, brief: Brief, *, created_by: str 
         document["engines"] = {k: v for k, v in engines.items() if v not in ("", "auto")}
     if plan is not None:
         document["plan"] = plan.model_dump(mode="json")
-    with platform.db.session() as session:
-        if batch_id is None:
-            check_limits(platform, session, tenant_id, estimate.cost_usd)
-        job = job_rows.new_job(session, tenant_id, document,
-                               created_by=created_by, batch_id=batch_id,
-                               estimated_cost_usd=estimate.cost_usd)
-    send(platform, [job.id])
+    # One pooled connection for the whole call: the row's transaction, then the message, then
+    # the "sent" mark (a checkout costs a ping; the ORM session cost more than the SQL).
+    with platform.db.engine.connect() as connection:
+        with connection.begin():
+            if batch_id is None:
+                check_limits(platform, connection, tenant_id, estimate.cost_usd)
+            job = job_rows.new_job(connection, tenant_id, document,
+                                   created_by=created_by, batch_id=batch_id,
+                                   estimated_cost_usd=estimate.cost_usd)
+        sent = enqueue(platform, [job.id])
+        if sent:
+            with connection.begin():
+                job_rows.mark_enqueued(connection, sent)
     return job
 
 
@@ -160,6 +166,13 @@ def plan_of(platform: Platform, tenant_id: int, job_id: str) -> Plan | None:
 
 def send(platform: Platform, job_ids: list[str]) -> None:
     """Enqueue committed jobs; a failure leaves them for the sweep (never loses a job)."""
+    sent = enqueue(platform, job_ids)
+    with platform.db.session() as session:
+        job_rows.mark_enqueued(session, sent)
+
+
+def enqueue(platform: Platform, job_ids: list[str]) -> list[str]:
+    """Send each committed job's message; the ids sent. A failure is left for the sweep."""
     sent: list[str] = []
     for job_id in job_ids:
         try:
@@ -167,8 +180,7 @@ def send(platform: Platform, job_ids: list[str]) -> None:
             sent.append(job_id)
         except Exception as exc:
             log.warning("enqueue failed; the sweep will retry", job_id=job_id, error=str(exc))
-    with platform.db.session() as session:
-        job_rows.mark_enqueued(session, sent)
+    return sent
 
 
 @dataclass

@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, select
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, insert, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from reelforge.store.db import Base
@@ -30,11 +31,13 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-def append(session: Session, *, tenant_id: int | None, actor: str, action: str,
+def append(db: Session | Connection, *, tenant_id: int | None, actor: str, action: str,
            target: str = "", source: str = "", status: int = 0,
            details: dict[str, Any] | None = None) -> None:
-    session.add(AuditEntry(tenant_id=tenant_id, actor=actor, action=action, target=target,
-                           source=source, status=status, details=details or {}, at=now()))
+    """One entry (a Core insert: every mutating API call pays for it)."""
+    db.execute(insert(AuditEntry.__table__).values(
+        tenant_id=tenant_id, actor=actor, action=action, target=target, source=source,
+        status=status, details=details or {}, at=now()))
 
 
 def entries(session: Session, tenant_id: int, limit: int = 100) -> list[AuditEntry]:

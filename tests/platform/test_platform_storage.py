@@ -131,3 +131,44 @@ def test_cancel_kills_the_render_processes_of_that_job_only(tmp_path: Path) -> N
     finally:
         b.kill()
         a.kill()
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_the_server_closed_while_idle_is_replaced_not_failed(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Busy connections skip the ping (one round trip less per request); an idle one whose
+    server backend died is pinged, dropped and replaced transparently."""
+    import sqlalchemy as sa
+
+    from reelforge.store import db as db_module
+
+    engine = db_module.create_engine_for_url(postgres_url)
+    pings: list[bool] = []
+    real_ping = engine.dialect.do_ping
+
+    def counting_ping(connection):  # type: ignore[no-untyped-def]
+        alive = False
+        try:
+            alive = real_ping(connection)  # a dead backend raises rather than answer False
+        finally:
+            pings.append(alive)
+        return alive
+
+    monkeypatch.setattr(engine.dialect, "do_ping", counting_ping)
+    try:
+        with engine.connect() as conn:
+            pid = conn.execute(sa.text("select pg_backend_pid()")).scalar()
+        with engine.connect() as conn:  # just used: no ping
+            assert conn.execute(sa.text("select pg_backend_pid()")).scalar() == pid
+        assert pings == []
+        with sa.create_engine(postgres_url).connect() as admin:
+            admin.execute(sa.text(f"select pg_terminate_backend({pid})"))
+            admin.commit()
+        monkeypatch.setattr(db_module, "IDLE_PING_S", 0.0)  # the connection now counts as idle
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("select 1")).scalar() == 1
+            assert conn.execute(sa.text("select pg_backend_pid()")).scalar() != pid
+        assert pings[0] is False  # the dead one was found by the ping, not by a failed query
+    finally:
+        engine.dispose()

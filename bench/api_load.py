@@ -7,6 +7,8 @@ pointed at the fakes. Prints p50/p99 latency per route, jobs/s, and lost/duplica
 
 Briefs cycle through ``--distinct`` prompts: the first job of each renders for real, the rest
 are step-cache hits (what a re-run costs), so the run measures the platform, not FFmpeg.
+Clients start evenly over ``--ramp`` seconds (5 by default, as load tools ramp up); ``--ramp 0``
+starts all of them at once, a thundering herd whose last submit waits for the 99 before it.
 Target: submit p99 < 50 ms.
 """
 
@@ -49,8 +51,10 @@ def percentile(values: list[float], q: float) -> float:
 
 async def client_loop(http: httpx.AsyncClient, key: str, index: int, jobs: int, distinct: int,
                       latencies: dict[str, list[float]], submitted: list[str],
-                      outcomes: dict[str, str], timeout_s: float, poll_s: float = 1.0) -> None:
+                      outcomes: dict[str, str], timeout_s: float, poll_s: float = 1.0,
+                      start_after_s: float = 0.0) -> None:
     headers = {"Authorization": f"Bearer {key}"}
+    await asyncio.sleep(start_after_s)
     for n in range(jobs):
         prompt = f"Why octopuses are smart, part {(index * jobs + n) % distinct + 1}"
         brief = {"prompt": prompt, "duration_s": 5, "aspect": "1:1",
@@ -95,6 +99,9 @@ def main() -> None:
     parser.add_argument("--baseline", type=int, default=50,
                         help="sequential submits and reads measured before the load")
     parser.add_argument("--poll", type=float, default=1.0, help="seconds between polls")
+    parser.add_argument("--ramp", type=float, default=5.0,
+                        help="seconds over which the clients start, evenly (0: all at once, "
+                             "a thundering herd rather than 100 concurrent clients)")
     parser.add_argument("--timeout", type=float, default=600.0, help="per job, seconds")
     args = parser.parse_args()
 
@@ -157,7 +164,8 @@ def main() -> None:
                 started = time.perf_counter()
                 await asyncio.gather(*(client_loop(http, key, i, args.jobs_per_client,
                                                    args.distinct, latencies, submitted,
-                                                   outcomes, args.timeout, args.poll)
+                                                   outcomes, args.timeout, args.poll,
+                                                   i * args.ramp / args.clients)
                                        for i in range(args.clients)))
                 return time.perf_counter() - started
 
@@ -292,7 +300,7 @@ def report(args: argparse.Namespace, latencies: dict[str, list[float]], submitte
     duplicated = sum(1 for job_id in submitted if runs.get(job_id, 0) > 1)
     print(f"\nclients={args.clients} jobs/client={args.jobs_per_client} distinct={args.distinct} "
           f"server workers={args.server_workers} job workers={args.workers}x{args.threads} "
-          f"poll every {args.poll:g} s")
+          f"poll every {args.poll:g} s, clients started over {args.ramp:g} s")
     print_latencies(latencies)
     print(f"jobs submitted {len(submitted)}, succeeded {succeeded}, wall {wall:.1f} s, "
           f"{succeeded / wall:.2f} jobs/s")

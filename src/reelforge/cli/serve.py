@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import typer
 
@@ -34,7 +35,7 @@ def serve_command(
     uvicorn.run("reelforge.server.app:app_from_environment", **uvicorn_options(settings))
 
 
-def uvicorn_options(settings: Settings) -> dict[str, object]:
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """How uvicorn runs the app (one place, so tests can check it)."""
     return {"factory": True, "http": "reelforge.server.nodelay:NoDelayH11Protocol",
             "host": settings.serve_host, "port": settings.serve_port,

@@ -16,8 +16,14 @@ from reelforge.domain import Brief, Cue, Plan, ProviderCall, Scene, Track
 
 @runtime_checkable
 class Engine(Protocol):
-    name: str
-    version: str
+    """What the step cache keys on. Read-only: a version may be computed (the semantic music
+    source's includes the catalog's state)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
 
 
 # --- script ------------------------------------------------------------------------------------

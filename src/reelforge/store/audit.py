@@ -35,7 +35,7 @@ def append(db: Session | Connection, *, tenant_id: int | None, actor: str, actio
            target: str = "", source: str = "", status: int = 0,
            details: dict[str, Any] | None = None) -> None:
     """One entry (a Core insert: every mutating API call pays for it)."""
-    db.execute(insert(AuditEntry.__table__).values(
+    db.execute(insert(AuditEntry).values(
         tenant_id=tenant_id, actor=actor, action=action, target=target, source=source,
         status=status, details=details or {}, at=now()))
 

@@ -108,9 +108,9 @@ def new_job(db: Session | Connection, tenant_id: int, brief: dict[str, Any], *,
               created_by=created_by, batch_id=batch_id, estimated_cost_usd=estimated_cost_usd,
               state="queued", attempts=0, progress=0.0, cancel_requested=False, cost_usd=0.0,
               duration_s=0.0, created_at=now())
-    db.execute(insert(Job.__table__).values(
+    db.execute(insert(Job).values(
         {column.name: getattr(job, column.name) for column in Job.__table__.columns}))
-    db.execute(insert(JobEvent.__table__).values(job_id=job.id, at=time.time(), kind="state",
+    db.execute(insert(JobEvent).values(job_id=job.id, at=time.time(), kind="state",
                                                  data={"state": "queued"}))
     return job
 
@@ -240,7 +240,7 @@ def requeue_expired(session: Session, job_id: str) -> bool:
 
 def mark_enqueued(db: Session | Connection, job_ids: Sequence[str]) -> None:
     if job_ids:
-        db.execute(update(Job.__table__).where(Job.__table__.c.id.in_(job_ids))
+        db.execute(update(Job).where(Job.id.in_(job_ids))
                    .values(enqueued_at=time.time()))
 
 

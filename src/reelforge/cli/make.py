@@ -9,7 +9,14 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from reelforge.domain import ASPECT_SIZES, EMOTIONS, MAX_DURATION_S, MIN_DURATION_S, Brief
 from reelforge.errors import InputError
@@ -44,7 +51,7 @@ class _Bars:
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.rows: dict[str, int] = {}
+        self.rows: dict[str, TaskID] = {}
         self.started: dict[str, int] = {}
         self.finished: dict[str, int] = {}
 

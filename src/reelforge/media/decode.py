@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Literal, TypedDict
 
 import av
 import numpy as np
@@ -32,7 +33,7 @@ TINY_PIXELS = 2048
 MAX_SIDE = 16384
 MAX_PIXELS = 8192 * 8192
 #: What fast mode skips between changes in H.264: "BIDIR" (all B-frames) or "NONREF".
-FAST_SKIP = "BIDIR"
+FAST_SKIP: Literal["BIDIR", "NONREF"] = "BIDIR"
 #: Fast mode also skips H.264's deblocking filter (~20% of decoding; invisible at 48 px).
 SKIP_LOOP_FILTER = True
 #: FFmpeg scaler for the tiny frames: AREA averages every pixel (bilinear aliases at 20x).
@@ -163,7 +164,8 @@ def decode_for_analysis(
         watch = PacketWatch(h264_nal_length_size(ctx.name, ctx.extradata))
         # all B-frames only where slice types show which P-frames grew (H.264); elsewhere the
         # non-reference ones (HEVC encoders make most frames B, many of them references)
-        skip = FAST_SKIP if watch.nal_length_size is not None else "NONREF"
+        skip: Literal["BIDIR", "NONREF"] = (FAST_SKIP if watch.nal_length_size is not None
+                                            else "NONREF")
         next_sample_t = -1e9
         turns = 0
         rotation_seen = False
@@ -467,7 +469,15 @@ def _info(container: av.container.InputContainer, stream: av.video.stream.VideoS
     )
 
 
-def _rotated(info: VideoInfo, frame_ccw: int) -> dict[str, int]:
+class _Rotation(TypedDict):
+    """The VideoInfo fields a frame's display matrix decides (typed for ``replace(**...)``)."""
+
+    rotation: int
+    width: int
+    height: int
+
+
+def _rotated(info: VideoInfo, frame_ccw: int) -> _Rotation:
     """Display rotation (clockwise degrees) and displayed size, from a frame's display matrix."""
     rotation = round(-float(frame_ccw or 0) / 90.0) * 90 % 360
     w, h = info.coded_width, info.coded_height
@@ -482,11 +492,13 @@ def _quarter_turns(rotation_cw: int) -> int:
 
 def _plane(frame: av.VideoFrame, i: int, w: int, h: int) -> np.ndarray:
     plane = frame.planes[i]
-    buf = np.frombuffer(plane, dtype=np.uint8).reshape(-1, plane.line_size)
+    # VideoPlane has __buffer__, but numpy's stubs only take known buffer types before 3.12
+    buf = np.frombuffer(plane, dtype=np.uint8).reshape(-1, plane.line_size)  # type: ignore[call-overload]
     return buf[:h, :w]
 
 
 def _rgb(frame: av.VideoFrame, w: int, h: int) -> np.ndarray:
     plane = frame.planes[0]
-    buf = np.frombuffer(plane, dtype=np.uint8).reshape(-1, plane.line_size)
+    # a buffer numpy's stubs don't know (see _plane)
+    buf = np.frombuffer(plane, dtype=np.uint8).reshape(-1, plane.line_size)  # type: ignore[call-overload]
     return buf[:h, : w * 3].reshape(h, w, 3).copy()

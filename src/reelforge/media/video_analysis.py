@@ -10,9 +10,10 @@ The pipeline runs it on every rendered ``final.mp4``, so it must stay close to d
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -77,7 +78,7 @@ def analysis_document(
     duration = _duration(detection)
     cuts = [t for t in detection.transitions if is_boundary(t)]
     lengths = [s.duration_s for s in detection.shots]
-    strip = {"path": None, "frames": [k.frame for k in _first_per_shot(keyframes)]}
+    strip: dict[str, Any] = {"path": None, "frames": [k.frame for k in _first_per_shot(keyframes)]}
     if strip_path is not None:
         strip["path"] = str(write_strip(detection, strip["frames"], strip_path))
     info = video.info
@@ -183,7 +184,7 @@ def write_strip(detection: ShotDetection, frames: list[int], path: str | Path,
     return target
 
 
-def _motion(series: object, rows: list[int]) -> float:
+def _motion(series: object, rows: Sequence[int | np.integer]) -> float:
     """Mean frame-difference energy per frame (0..255 tiny YUV), transitions excluded."""
     from reelforge.media.shots.signals import FrameSeries
 
@@ -198,7 +199,7 @@ def _motion(series: object, rows: list[int]) -> float:
     return float(np.mean(values)) if values else 0.0
 
 
-def _tiny_rgb(series: object, row: int) -> np.ndarray:
+def _tiny_rgb(series: object, row: int | np.integer) -> np.ndarray:
     from reelforge.media.shots.signals import FrameSeries
 
     assert isinstance(series, FrameSeries)

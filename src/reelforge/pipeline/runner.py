@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from reelforge import __version__
 from reelforge.assemble.fonts import font_file
@@ -409,7 +409,8 @@ def make_video(
             job.on_event(StepEvent("analyze", "analyze", "progress", fraction))
 
         document = analyze_video(job_dir / "final.mp4", on_progress=progress)
-        document.get("file", {}).pop("path", None)  # type: ignore[union-attr]
+        # analyze_video's "file" section is a dict; its document is typed dict[str, object]
+        cast("dict[str, Any]", document.get("file", {})).pop("path", None)
         _write_json(folder / "analysis.json", document)
         return {"shots": len(document.get("shots", [])), "calls": []}  # type: ignore[arg-type]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy.engine import Connection
 
@@ -23,7 +25,7 @@ def _url() -> str:
     return Settings().resolved_database_url
 
 
-def _configure(**kwargs: object) -> None:
+def _configure(**kwargs: Any) -> None:  # forwarded as is to context.configure's many options
     context.configure(target_metadata=target_metadata, compare_type=True, **kwargs)
 
 

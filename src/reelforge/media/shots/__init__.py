@@ -41,10 +41,8 @@ class ShotDetection:
 
 def default_detectors(*, min_shot_s: float = 0.4, fps: float = 30.0) -> list[Detector]:
     """The detector chain `detect_shots` runs, in order."""
-    # frozen detectors have a read-only `name` but model.Detector declares it settable; the fix
-    # is a read-only property there (then these ignores are reported unused)
-    return [ContentDetector(), FlashFilter(), GradualDetector(),  # type: ignore[list-item]
-            MinShotLength(min_frames=max(1, round(min_shot_s * fps)))]  # type: ignore[list-item]
+    return [ContentDetector(), FlashFilter(), GradualDetector(),
+            MinShotLength(min_frames=max(1, round(min_shot_s * fps)))]
 
 
 def detect_shots(

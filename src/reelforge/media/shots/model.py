@@ -99,6 +99,7 @@ class Detector(Protocol):
     list it believes (adding cuts, removing false ones, or merging), like PySceneDetect's
     detectors but over whole arrays so each stays a few lines of numpy."""
 
-    name: str
+    @property
+    def name(self) -> str: ...  # read-only: the detectors are frozen dataclasses
 
     def __call__(self, series: FrameSeries, found: list[Transition]) -> list[Transition]: ...

@@ -201,7 +201,10 @@ class Fleet:
 
         from moto.server import ThreadedMotoServer
 
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per S3 request
+        # INFO is one line per S3 request; ERROR shows moto's own race (listing a bucket while
+        # another thread deletes a key raises KeyError inside moto, the client gets a 500 and
+        # s3fs retries it). Neither is reelforge's; real S3 lists consistently.
+        logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()

@@ -96,6 +96,9 @@ def main() -> None:
     parser.add_argument("--no-warm", dest="warm", action="store_false",
                         help="skip rendering each distinct brief once before measuring")
     parser.add_argument("--worker-nice", type=int, default=10, help="nice level of workers")
+    parser.add_argument("--worker-cpus", default=str(max(0, (os.cpu_count() or 1) - 1)),
+                        help="CPUs the job workers may use (taskset -c); default the last one, "
+                             "so the API keeps a core as it would on its own machines; '' = any")
     parser.add_argument("--baseline", type=int, default=50,
                         help="sequential submits and reads measured before the load")
     parser.add_argument("--poll", type=float, default=1.0, help="seconds between polls")
@@ -142,8 +145,9 @@ def main() -> None:
                                   env=env, start_new_session=True)]
     # Workers run niced: in a fleet they sit on other machines, and on one shared box the
     # API's latency, not the renders, is what this bench measures.
+    pin = ["taskset", "-c", args.worker_cpus] if args.worker_cpus else []
     processes += [subprocess.Popen(
-        ["nice", "-n", str(args.worker_nice), *cli, "worker", "--threads", str(args.threads)],
+        [*pin, "nice", "-n", str(args.worker_nice), *cli, "worker", "--threads", str(args.threads)],
         env=env, start_new_session=True, stderr=subprocess.DEVNULL) for _ in range(args.workers)]
     base = f"http://127.0.0.1:{port}"
     try:
@@ -300,7 +304,8 @@ def report(args: argparse.Namespace, latencies: dict[str, list[float]], submitte
     duplicated = sum(1 for job_id in submitted if runs.get(job_id, 0) > 1)
     print(f"\nclients={args.clients} jobs/client={args.jobs_per_client} distinct={args.distinct} "
           f"server workers={args.server_workers} job workers={args.workers}x{args.threads} "
-          f"poll every {args.poll:g} s, clients started over {args.ramp:g} s")
+          f"poll every {args.poll:g} s, clients started over {args.ramp:g} s, "
+          f"job workers on CPUs {args.worker_cpus or 'any'}")
     print_latencies(latencies)
     print(f"jobs submitted {len(submitted)}, succeeded {succeeded}, wall {wall:.1f} s, "
           f"{succeeded / wall:.2f} jobs/s")

@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from bench_support import free_port, percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "sk-fleet-0123456789abcdef"
@@ -40,19 +40,6 @@ KEY = "sk-fleet-0123456789abcdef"
 PAID = {"plan": ("openai", "chat"), "narrate": ("hume", "tts"),
         "visualize": ("runware", "videoInference")}
 SYNC_PAID_STEPS = ("plan", "narrate")  # calls that cannot be resumed, only repeated
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def stop_process(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM,

@@ -187,3 +187,19 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'reelforge.db'}"
+
+    def child_environment(self) -> dict[str, str]:
+        """This process's environment with REELFORGE_* replaced by these settings, so a child
+        process (a worker, a server) rebuilds exactly them."""
+        import json
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith("REELFORGE_")}
+        for name, value in self.model_dump().items():
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            elif isinstance(value, (list, dict)):
+                value = json.dumps(value, default=str)
+            env[f"REELFORGE_{name.upper()}"] = str(value)
+        return env

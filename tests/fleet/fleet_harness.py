@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 _PATH = Path(__file__).resolve().parents[2] / "bench" / "fleet.py"
+sys.path.insert(0, str(_PATH.parent))  # for bench_support, as when run as a script
 _spec = importlib.util.spec_from_file_location("reelforge_bench_fleet", _PATH)
 assert _spec is not None and _spec.loader is not None
 fleet = importlib.util.module_from_spec(_spec)

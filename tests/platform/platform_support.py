@@ -31,19 +31,3 @@ def write_fake_result(job_dir: Path, brief: Brief, job_id: str, *, cost: float =
     return JobResult(job_id=job_id, job_dir=job_dir, manifest=manifest)
 
 
-def settings_env(settings: Any) -> dict[str, str]:
-    """The REELFORGE_* environment that rebuilds ``settings`` in another process."""
-    import os
-
-    from pydantic import SecretStr
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REELFORGE_")}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        elif isinstance(value, (list, dict)):
-            value = json.dumps(value, default=str)
-        env[f"REELFORGE_{name.upper()}"] = str(value)
-    return env

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from platform_support import TINY, settings_env
+from platform_support import TINY
 from typer.testing import CliRunner
 
 from reelforge.cli.main import app
@@ -20,7 +20,7 @@ from reelforge.store.tenants import get_or_create_tenant
 
 @pytest.fixture
 def cli(platform_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    for name, value in settings_env(platform_settings).items():
+    for name, value in platform_settings.child_environment().items():
         if name.startswith("REELFORGE_"):
             monkeypatch.setenv(name, value)
     return CliRunner()

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from platform_support import TINY, auth, settings_env
+from platform_support import TINY, auth
 from pydantic import SecretStr
 
 from reelforge.fakes.common import FakeConfig
@@ -40,7 +40,7 @@ def start_worker(settings: Settings, log_path: Any) -> subprocess.Popen[bytes]:
     """`reelforge worker` in its own process group (so a kill takes its FFmpeg too)."""
     log = open(log_path, "ab")  # noqa: SIM115 - closed with the process
     return subprocess.Popen([sys.executable, "-m", "reelforge.cli.main", "worker"],
-                            env=settings_env(settings), stdout=log, stderr=log,
+                            env=settings.child_environment(), stdout=log, stderr=log,
                             start_new_session=True)
 
 
@@ -140,7 +140,7 @@ def test_reelforge_serve_runs_uvicorn_on_the_shared_settings(
         port = sock.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, "-m", "reelforge.cli.main", "serve", "--port", str(port),
-         "--workers", "1"], env=settings_env(platform.settings),
+         "--workers", "1"], env=platform.settings.child_environment(),
         stdout=open(tmp_path / "serve.log", "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115
         start_new_session=True)
     try:

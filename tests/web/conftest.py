@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from studio_support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, Studio, settings_env, sign_in
+from studio_support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, Studio, sign_in
 
 from reelforge.settings import Settings
 from reelforge.store.db import forget_databases
@@ -73,7 +73,7 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
         for role in ("admin", "editor", "viewer"):
             keys[role] = create_key(session, "acme", role, name=f"{role} of acme").secret
     forget_databases()
-    env = settings_env(settings)
+    env = settings.child_environment()
     logs = open(root / "processes.log", "ab")  # noqa: SIM115 - closed at teardown
     studio = Studio(url=f"http://127.0.0.1:{port}", settings=settings, keys=keys)
     for command in (["serve", "--port", str(port)], ["worker"]):

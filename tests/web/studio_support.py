@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import threading
 from dataclasses import dataclass, field
@@ -30,22 +28,6 @@ class Studio:
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     catalog_ready: threading.Event = field(default_factory=threading.Event)
     shared: dict[str, Any] = field(default_factory=dict)  # what one test leaves the next
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The REELFORGE_* environment that rebuilds ``settings`` in another process."""
-    from pydantic import SecretStr
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REELFORGE_")}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        elif isinstance(value, (list, dict)):
-            value = json.dumps(value, default=str)
-        env[f"REELFORGE_{name.upper()}"] = str(value)
-    return env
 
 
 def sign_in(context: Any, studio: Studio, role: str) -> Any:

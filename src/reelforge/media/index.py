@@ -165,9 +165,10 @@ class VectorIndex:
         stored = faiss.rev_swig_ptr(flat.get_xb(), count * self.dimension)
         vectors = np.asarray(stored).reshape(count, self.dimension)  # a view: no copy
         ids = self.ids
-        if ids.max() < 4 * count + 1024:  # a lookup table is O(n); ids are catalog row ids
-            table = np.zeros(int(ids.max()) + 1, dtype=bool)
-            table[allowed[(allowed >= 0) & (allowed <= ids.max())]] = True
+        largest = int(ids.max())
+        if largest < 4 * count + 1024:  # a lookup table is O(n); ids are catalog row ids
+            table = np.zeros(largest + 1, dtype=bool)
+            table[allowed[(allowed >= 0) & (allowed <= largest)]] = True
             keep = table[ids]
         else:
             keep = np.isin(ids, allowed)

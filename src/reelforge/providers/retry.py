@@ -67,20 +67,18 @@ class HttpPolicy:
 
     @property
     def timeout(self) -> httpx.Timeout:
-        return httpx.Timeout(
-            self.overall_timeout_s,
-            connect=self.connect_timeout_s,
-            read=self.read_timeout_s,
-            write=self.read_timeout_s,
-        )
+        return self._timeouts(read_s=self.read_timeout_s)
 
     @property
     def generation_timeout(self) -> httpx.Timeout:
         """A paid call's timeouts: it is sent once, so it may take long; connecting may not."""
+        return self._timeouts(read_s=self.generation_timeout_s)
+
+    def _timeouts(self, *, read_s: float) -> httpx.Timeout:
         return httpx.Timeout(
             self.overall_timeout_s,
             connect=self.connect_timeout_s,
-            read=self.generation_timeout_s,
+            read=read_s,
             write=self.read_timeout_s,
         )
 

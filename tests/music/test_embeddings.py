@@ -87,3 +87,15 @@ def test_the_model_is_prepared_once_and_atomically(tmp_path) -> None:
     stamp = first.stat().st_mtime_ns
     assert prepared_model(shipped, tmp_path) == first and first.stat().st_mtime_ns == stamp
     assert [p.name for p in tmp_path.iterdir()] == [first.name]  # no scratch left behind
+
+
+def test_an_unwritable_models_folder_is_one_clear_error(tmp_path) -> None:
+    from reelforge.errors import InputError
+    from reelforge.media.embedding_model import prepared_model
+    from reelforge.media.embeddings import model_files
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the models folder should be")
+    with pytest.raises(InputError, match="REELFORGE_MODELS_DIR") as caught:
+        prepared_model(model_files()[0], blocker / "models")
+    assert str(blocker) in str(caught.value)

@@ -27,7 +27,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from reelforge.errors import DependencyMissing
+from reelforge.errors import DependencyMissing, InputError
 
 RECIPE = "fused-pc-int8-w1"  # change when the preparation changes: a new file, new embeddings
 
@@ -55,10 +55,17 @@ def prepared_model(source: Path, models_dir: Path | None = None) -> Path:
     target = folder / f"minilm-l6-v2-{RECIPE}-{_file_digest(source)}.onnx"
     if target.is_file():
         return target
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".prepare-") as scratch:
-        built = _prepare(source, Path(scratch))
-        os.replace(built, target)  # concurrent preparers write identical files; last one wins
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder, prefix=".prepare-") as scratch:
+            built = _prepare(source, Path(scratch))
+            os.replace(built, target)  # concurrent preparers write identical files; last wins
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the prepared embedding model to {folder}: {exc.strerror or exc}",
+            hint="set REELFORGE_MODELS_DIR to a writable folder, or prepare it ahead with "
+            "`python -m reelforge.media.embedding_model`",
+        ) from None
     return target
 
 

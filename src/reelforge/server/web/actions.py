@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from reelforge.domain import MAX_DURATION_S, MIN_DURATION_S
-from reelforge.errors import InputError, QuotaExceeded, ReelforgeError
+from reelforge.errors import InputError, ReelforgeError
 from reelforge.server.deps import PlatformDep
 from reelforge.server.errors import Forbidden
 from reelforge.server.web.pages import create_context
@@ -136,9 +136,7 @@ async def create_job(request: Request, who: Who, platform: PlatformDep) -> Respo
     except ReelforgeError as exc:
         what, todo = in_words(exc)
         context = create_context(platform, fields)
-        status = 403 if isinstance(exc, Forbidden) else 429 if isinstance(exc, QuotaExceeded) \
-            else 400
-        return render(request, "create.html", who, status=status, what=what, todo=todo,
+        return render(request, "create.html", who, status=exc.http_status, what=what, todo=todo,
                       **context)
     return see(f"/jobs/{job.id}")
 

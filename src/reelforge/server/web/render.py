@@ -78,7 +78,7 @@ def job_error_words(error: dict[str, Any] | None) -> tuple[str, str]:
     if not error:
         return "The job stopped without saying why.", "re-run it"
     message = str(error.get("message") or "The job failed.")
-    hint = str(error.get("hint") or "")
+    hint = str((error.get("details") or {}).get("hint") or error.get("hint") or "")
     if error.get("code") == "canceled":
         return "You canceled this job.", "re-run it when you want it"
     if error.get("code") == "internal":

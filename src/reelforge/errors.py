@@ -51,6 +51,19 @@ class InputError(ReelforgeError):
     exit_code = EXIT_EXPLAINED
 
 
+class InvalidField(InputError):
+    """One field of a request has a value that cannot be used; ``field`` names it."""
+
+    http_status = 422
+
+    def __init__(self, message: str, *, field: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.field = field
+
+    def details(self) -> dict[str, Any]:
+        return {**super().details(), "field": self.field}
+
+
 class TooLarge(InputError):
     """An upload or a picture is bigger than the server accepts."""
 

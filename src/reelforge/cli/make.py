@@ -18,32 +18,33 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from reelforge.domain import ASPECT_SIZES, EMOTIONS, MAX_DURATION_S, MIN_DURATION_S, Brief
+from reelforge.domain import EMOTIONS, MAX_DURATION_S, MIN_DURATION_S, Brief
 from reelforge.errors import InputError
 from reelforge.pipeline.runner import StepEvent, make_video
 from reelforge.settings import Settings
 
+#: How the CLI names each brief field in its errors.
+OPTION_NAMES = {"duration_s": "--duration", "prompt": "PROMPT", "aspect": "--aspect",
+                "intensity": "--intensity", "emotion": "--emotion", "music_mood": "--music-mood",
+                "template": "--template", "voice": "--voice", "seed": "--seed"}
+OPTION_HINTS = {
+    "duration_s": f"use a duration from {MIN_DURATION_S:g} to {MAX_DURATION_S:g} seconds",
+    "prompt": 'give a prompt of 1 to 2000 characters, e.g. "Why octopuses are smart"',
+    "intensity": "use a number from 0 (neutral) to 1 (full emotion)",
+}
+
 
 def brief_from_options(**fields: object) -> Brief:
-    """Validate user options into a Brief; a bad value is one InputError naming the option."""
+    """Validate user options into a Brief; a bad value is one InputError naming the option
+    (the same check as the API's and the studio's, ``services/briefs.py``)."""
+    from reelforge.services.briefs import brief_error
+
     try:
         return Brief(**fields)  # type: ignore[arg-type]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "input"
-        option = {
-            "duration_s": "--duration",
-            "prompt": "PROMPT",
-            "aspect": "--aspect",
-            "intensity": "--intensity",
-        }.get(field, f"--{field}")
-        hints = {
-            "duration_s": f"use a duration from {MIN_DURATION_S:g} to {MAX_DURATION_S:g} seconds",
-            "aspect": f"use one of {', '.join(ASPECT_SIZES)}",
-            "prompt": 'give a prompt of 1 to 2000 characters, e.g. "Why octopuses are smart"',
-            "intensity": "use a number from 0 (neutral) to 1 (full emotion)",
-        }
-        raise InputError(f"invalid {option}: {first['msg']}", hint=hints.get(field)) from None
+        error = brief_error(exc, names=OPTION_NAMES)
+        error.hint = OPTION_HINTS.get(error.field, error.hint)
+        raise error from None
 
 
 class _Bars:
@@ -123,10 +124,6 @@ def make_command(
         raise InputError("no prompt given",
                          hint='reelforge make "Why octopuses are smart" (or --batch briefs.jsonl)')
     settings = Settings()
-    if template is not None and template not in ("explainer", "story", "listicle", "promo"):
-        raise InputError(
-            f"unknown --template {template!r}", hint="use explainer, story, listicle or promo"
-        )
     brief = brief_from_options(
         prompt=prompt,
         duration_s=duration,
@@ -138,10 +135,9 @@ def make_command(
         template=template,
         music_mood=music_mood,
     )
-    if emotion not in EMOTIONS:
-        raise InputError(
-            f"unknown --emotion {emotion!r}", hint=f"use one of: {', '.join(EMOTIONS)}"
-        )
+    from reelforge.services.briefs import check_brief
+
+    check_brief(brief, settings)
     out_dir = out or settings.out_dir
     if as_json:
         result = make_video(brief, settings, out_dir)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from reelforge import __version__
-from reelforge.server.routes import secrets as secrets_routes
 from reelforge.security.middleware import install_security
 from reelforge.server.deps import KeyCache
 from reelforge.server.errors import install_error_handlers
@@ -25,6 +24,7 @@ from reelforge.server.routes import (
     jobs,
     library,
 )
+from reelforge.server.routes import secrets as secrets_routes
 from reelforge.server.web import mount_studio
 from reelforge.services.platform import Platform, open_platform
 from reelforge.settings import Settings

@@ -20,10 +20,13 @@ from reelforge.domain import Brief
 from reelforge.errors import Canceled, ProviderError, ReelforgeError
 from reelforge.jobs import metrics
 from reelforge.jobs.lease import Lease
+from reelforge.providers import spend
+from reelforge.providers.spend import SpendScope
 from reelforge.store import jobs as job_rows
 from reelforge.store import usage
 from reelforge.store.artifacts import record_artifact
 from reelforge.store.jobs import Job, JobStep
+from reelforge.store.ledger import SqlSpendLedger
 
 if TYPE_CHECKING:
     from reelforge.pipeline.runner import JobResult, StepEvent
@@ -115,7 +118,9 @@ def execute_job(platform: Platform, job_id: str) -> str | None:
                 analyze_item(platform, tenant_id, brief["item_id"], cancel=lease.should_stop)
                 values: dict[str, Any] = {"progress": 1.0, "result": {"item_id": brief["item_id"]}}
             else:
-                result = _make(platform, job_id, brief, work_dir, lease)
+                scope = SpendScope(tenant_id=tenant_id, job_id=job_id, step="")
+                with spend.recording(SqlSpendLedger(db), scope):  # every paid call, issue 15
+                    result = _make(platform, job_id, brief, work_dir, lease)
                 values, recorder = _store_result(platform, tenant_id, job_id, result)
             state = "succeeded"
         except BaseException as exc:

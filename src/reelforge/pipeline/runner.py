@@ -42,7 +42,7 @@ from reelforge.media.ffmpeg import find_ffmpeg
 from reelforge.pipeline.cache import CacheEntry, StepCache, place, step_key
 from reelforge.pipeline.score import choose_music
 from reelforge.pipeline.timeline import CROSSFADE_S, build_timeline, scene_duration
-from reelforge.providers import registry
+from reelforge.providers import registry, spend
 from reelforge.providers.base import (
     ClipRequest,
     MusicSource,
@@ -149,6 +149,7 @@ class _Job:
         self.cancel = cancel or (lambda: False)
         self.records: list[StepRecord] = []
         self._lock = threading.Lock()
+        self.spend = spend.current()  # scene threads start without it: run_step re-enters it
 
     def check_cancel(self) -> None:
         if self.cancel():
@@ -168,7 +169,8 @@ class _Job:
         key = step_key(step, engine.name, engine.version, inputs)
         started = time.monotonic()
         self.on_event(StepEvent(step, label, "started"))
-        entry = self.cache.get_or_make(key, make)
+        with spend.within_step(self.spend, label):  # paid calls land in the spend ledger
+            entry = self.cache.get_or_make(key, make)
         calls = [] if entry.hit else [ProviderCall(**c) for c in entry.value.get("calls", [])]
         record = StepRecord(
             step=label,

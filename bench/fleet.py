@@ -1,8 +1,9 @@
 """A reelforge fleet on one machine: `reelforge serve` ×2 and `reelforge worker` ×1/2/4 on
 PostgreSQL, Redis and a moto S3 server, every remote engine at the provider fakes (Runware taking
-seconds per clip). Submits jobs over HTTP, SIGKILLs one worker partway through, and reports jobs/minute,
-p99 job latency, lost and duplicated jobs and repeated paid calls, counted twice: at the fakes
-(what was billed) and in the spend ledger (calls with the same fingerprint billed more than once).
+seconds per clip). Submits jobs over HTTP, SIGKILLs one worker partway through, and reports
+jobs/minute, p99 job latency, lost and duplicated jobs and repeated paid calls, counted twice:
+at the fakes (what was billed) and in the spend ledger (one job step's same request billed more
+than once).
 
     .venv/bin/python bench/fleet.py --jobs 200 --workers 1 2 4 \\
         --database postgresql+psycopg://postgres@127.0.0.1:5432/test \\
@@ -416,18 +417,21 @@ class Fleet:
         return jobs, in_call
 
     def ledger_repeats(self, job_ids: list[str]) -> tuple[dict[str, int], int]:
-        """From the spend ledger: (calls billed again for a fingerprint already billed, by
-        operation; calls left unsettled). Billed means confirmed or may have been billed."""
+        """From the spend ledger: (calls billed again for a request already billed by the same
+        job step, by operation; calls left unsettled). Billed means confirmed or may have been
+        billed. Two jobs may ask the same (the fake script repeats sentences): not a repeat."""
         from reelforge.store.ledger import SpendCall
 
         with self.db.session() as session:
-            rows = session.query(SpendCall.operation, SpendCall.fingerprint, SpendCall.state,
+            rows = session.query(SpendCall.job_id, SpendCall.step, SpendCall.operation,
+                                 SpendCall.fingerprint, SpendCall.state,
                                  SpendCall.may_have_billed).filter(
                 SpendCall.job_id.in_(job_ids)).all()
-        billed = Counter((operation, fingerprint) for operation, fingerprint, state, maybe in rows
+        billed = Counter((job, step, operation, fingerprint)
+                         for job, step, operation, fingerprint, state, maybe in rows
                          if state in ("confirmed", "sent") or maybe)
         repeated = {name: 0 for name in LEDGER_OPERATIONS.values()}
-        for (operation, _), count in billed.items():
+        for (_, _, operation, _), count in billed.items():
             name = LEDGER_OPERATIONS.get(operation, operation)
             repeated[name] = repeated.get(name, 0) + count - 1
         return repeated, sum(1 for row in rows if row.state == "sent")

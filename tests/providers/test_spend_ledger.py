@@ -4,6 +4,8 @@ usage and the budget whether its job succeeded or not."""
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,10 +25,29 @@ from reelforge.store.usage import MAY_HAVE_BEEN_BILLED, spent_since, summarize
 WEEK_AGO = datetime.now(UTC) - timedelta(days=7)
 
 
-@pytest.fixture
-def db(settings: Settings) -> Database:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Database]:
+    """A migrated database: SQLite, and PostgreSQL (a schema of its own) when configured."""
     forget_databases()
-    return open_database(settings)
+    if request.param == "sqlite":
+        yield open_database(settings)
+        return
+    import sqlalchemy as sa
+
+    url = request.getfixturevalue("postgres_url")
+    schema = f"rf_ledger_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in url else "?"
+    try:
+        yield open_database(settings.model_copy(update={
+            "database_url": f"{url}{separator}options=-csearch_path%3D{schema}"}))
+    finally:
+        forget_databases()
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @pytest.fixture

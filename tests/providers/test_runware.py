@@ -390,3 +390,19 @@ def test_runware_notes_of_two_tenants_never_share_a_task(
     with spend.recording(MemorySpendLedger(), SpendScope(tenant_id=2, job_id="j2", step="v")):
         theirs = runware._journal_note(task)
     assert ours != theirs
+
+
+def test_runware_note_is_written_once_so_two_workers_share_one_task(tmp_path: Path) -> None:
+    import uuid
+
+    from reelforge.providers.video.runware import TaskNote, _read_note, _write_note
+
+    path = tmp_path / "ab" / "abcdef"
+    first = TaskNote(path, str(uuid.uuid4()), "call-1", resumed=False)
+    second = TaskNote(path, str(uuid.uuid4()), "call-2", resumed=False)
+    assert _write_note(first) and not _write_note(second)
+    found = _read_note(path)
+    assert found is not None and (found.task_uuid, found.call_id) == (first.task_uuid, "call-1")
+    assert found.resumed and not list(path.parent.glob("*.part"))
+    path.write_text("not a note")
+    assert _read_note(path) is None and _write_note(second)  # an unreadable note is replaced

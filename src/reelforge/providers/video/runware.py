@@ -213,9 +213,7 @@ class RunwareVideo:
         if path is not None and not _write_note(note):
             # another worker noted the same request a moment ago: ours is never sent
             paid.fail(may_have_billed=False)
-            earlier = _read_note(path)
-            if earlier is not None:
-                return earlier, resumed_paid_call(earlier.call_id, estimate)
+            return self._open_task(task, estimate)  # resume theirs (or, if just closed, anew)
         return note, paid
 
     def _journal_note(self, task: dict[str, Any]) -> Path | None:

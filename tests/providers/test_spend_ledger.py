@@ -170,3 +170,30 @@ def test_spend_ledger_migration_creates_exactly_the_declared_table(db: Database)
     with db.engine.connect() as connection:
         diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert not [d for d in diffs if "spend_calls" in repr(d)]
+
+
+def test_usage_api_shows_confirmed_and_may_have_been_billed_calls(
+    settings: Settings, db: Database, acme: int
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from reelforge.server.app import create_app
+    from reelforge.services.platform import open_platform
+    from reelforge.store.tenants import create_key
+
+    ledger = SqlSpendLedger(db)
+    scope = SpendScope(acme, "job-1", "visualize scene-01")
+    done = ledger.before_send(scope, ask("hume", estimate=0.02))
+    ledger.settle(done, Settlement("confirmed", request_id="r", cost_usd=0.02))
+    ledger.before_send(scope, ask("runware", estimate=0.30))  # its worker died
+    with db.session() as session:
+        key = create_key(session, "acme", "editor").secret
+    platform = open_platform(settings.model_copy(update={"database_url": db.url}))
+    answer = TestClient(create_app(platform=platform)).get(
+        "/v1/usage?since=1d", headers={"Authorization": f"Bearer {key}"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["cost_by_provider"] == {"hume": 0.02} and body["cost_usd"] == 0.02
+    assert body["may_have_been_billed_by_provider"] == {"runware": 0.3}
+    assert body["may_have_been_billed_usd"] == 0.3
+    assert body["paid_calls"] == {"confirmed": 1, MAY_HAVE_BEEN_BILLED: 1}

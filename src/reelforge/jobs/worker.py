@@ -20,10 +20,13 @@ from reelforge.domain import JobSpec
 from reelforge.errors import Canceled, ProviderError, ReelforgeError, error_body
 from reelforge.jobs import metrics
 from reelforge.jobs.lease import Lease
+from reelforge.providers import spend
+from reelforge.providers.spend import SpendScope
 from reelforge.store import jobs as job_rows
 from reelforge.store import usage
 from reelforge.store.artifacts import record_artifact
 from reelforge.store.jobs import Job, JobStep
+from reelforge.store.ledger import SqlSpendLedger
 
 if TYPE_CHECKING:
     from reelforge.pipeline.runner import JobResult, StepEvent
@@ -132,8 +135,10 @@ def run_make(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
 
     settings = settings_for_job(platform.settings, platform.db, job_id)  # the tenant's own keys
     work_dir = jobs_dir(platform) / str(tenant_id)
-    result = run_job(spec, settings, work_dir, on_event=EventWriter(platform, job_id),
-                     cancel=lease.should_stop, job_id=job_id)
+    scope = SpendScope(tenant_id=tenant_id, job_id=job_id, step="")
+    with spend.recording(SqlSpendLedger(platform.db), scope):  # every paid call (issue 15)
+        result = run_job(spec, settings, work_dir, on_event=EventWriter(platform, job_id),
+                         cancel=lease.should_stop, job_id=job_id)
     outcome = _store_result(platform, tenant_id, job_id, result)
     shutil.rmtree(result.job_dir, ignore_errors=True)
     return outcome

@@ -153,9 +153,15 @@ def _make(platform: Platform, job_id: str, brief: dict[str, Any], work_dir: Path
     from reelforge.security.secrets_store import settings_for_job
 
     settings = settings_for_job(settings, platform.db, job_id)  # the tenant's own keys (issue 9)
+    from reelforge.pipeline.cache import CacheScope
+
+    tenant_id = int(work_dir.name)  # execute_job runs a job in jobs_dir/<tenant id>
+    keys = platform.artifacts.keys  # the tenant's own step cache, sealed if it encrypts
+    scope = CacheScope.of_tenant(tenant_id, keys.for_step_cache(tenant_id) if keys else None)
     return make_video(Brief.model_validate(options), settings, work_dir,
                       on_event=EventWriter(platform, job_id), cancel=lease.should_stop,
-                      job_id=job_id, plan=Plan.model_validate(plan) if plan else None)
+                      job_id=job_id, plan=Plan.model_validate(plan) if plan else None,
+                      cache_scope=scope)
 
 
 def _failure(platform: Platform, job_id: str, exc: BaseException, lease: Lease, attempts: int,

@@ -39,7 +39,7 @@ from reelforge.domain import (
 )
 from reelforge.errors import Canceled, InputError
 from reelforge.media.ffmpeg import find_ffmpeg
-from reelforge.pipeline.cache import CacheEntry, StepCache, place, step_key
+from reelforge.pipeline.cache import CacheEntry, CacheScope, StepCache, place, step_key
 from reelforge.pipeline.score import choose_music
 from reelforge.pipeline.timeline import CROSSFADE_S, build_timeline, scene_duration
 from reelforge.providers import registry
@@ -142,9 +142,10 @@ class _Job:
         engines: Engines,
         on_event: ProgressFn | None,
         cancel: Callable[[], bool] | None,
+        cache_scope: CacheScope | None = None,
     ) -> None:
         self.brief, self.settings, self.dir, self.engines = brief, settings, job_dir, engines
-        self.cache = StepCache(settings.cache_dir)
+        self.cache = StepCache.for_settings(settings, cache_scope)
         self.on_event = on_event or (lambda event: None)
         self.cancel = cancel or (lambda: False)
         self.records: list[StepRecord] = []
@@ -200,11 +201,14 @@ def make_video(
     cancel: Callable[[], bool] | None = None,
     job_id: str | None = None,
     plan: Plan | None = None,
+    cache_scope: CacheScope | None = None,
 ) -> JobResult:
     """Make the video for ``brief`` in ``out_dir/<job_id>/``; returns its manifest.
 
     ``plan`` replaces the script writer with an edited plan: scenes whose narration and visuals
-    are unchanged hit the step cache, so a re-run redoes only what the edit touched."""
+    are unchanged hit the step cache, so a re-run redoes only what the edit touched.
+    ``cache_scope`` is whose step cache it uses (a tenant's, sealed when it encrypts; default
+    the CLI's ``local``)."""
     wall = time.monotonic()
     out_dir = Path(out_dir or settings.out_dir)
     engines = prepare(brief, settings, out_dir)
@@ -218,7 +222,7 @@ def make_video(
             f"cannot create the job folder {job_dir}: {exc.strerror}",
             hint="choose another folder with --out",
         ) from exc
-    job = _Job(brief, settings, job_dir, engines, on_event, cancel)
+    job = _Job(brief, settings, job_dir, engines, on_event, cancel, cache_scope)
     width, height = brief.size
 
     # plan ------------------------------------------------------------------------------------

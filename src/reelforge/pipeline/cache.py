@@ -113,7 +113,7 @@ class CacheEntry:
     folder: Path
     value: dict[str, Any]
     hit: bool
-    lock: Path = Path()
+    lock: Path  # held shared while the entry is read or placed (eviction skips it then)
     sealing_key: bytes | None = field(default=None, repr=False)
 
     def file(self, name: str) -> CachedFile:
@@ -187,7 +187,8 @@ class StepCache:
                 if self.scope.key is not None and not _is_sealed(found.folder):
                     _seal_folder(self.scope.key, found.folder)  # made before encryption was on
                 return found
-            shutil.rmtree(self._folder(key), ignore_errors=True)  # sealed, and we have no key
+            # unreadable (sealed while the tenant encrypted, or damaged): made anew
+            shutil.rmtree(self._folder(key), ignore_errors=True)
             entry = self._make(key, make)
         if self.max_bytes is not None:
             from reelforge.pipeline.cache_upkeep import evict_when_due

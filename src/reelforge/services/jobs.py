@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from pydantic import ValidationError
@@ -46,9 +46,9 @@ def lock_tenant(db: Any, tenant_id: int) -> Any:
     submits all pass a quota of 3). An UPDATE rather than SELECT … FOR UPDATE because SQLite has
     no row locks: there the UPDATE takes the database's write lock, which serialises the same way.
     """
-    from sqlalchemy import update
+    from sqlalchemy import Table, update
 
-    table = Tenant.__table__
+    table = cast(Table, Tenant.__table__)  # Core, not ORM: no session bookkeeping
     row = db.execute(update(table).where(table.c.id == tenant_id).values(id=table.c.id)
                      .returning(table.c.jobs_per_day, table.c.storage_mb,
                                 table.c.budget_usd_per_day)).first()

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -129,6 +130,7 @@ class StepCache:
         self.scope = scope or CacheScope()
         self.folder = root / STEPS / self.scope.name
         self.max_bytes = max_bytes
+        self.eviction: threading.Thread | None = None  # the last pass this cache started
         from reelforge.pipeline.cache_upkeep import clean_up_once
 
         clean_up_once(root)  # staging of killed steps and stale locks, once per process
@@ -193,7 +195,7 @@ class StepCache:
         if self.max_bytes is not None:
             from reelforge.pipeline.cache_upkeep import evict_when_due
 
-            evict_when_due(self.root, self.max_bytes)
+            self.eviction = evict_when_due(self.root, self.max_bytes)
         return entry
 
     @contextlib.contextmanager

@@ -153,16 +153,20 @@ def evict(root: Path, max_bytes: int, *, min_idle_s: float = MIN_IDLE_S) -> Upke
         guard.close()
 
 
-def evict_when_due(root: Path, max_bytes: int) -> None:
-    """``evict`` at most once per ``EVICT_EVERY_S`` across all processes sharing ``root``."""
+def evict_when_due(root: Path, max_bytes: int) -> threading.Thread | None:
+    """``evict`` in a background thread (a job never waits for it), at most once per
+    ``EVICT_EVERY_S`` across all processes sharing ``root``; the thread, if one started."""
     marker = root / STEPS / ".evicted-at"
     try:
         if time.time() - marker.stat().st_mtime < EVICT_EVERY_S:
-            return
+            return None
     except FileNotFoundError:
         marker.parent.mkdir(parents=True, exist_ok=True)
     marker.touch()
-    evict(root, max_bytes)
+    thread = threading.Thread(target=evict, args=(root, max_bytes), name="step-cache-evict",
+                              daemon=True)  # killed mid-pass: clean-up finishes its removals
+    thread.start()
+    return thread
 
 
 _cleaned: set[Path] = set()

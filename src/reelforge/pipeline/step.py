@@ -135,7 +135,7 @@ class JobRun:
         assert spec.brief is not None
         self.spec, self.brief, self.settings, self.dir = spec, spec.brief, settings, job_dir
         self.engines = engines
-        self.cache = cache or StepCache(settings.cache_dir)
+        self.cache = cache or StepCache.for_settings(settings)
         self.on_event: ProgressFn = on_event or (lambda event: None)
         self.cancel = cancel or (lambda: False)
         self.records: list[StepRecord] = []

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from reelforge.json_numbers import JsonInt, JsonNumber
+
 Aspect = Literal["9:16", "16:9", "1:1"]
 ASPECT_SIZES: dict[str, tuple[int, int]] = {
     "9:16": (1080, 1920),
@@ -44,13 +46,14 @@ class Model(BaseModel):
 class Brief(Model):
     """What the user asked for. Validated here so every interface gives the same errors."""
 
-    prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
-    duration_s: float = Field(default=30.0, ge=MIN_DURATION_S, le=MAX_DURATION_S)
+    prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS, pattern=r"\S",
+                        description="What the video is about (some text, not only spaces)")
+    duration_s: JsonNumber = Field(default=30.0, ge=MIN_DURATION_S, le=MAX_DURATION_S)
     aspect: Aspect = "9:16"
     voice: str = "joe"
     emotion: str = "neutral"
-    intensity: float = Field(default=0.5, ge=0.0, le=1.0)
-    seed: int = 0
+    intensity: JsonNumber = Field(default=0.5, ge=0.0, le=1.0)
+    seed: JsonInt = 0
     template: Template | None = None
     music_mood: str | None = None
 

@@ -92,3 +92,19 @@ class Canceled(ReelforgeError):
     """A job was canceled by its owner; raised between steps."""
 
     code = "canceled"
+
+
+class ServiceUnavailable(DependencyMissing):
+    """A backing service (Redis, the database) did not answer in time; retrying later helps
+    (503)."""
+
+    code = "service_unavailable"
+    http_status = 503
+
+
+class StorageQuotaExceeded(InputError):
+    """The tenant stores as much as its quota allows. Waiting frees nothing, so it is not a
+    429 (clients retry those): 413, and the hint says what to delete."""
+
+    code = "storage_quota_exceeded"
+    http_status = 413

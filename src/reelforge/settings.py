@@ -179,6 +179,10 @@ class Settings(BaseSettings):
     artifact_s3_sse: Literal["AES256", "aws:kms"] | None = None  # S3 server-side encryption
     artifact_s3_kms_key_id: str | None = None  # the KMS key for aws:kms (default: the bucket's)
 
+    # --- Redis clients (queue, rate limits; issue 15) -------------------------------------------
+    redis_connect_timeout_s: float = Field(default=2.0, gt=0)  # a Redis that does not accept
+    redis_timeout_s: float = Field(default=5.0, gt=1)  # a reply; a hung Redis fails fast (503)
+
     @property
     def cache_dir(self) -> Path:
         """Step cache: finished step outputs, keyed by (step, engine, version, inputs)."""

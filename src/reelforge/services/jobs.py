@@ -15,7 +15,7 @@ import structlog
 from pydantic import ValidationError
 
 from reelforge.domain import Brief, Plan
-from reelforge.errors import InputError, QuotaExceeded
+from reelforge.errors import InputError, QuotaExceeded, StorageQuotaExceeded
 from reelforge.services.estimate import estimate_cost
 from reelforge.services.platform import Platform
 from reelforge.settings import Settings
@@ -74,8 +74,10 @@ def check_limits(platform: Platform, session: Any, tenant_id: int, estimated_usd
     storage_mb = row.storage_mb if row.storage_mb is not None else settings.quota_storage_mb
     stored = int(row.stored) / 1e6
     if stored >= storage_mb:
-        raise QuotaExceeded(f"the tenant stores {stored:.0f} MB, its quota is {storage_mb:.0f} MB",
-                            hint="delete old jobs (DELETE /v1/jobs/{id}) to free space")
+        raise StorageQuotaExceeded(
+            f"the tenant stores {stored:.0f} MB, its quota is {storage_mb:.0f} MB",
+            hint="waiting frees nothing: delete old jobs' files (DELETE /v1/jobs/{id}) or "
+                 "library items, or ask an operator to raise the tenant's storage_mb")
     budget = row.budget_usd_per_day if row.budget_usd_per_day is not None else (
         settings.budget_usd_per_day)
     committed = float(row.committed)

@@ -92,7 +92,7 @@ def test_file_kinds_come_from_leading_bytes() -> None:
 
 
 def test_safe_filenames_keep_the_extension_and_lose_everything_else() -> None:
-    assert safe_filename("../../x/y/Ünïcode sóng.mp3") == "Unicode song.mp3"
+    assert safe_filename("../../x/y/Ünïcode sóng.mp3") == "Ünïcode sóng.mp3"
     assert safe_filename("..") == "upload" and safe_filename("a;rm -rf|b.png") == "a_rm -rf_b.png"
     assert len(safe_filename("x" * 300 + ".png")) == 100
 

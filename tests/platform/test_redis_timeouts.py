@@ -71,7 +71,7 @@ def test_a_hung_queue_redis_times_out_instead_of_hanging(
         "queue_url": silent_redis, "redis_connect_timeout_s": 0.5, "redis_timeout_s": 1.5})
     hung = make_queue(settings, lambda job_id: None)
     started = time.monotonic()
-    with pytest.raises(Exception, match="(?i)timeout|timed out"):
+    with pytest.raises(Exception, match=r"(?i)timeout|timed out"):
         hung.reachable()
     assert time.monotonic() - started < 5.0
 

@@ -31,6 +31,7 @@ from reelforge.server.routes import (
 from reelforge.server.web import mount_studio
 from reelforge.services.platform import Platform, open_platform
 from reelforge.settings import Settings
+from reelforge.store.tenants import LastAdminKey
 
 DESCRIPTION = """
 Prompt → finished short video, and a creator's media library understood.
@@ -58,7 +59,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     install_error_handlers(app)
     # Until the error tree's own ``http_status`` is what the handlers read (the lead's change),
     # the statuses without a family of their own are answered here.
-    app.add_exception_handler(StorageQuotaExceeded, status_from_class)  # type: ignore[arg-type]
+    for own_status in (StorageQuotaExceeded, LastAdminKey):  # 413, 409
+        app.add_exception_handler(own_status, status_from_class)  # type: ignore[arg-type]
     app.add_middleware(AllowedMethodsMiddleware, fastapi_app=app)  # inside the request log
     install_middleware(app)
     install_security(app, settings)  # issue 9: CSRF on form posts, security headers
@@ -70,7 +72,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
 
 
 async def status_from_class(request: Request, exc: ReelforgeError) -> JSONResponse:
-    """The error's own ``http_status`` (413 for a full storage quota), in the one error shape."""
+    """The error's own ``http_status`` (413 for a full storage quota, 409 for the last admin
+    key), in the one error shape."""
     details = {"hint": exc.hint} if exc.hint else {}
     return error_response(getattr(exc, "http_status", 400), exc.code, exc.message, details)
 

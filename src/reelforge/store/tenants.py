@@ -214,7 +214,7 @@ def revocation_count(session: Session | Connection) -> int:
 
     Every API process's key cache compares this number with the one it saw when it cached a
     key: when it moved, the cache is dropped, so a revocation takes effect at once everywhere
-    (one indexed count per request, cheaper than the key lookup the cache saves)."""
+    (one count over the keys table per request, cheaper than the key lookup the cache saves)."""
     return session.scalar(select(func.count()).select_from(ApiKey).where(
         or_(ApiKey.revoked.is_(True), ApiKey.expires_at.is_not(None)))) or 0
 

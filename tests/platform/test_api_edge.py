@@ -171,3 +171,28 @@ def test_the_analysis_document_of_a_job_is_served_like_its_other_artifacts(
                         headers=auth(keys["acme-viewer"]))
     assert answer.status_code == 200 and answer.json() == {"shots": []}
     assert answer.headers["content-type"].startswith("application/json")
+
+
+def test_a_refused_request_with_a_nul_in_its_path_is_still_audited(
+    client: TestClient, platform: Platform, keys: dict[str, str]
+) -> None:
+    from reelforge.store.audit import AuditEntry
+
+    client.delete("/v1/keys/a%00b", headers=auth(keys["acme-admin"]))
+    with platform.db.session() as session:
+        entry = session.query(AuditEntry).order_by(AuditEntry.id.desc()).first()
+        assert entry is not None and entry.status == 422
+        assert entry.target == "/v1/keys/a\\x00b"
+
+
+def test_a_nul_in_a_prompt_or_a_key_name_is_a_4xx_on_every_interface(
+    client: TestClient, platform: Platform, keys: dict[str, str]
+) -> None:
+    from reelforge.errors import InputError
+    from reelforge.store.tenants import create_key
+
+    answer = client.post("/v1/jobs", json={**TINY, "prompt": "cats\u0000purr"},
+                         headers=auth(keys["acme-editor"]))
+    assert answer.status_code < 500, answer.text
+    with platform.db.session() as session, pytest.raises(InputError, match="control"):
+        create_key(session, "acme", "viewer", name="cli\u0000name")

@@ -26,6 +26,7 @@ Role = Literal["admin", "editor", "viewer"]
 ROLES: tuple[Role, ...] = ("admin", "editor", "viewer")
 KEY_PREFIX = "rf_"
 _TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def now() -> datetime:
@@ -128,6 +129,9 @@ def create_key(session: Session, tenant_name: str, role: str, *, name: str = "",
                rate_per_minute: float | None = None) -> NewKey:
     """Create a key for the tenant (created too if new); the secret is returned only here."""
     checked = check_role(role)
+    if _CONTROL.search(name) or len(name) > 128:
+        raise InputError("a key's name is up to 128 characters, none of them control characters",
+                         hint="name the key after what uses it, e.g. dashboard")
     tenant = get_or_create_tenant(session, tenant_name)
     prefix = secrets.token_hex(4)
     secret = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"

@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("media",),
 ]
 #: The shared base every layer may use; it imports only itself.
-SHARED = {"reelforge", "domain", "errors", "settings", "text"}
+SHARED = {"reelforge", "domain", "errors", "settings", "text", "json_numbers"}
 #: Engines of one capability never reach into another's.
 INDEPENDENT = ("providers.script", "providers.voice", "providers.video", "providers.music")
 #: Known exceptions, each with its reason. Keep this list short.

@@ -7,10 +7,13 @@ manifest.json, the API, the step cache, OpenAI's structured output) and must val
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from reelforge.json_numbers import JsonInt, JsonNumber
 
 Aspect = Literal["9:16", "16:9", "1:1"]
 ASPECT_SIZES: dict[str, tuple[int, int]] = {
@@ -35,13 +38,14 @@ class Model(BaseModel):
 class Brief(Model):
     """What the user asked for. Validated here so every interface gives the same errors."""
 
-    prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
-    duration_s: float = Field(default=30.0, ge=MIN_DURATION_S, le=MAX_DURATION_S)
+    prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS, pattern=r"\S",
+                        description="What the video is about (some text, not only spaces)")
+    duration_s: JsonNumber = Field(default=30.0, ge=MIN_DURATION_S, le=MAX_DURATION_S)
     aspect: Aspect = "9:16"
     voice: str = Field(default="joe", min_length=1, max_length=120)
     emotion: Emotion = "neutral"
-    intensity: float = Field(default=0.5, ge=0.0, le=1.0)
-    seed: int = 0
+    intensity: JsonNumber = Field(default=0.5, ge=0.0, le=1.0)
+    seed: JsonInt = 0
     template: Template | None = None
     music_mood: MusicMood | None = None
 
@@ -273,3 +277,38 @@ class JobSpec(Model):
         if self.plan is not None:
             found["plan"] = self.plan.model_dump(mode="json")
         return found
+
+
+# --- the spend ledger's units (providers/spend.py records them; store/ledger.py keeps them) ----
+
+CallState = Literal["sent", "confirmed", "failed"]
+
+
+@dataclass(frozen=True)
+class SpendScope:
+    """Who pays for the calls made now: the tenant, its job (None outside a job) and step."""
+
+    tenant_id: int
+    job_id: str | None
+    step: str
+
+
+@dataclass(frozen=True)
+class PaidRequest:
+    """A paid call about to be sent; ``fingerprint`` names what was asked, not the attempt."""
+
+    provider: str
+    operation: str
+    model: str
+    fingerprint: str
+    estimated_cost_usd: float
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """How a paid call ended: ``confirmed`` (with the provider's id and cost) or failed."""
+
+    state: Literal["confirmed", "failed"]
+    request_id: str | None = None
+    cost_usd: float | None = None
+    may_have_billed: bool = False

@@ -202,6 +202,21 @@ class DecryptionFailed(ReelforgeError):
     exit_code = EXIT_EXPLAINED
 
 
+class ServiceUnavailable(DependencyMissing):
+    """A backing service (Redis, the database) did not answer in time; retrying later helps."""
+
+    code = "service_unavailable"
+    http_status = 503
+
+
+class StorageQuotaExceeded(InputError):
+    """The tenant stores as much as its quota allows. Waiting frees nothing, so it is not a
+    429 (clients retry those): 413, and the hint says what to delete."""
+
+    code = "storage_quota_exceeded"
+    http_status = 413
+
+
 # --- one body for every interface ----------------------------------------------------------------
 
 

@@ -181,6 +181,9 @@ class Settings(BaseSettings):
 
     # --- step cache (docs/scaling.md "The step cache") ------------------------------------------
     cache_max_gb: float = Field(default=20.0, gt=0)  # step cache bound; least recently used go
+    # --- Redis clients (queue, rate limits; issue 15) -------------------------------------------
+    redis_connect_timeout_s: float = Field(default=2.0, gt=0)  # a Redis that does not accept
+    redis_timeout_s: float = Field(default=5.0, gt=1)  # a reply; a hung Redis fails fast (503)
 
     @property
     def cache_dir(self) -> Path:

@@ -266,7 +266,9 @@ def test_storage_quota_refuses_new_jobs_until_old_artifacts_are_deleted(
     with platform.db.session() as session:
         session.query(Tenant).filter_by(name="acme").one().storage_mb = 0.01  # 10 kB
     full = client.post("/v1/jobs", json=TINY, headers=editor)
-    assert full.status_code == 429 and "quota" in full.json()["error"]["message"]
+    assert full.status_code == 413 and full.json()["error"]["code"] == "storage_quota_exceeded"
+    assert "Retry-After" not in full.headers  # waiting frees nothing; the hint says what does
+    assert "DELETE /v1/jobs" in full.json()["error"]["details"]["hint"]
     deleted = client.delete(f"/v1/jobs/{job['id']}", headers=editor).json()
     assert deleted["state"] == "succeeded" and deleted["result"]["deleted"] is True
     assert client.get(f"/v1/jobs/{job['id']}/artifacts/final.mp4", headers=editor).status_code \

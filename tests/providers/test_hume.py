@@ -8,12 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from reelforge.domain import PaidRequest, SpendScope
 from reelforge.errors import InputError, ProviderError
 from reelforge.fakes.server import RunningFakes
 from reelforge.providers import spend
 from reelforge.providers.base import SpeechRequest
 from reelforge.providers.http import HttpPolicy, ProviderHttpError
-from reelforge.providers.spend import MemorySpendLedger, PaidRequest, SpendScope
+from reelforge.providers.spend import MemorySpendLedger
 from reelforge.providers.voice.hume import HumeVoice
 from reelforge.settings import Settings
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from reelforge.domain import Scene
+from reelforge.domain import Scene, SpendScope
 from reelforge.errors import InputError, ProviderError
 from reelforge.fakes.common import FakeState
 from reelforge.fakes.server import RunningFakes
 from reelforge.providers import spend
 from reelforge.providers.base import ClipRequest
-from reelforge.providers.spend import MemorySpendLedger, SpendScope
+from reelforge.providers.spend import MemorySpendLedger
 from reelforge.providers.video.runware import ESTIMATED_USD_PER_SECOND, RunwareVideo
 from reelforge.settings import Settings
 

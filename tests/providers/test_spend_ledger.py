@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from reelforge.domain import PaidRequest, Settlement, SpendScope
 from reelforge.fakes.server import RunningFakes
 from reelforge.providers import spend
-from reelforge.providers.spend import PaidRequest, Settlement, SpendScope
 from reelforge.settings import Settings
 from reelforge.store import jobs as job_rows
 from reelforge.store.db import Database, forget_databases, open_database

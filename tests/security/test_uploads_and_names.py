@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from reelforge.security.names import InvalidName, check_artifact_name
 from reelforge.security.uploads import safe_filename, sniff_kind
 from reelforge.services.platform import Platform
 from reelforge.store.library import LibraryItem
@@ -70,10 +71,16 @@ def test_an_upload_named_like_a_path_is_stored_under_a_plain_name(
                                   ".hidden", "a%00.mp4"])
 def test_an_artifact_name_with_traversal_or_header_tricks_is_refused(
         client: TestClient, keys: dict[str, str], name: str) -> None:
-    answer = client.get(f"/v1/jobs/job123/artifacts/{name}",
+    job_id = "0b8e6c9e-3a53-4a59-9b43-7b7c1d0f2a11"
+    answer = client.get(f"/v1/jobs/{job_id}/artifacts/{name}",
                         headers={"Authorization": f"Bearer {keys['acme-viewer']}"})
-    assert answer.status_code == 400
-    assert answer.json()["error"]["code"] == "invalid_name"
+    assert answer.status_code == 422  # refused by the documented pattern, before any lookup
+    assert "path.name" in answer.json()["error"]["message"]
+
+
+def test_artifact_names_are_checked_where_the_studio_calls_the_route_too() -> None:
+    with pytest.raises(InvalidName):
+        check_artifact_name("../reelforge.db")
 
 
 def test_file_kinds_come_from_leading_bytes() -> None:
@@ -85,7 +92,7 @@ def test_file_kinds_come_from_leading_bytes() -> None:
 
 
 def test_safe_filenames_keep_the_extension_and_lose_everything_else() -> None:
-    assert safe_filename("../../x/y/Ünïcode sóng.mp3") == "Unicode song.mp3"
+    assert safe_filename("../../x/y/Ünïcode sóng.mp3") == "Ünïcode sóng.mp3"
     assert safe_filename("..") == "upload" and safe_filename("a;rm -rf|b.png") == "a_rm -rf_b.png"
     assert len(safe_filename("x" * 300 + ".png")) == 100
 

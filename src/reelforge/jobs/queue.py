@@ -60,6 +60,17 @@ class JobQueue:
         return done
 
 
+#: How long a worker's blocking read waits for a message; the socket timeout must exceed it.
+HUEY_BLOCKING_READ_S = 1
+
+
+def redis_timeouts(settings: Settings) -> dict[str, float]:
+    """Socket timeouts for every Redis client reelforge builds (queue, rate limits): without
+    them a Redis that accepts connections but never answers hangs every request."""
+    return {"socket_connect_timeout": settings.redis_connect_timeout_s,
+            "socket_timeout": max(settings.redis_timeout_s, HUEY_BLOCKING_READ_S + 1.0)}
+
+
 def queue_url(settings: Settings) -> str:
     return settings.queue_url or f"sqlite:///{settings.data_dir / 'queue.db'}"
 
@@ -69,8 +80,12 @@ def make_queue(settings: Settings, run_job: Callable[[str], None], *,
     """Build the Huey named by the settings and register ``run_job`` as its task."""
     url = queue_url(settings)
     if url.startswith(("redis://", "rediss://", "unix://")):
-        huey: Huey = RedisHuey(settings.queue_name, url=url, results=False, immediate=immediate,
-                               immediate_use_memory=False)
+        from redis import ConnectionPool
+
+        pool = ConnectionPool.from_url(url, **redis_timeouts(settings))
+        huey: Huey = RedisHuey(settings.queue_name, connection_pool=pool, results=False,
+                               immediate=immediate, immediate_use_memory=False,
+                               read_timeout=HUEY_BLOCKING_READ_S)
     elif url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)

@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from reelforge.domain import JobSpec
+from reelforge.domain import JobSpec, SpendScope
 from reelforge.errors import Canceled, ProviderError, ReelforgeError, error_body
 from reelforge.jobs import metrics
 from reelforge.jobs.lease import Lease
 from reelforge.providers import spend
-from reelforge.providers.spend import SpendScope
 from reelforge.store import jobs as job_rows
 from reelforge.store import usage
 from reelforge.store.artifacts import record_artifact

@@ -33,6 +33,15 @@ from reelforge.media.image_analysis import (
 
 #: Biggest picture we decode, in pixels. A 250 MP panorama is plausible; more is a bomb.
 DEFAULT_MAX_PIXELS = 250_000_000
+#: Most memory Pillow may hold for one decoded picture. A picture's pixel count alone does not
+#: bound it (a 219 KB PNG of 15000×15000 took 2.3 GB to analyse); JPEGs decode at a reduced
+#: size (draft), others are refused above this before any pixel is decoded.
+DEFAULT_MAX_DECODED_BYTES = 384 * 1024 * 1024
+#: Bytes per pixel Pillow stores, by mode; every mode of several bands takes 4.
+_STORED_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
+#: Modes ``Image.reduce`` works on; the others are converted first (one full-size copy more).
+_REDUCIBLE = frozenset({"L", "LA", "La", "RGB", "RGBA", "RGBX", "RGBa", "CMYK", "YCbCr", "LAB",
+                        "HSV", "I", "F"})
 # Pillow's own guard warns above MAX_IMAGE_PIXELS and refuses above twice that; we set it to our
 # limit on purpose and also check the header ourselves before decoding (see ``decode_image``).
 Image.MAX_IMAGE_PIXELS = DEFAULT_MAX_PIXELS
@@ -64,11 +73,24 @@ _TRANSPOSE = {
 
 
 class UnreadableImage(Exception):
-    """This file cannot be analysed; ``reason`` says why and what to do."""
+    """This file cannot be analysed; ``reason`` says why and what to do.
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    ``plain`` is the reason without advice for the command line (``cli_hint``, e.g. a flag),
+    for interfaces where that advice means nothing (the API)."""
+
+    def __init__(self, reason: str, *, cli_hint: str | None = None) -> None:
+        full = f"{reason} — {cli_hint}" if cli_hint else reason
+        super().__init__(full)
+        self.reason = full
+        self.plain = reason
+
+
+def decoded_bytes(mode: str, size: tuple[int, int]) -> int:
+    """About how much memory decoding a picture of this mode and size takes (Pillow's buffer,
+    plus the full-size copy of a mode that must be converted before it can be reduced)."""
+    pixels = size[0] * size[1]
+    copy = 0 if mode in _REDUCIBLE else 4 * pixels
+    return pixels * _STORED_BYTES.get(mode, 4) + copy
 
 
 @dataclass(frozen=True)
@@ -137,10 +159,12 @@ class ImageAnalysis:
 
 
 def analyze_file(
-    path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, include_gps: bool = False
+    path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, include_gps: bool = False,
+    max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
 ) -> ImageAnalysis:
     """Decode and analyse one picture; raises ``UnreadableImage`` with the reason it was skipped."""
-    return analyze_decoded(path, decode_image(path, max_pixels=max_pixels, include_gps=include_gps))
+    return analyze_decoded(path, decode_image(path, max_pixels=max_pixels, include_gps=include_gps,
+                                              max_decoded_bytes=max_decoded_bytes))
 
 
 def analyze_decoded(path: Path, decoded: DecodedImage) -> ImageAnalysis:
@@ -179,7 +203,7 @@ def preview_jpeg(rgb: np.ndarray, side: int = PREVIEW_SIDE) -> bytes:
 
 def decode_image(
     path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, include_gps: bool = False,
-    work_size: int = WORK_SIZE,
+    work_size: int = WORK_SIZE, max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES,
 ) -> DecodedImage:
     """Open ``path`` safely and return an upright RGB copy no smaller than needed for analysis."""
     suffix = path.suffix.lower()
@@ -194,7 +218,8 @@ def decode_image(
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as im:
-                return _decode_open(im, path, max_pixels, include_gps, work_size)
+                return _decode_open(im, path, max_pixels, include_gps, work_size,
+                                    max_decoded_bytes)
     except UnreadableImage:
         raise
     except PermissionError:
@@ -205,9 +230,8 @@ def decode_image(
         raise UnreadableImage("this is a folder with a picture's name, not a file") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise UnreadableImage(
-            f"decompression-bomb guard: {exc} (limit {max_pixels / 1e6:.3g} MP) — "
-            "raise --max-megapixels if the picture is genuine"
-        ) from None
+            f"decompression-bomb guard: {exc} (limit {max_pixels / 1e6:.3g} MP)",
+            cli_hint=MEGAPIXELS_HINT) from None
     except UnidentifiedImageError:
         raise UnreadableImage(_unidentified_reason(path)) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -219,16 +243,18 @@ def decode_image(
         raise UnreadableImage("not enough memory to decode this picture") from None
 
 
+MEGAPIXELS_HINT = "raise --max-megapixels if the picture is genuine"
+
+
 def _decode_open(
-    im: Image.Image, path: Path, max_pixels: int, include_gps: bool, work_size: int
+    im: Image.Image, path: Path, max_pixels: int, include_gps: bool, work_size: int,
+    max_decoded_bytes: int,
 ) -> DecodedImage:
     width, height = im.size
     if width * height > max_pixels:
         raise UnreadableImage(
             f"decompression-bomb guard: {width}×{height} = {width * height / 1e6:.3g} MP exceeds "
-            f"the {max_pixels / 1e6:.3g} MP limit — "
-            "raise --max-megapixels if the picture is genuine"
-        )
+            f"the {max_pixels / 1e6:.3g} MP limit", cli_hint=MEGAPIXELS_HINT)
     fmt, mode = im.format or path.suffix.lstrip(".").upper(), im.mode
     exif = _exif_facts(im, include_gps)
     if fmt in ("JPEG", "MPO"):  # MPO: the multi-picture JPEG some phones and cameras write
@@ -236,8 +262,17 @@ def _decode_open(
         # the working size: a 12 MP photo decodes at 1/8 (500×375) several times faster.
         scale = 0.75 * work_size / max(width, height)
         im.draft("RGB", (max(1, round(im.width * scale)), max(1, round(im.height * scale))))
+    need = decoded_bytes(im.mode, im.size)  # after the draft: what will really be decoded
+    if need > max_decoded_bytes:
+        raise UnreadableImage(
+            f"decoding this {width}×{height} {fmt} picture takes about {need / 2**20:.0f} MB, "
+            f"over the {max_decoded_bytes / 2**20:.0f} MB limit for one picture — "
+            "send it as a JPEG, or smaller")
+    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        mode == "P" and "transparency" in im.info)
     im.load()
-    rgb, bit_depth, has_alpha = _to_rgb8(im, mode)
+    im = _reduced(im, work_size, has_alpha)  # before any copy of the full-size picture
+    rgb, bit_depth = _to_rgb8(im, mode, has_alpha)
     rgb = resized(rgb, work_size)
     orientation = exif["orientation"]
     if orientation in _TRANSPOSE:
@@ -248,8 +283,21 @@ def _decode_open(
                         bit_depth=bit_depth, has_alpha=has_alpha, **exif)
 
 
-def _to_rgb8(im: Image.Image, mode: str) -> tuple[np.ndarray, int, bool]:
-    """Any Pillow mode → 8-bit RGB; alpha is composited on white, deep images are rescaled."""
+def _reduced(im: Image.Image, work_size: int, has_alpha: bool) -> Image.Image:
+    """A box-filtered copy whose long side is still at least ``work_size`` (the picture itself
+    when it is small already), so no full-size copy is ever made after decoding."""
+    factor = max(im.size) // work_size
+    if factor < 2:
+        return im
+    if im.mode not in _REDUCIBLE:  # palettes and bilevel cannot be averaged; 16-bit grey too
+        im = im.convert("I" if im.mode.startswith("I;16") else
+                        "RGBA" if has_alpha else "L" if im.mode == "1" else "RGB")
+    return im.reduce(factor)
+
+
+def _to_rgb8(im: Image.Image, mode: str, has_alpha: bool) -> tuple[np.ndarray, int]:
+    """Any Pillow mode → 8-bit RGB and the file's bit depth; alpha is composited on white,
+    deep images are rescaled. ``mode`` is the file's own (``im`` may be a reduced copy)."""
     if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
         arr = np.asarray(im, dtype=np.float64)
         top = 65535.0 if mode.startswith("I;16") else max(float(np.nanmax(arr)), 1.0)
@@ -258,16 +306,13 @@ def _to_rgb8(im: Image.Image, mode: str) -> tuple[np.ndarray, int, bool]:
         if mode == "F" and top <= 1.0:
             top = 1.0
         gray = np.clip(np.nan_to_num(arr) / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        return np.repeat(gray[..., None], 3, axis=2), 16 if mode.startswith("I;16") else 32, False
-    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        mode == "P" and "transparency" in im.info
-    )
+        return np.repeat(gray[..., None], 3, axis=2), 16 if mode.startswith("I;16") else 32
     if has_alpha:
         rgba = im.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         im = Image.alpha_composite(background, rgba)
     rgb = im if im.mode == "RGB" else im.convert("RGB")
-    return np.asarray(rgb), 1 if mode == "1" else 8, has_alpha
+    return np.asarray(rgb), 1 if mode == "1" else 8
 
 
 def _exif_facts(im: Image.Image, include_gps: bool) -> dict[str, Any]:

@@ -15,39 +15,9 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from typing import Literal, Protocol
+from typing import Protocol
 
-CallState = Literal["sent", "confirmed", "failed"]
-
-
-@dataclass(frozen=True)
-class SpendScope:
-    """Who pays for the calls made now: the tenant, its job (None outside a job) and step."""
-
-    tenant_id: int
-    job_id: str | None
-    step: str
-
-
-@dataclass(frozen=True)
-class PaidRequest:
-    """A paid call about to be sent; ``fingerprint`` names what was asked, not the attempt."""
-
-    provider: str
-    operation: str
-    model: str
-    fingerprint: str
-    estimated_cost_usd: float
-
-
-@dataclass(frozen=True)
-class Settlement:
-    """How a paid call ended: ``confirmed`` (with the provider's id and cost) or failed."""
-
-    state: Literal["confirmed", "failed"]
-    request_id: str | None = None
-    cost_usd: float | None = None
-    may_have_billed: bool = False
+from reelforge.domain import CallState, PaidRequest, Settlement, SpendScope
 
 
 class SpendLedger(Protocol):

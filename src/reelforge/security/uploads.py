@@ -20,27 +20,52 @@ class MistypedUpload(InputError):
     code = "unsupported_media"
 
 
-def sniff_kind(head: bytes) -> str | None:
-    """"video", "image" or "audio" from a file's leading bytes; None when it is none of them."""
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"), (b"II*\x00", "image/tiff"),
+    (b"MM\x00*", "image/tiff"), (b"BM", "image/bmp"), (b"ID3", "audio/mpeg"),
+    (b"fLaC", "audio/flac"), (b"OggS", "audio/ogg"),
+)
+#: The extension a file gets when its name has none (its type comes from its content).
+EXTENSION_OF_TYPE = {
+    "video/mp4": ".mp4", "video/quicktime": ".mov", "video/webm": ".webm",
+    "video/x-matroska": ".mkv", "video/x-msvideo": ".avi", "image/jpeg": ".jpg",
+    "image/png": ".png", "image/gif": ".gif", "image/tiff": ".tif", "image/bmp": ".bmp",
+    "image/webp": ".webp", "image/heic": ".heic", "image/avif": ".avif", "audio/mpeg": ".mp3",
+    "audio/flac": ".flac", "audio/ogg": ".ogg", "audio/wav": ".wav", "audio/mp4": ".m4a",
+    "audio/aac": ".aac",
+}
+
+
+def sniff_media_type(head: bytes) -> str | None:
+    """The media type of a file from its leading bytes (``image/png``); None when it is not a
+    video, picture or song we know."""
     if len(head) >= 12 and head[4:8] == b"ftyp":
         brand = head[8:12]
         if brand in _AUDIO_BRANDS:
-            return "audio"
-        return "image" if brand in _IMAGE_BRANDS else "video"
-    if head.startswith(b"\x1a\x45\xdf\xa3"):  # Matroska / WebM
-        return "video"
+            return "audio/mp4"
+        if brand in _IMAGE_BRANDS:
+            return "image/avif" if brand == b"avif" else "image/heic"
+        return "video/quicktime" if brand == b"qt  " else "video/mp4"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):  # EBML: WebM says so in its DocType
+        return "video/webm" if b"webm" in head else "video/x-matroska"
     if head.startswith(b"RIFF") and len(head) >= 12:
-        return {b"AVI ": "video", b"WAVE": "audio", b"WEBP": "image"}.get(head[8:12])
+        return {b"AVI ": "video/x-msvideo", b"WAVE": "audio/wav",
+                b"WEBP": "image/webp"}.get(head[8:12])
     if head[4:8] in (b"moov", b"mdat", b"wide", b"free"):  # QuickTime without ftyp
-        return "video"
-    if head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a",
-                        b"II*\x00", b"MM\x00*", b"BM")):
-        return "image"
-    if head.startswith((b"ID3", b"fLaC", b"OggS")):
-        return "audio"
+        return "video/quicktime"
+    for signature, media_type in _SIGNATURES:
+        if head.startswith(signature):
+            return media_type
     if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:  # MPEG audio / ADTS sync
-        return "audio"
+        return "audio/aac" if head[1] & 0x06 == 0 else "audio/mpeg"
     return None
+
+
+def sniff_kind(head: bytes) -> str | None:
+    """"video", "image" or "audio" from a file's leading bytes; None when it is none of them."""
+    media_type = sniff_media_type(head)
+    return media_type.split("/")[0] if media_type else None
 
 
 def check_content(name: str, claimed_kind: str, head: bytes) -> None:
@@ -52,15 +77,25 @@ def check_content(name: str, claimed_kind: str, head: bytes) -> None:
                              hint="upload the original media file with its proper extension")
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+#: Characters with a meaning to shells, paths or headers; a name keeps every other letter.
+_SPECIAL = frozenset('/\\:*?"<>|`$;&\'')
+_UNSAFE_RUN = re.compile(r"_{2,}")
+
+
+def _safe_character(c: str) -> str:
+    category = unicodedata.category(c)
+    if category[0] == "C" or category in ("Zl", "Zp") or c in _SPECIAL:
+        return "_"  # control, format (e.g. right-to-left override), unassigned; specials
+    return " " if category == "Zs" else c
 
 
 def safe_filename(name: str, *, max_length: int = 100) -> str:
     """A display/storage label from a client's file name: no folders, no dot-only names, no
-    control or shell characters; the extension is kept."""
+    control, invisible or shell characters; letters of every script and the extension are
+    kept ("song ß 歌.wav" stays as it is, in Unicode NFC)."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
-    base = _UNSAFE.sub("_", base).strip(" .")
+    base = "".join(_safe_character(c) for c in unicodedata.normalize("NFC", base))
+    base = _UNSAFE_RUN.sub("_", base).strip(" .")
     if not base or set(base) <= {".", "_", " "}:
         base = "upload"
     if len(base) > max_length:

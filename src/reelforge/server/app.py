@@ -12,6 +12,7 @@ from reelforge import __version__
 from reelforge.security.middleware import install_security
 from reelforge.server.deps import KeyCache
 from reelforge.server.errors import install_error_handlers
+from reelforge.server.methods import AllowedMethodsMiddleware
 from reelforge.server.observability import install_middleware
 from reelforge.server.ratelimit import rate_limiter_for
 from reelforge.server.routes import (
@@ -35,7 +36,10 @@ Prompt → finished short video, and a creator's media library understood.
 Authenticate every `/v1` call with an API key: `Authorization: Bearer rf_…` (or `X-API-Key`).
 Keys have a role (admin, editor, viewer) and belong to a tenant; another tenant's ids answer
 404. Errors always have one shape: `{"error": {"code", "message", "details"}}`. Over the rate
-limit, quota or budget the answer is 429 with `Retry-After`.
+limit, the daily job quota or budget the answer is 429 with `Retry-After`; over the storage
+quota it is 413 `storage_quota_exceeded` (waiting frees nothing: delete files first). A backing
+service that does not answer in time is 503 `service_unavailable`. Every answer carries an
+`X-Request-ID` (yours, if you sent one) that the server's log lines carry too.
 """
 
 
@@ -48,8 +52,9 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.state.key_cache = KeyCache()
     url = settings.rate_limit_url or (settings.queue_url if settings.queue_url and
                                       settings.queue_url.startswith("redis") else None)
-    app.state.rate_limiter = rate_limiter_for(url)
+    app.state.rate_limiter = rate_limiter_for(url, settings)
     install_error_handlers(app)
+    app.add_middleware(AllowedMethodsMiddleware, fastapi_app=app)  # inside the request log
     install_middleware(app)
     install_security(app, settings)  # issue 9: CSRF on form posts, security headers
     for module in (jobs, events, artifacts, batches, catalog, library, admin, health):

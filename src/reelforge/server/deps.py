@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -17,7 +18,8 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from reelforge.errors import QuotaExceeded
 from reelforge.server.errors import Forbidden, Unauthorized
 from reelforge.services.platform import Platform
-from reelforge.store.tenants import Principal, authenticate
+from reelforge.settings import Settings
+from reelforge.store.tenants import Principal, authenticate, revocation_count
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "jobs:read": frozenset({"admin", "editor", "viewer"}),
@@ -40,22 +42,36 @@ def get_platform(request: Request) -> Platform:
 
 
 class KeyCache:
-    """Recently seen keys (by hash) for a few seconds, so a request costs no key lookup."""
+    """Recently seen keys (by hash) for a few seconds, so a request costs no key lookup.
+
+    Entries belong to one *generation*: the database's revocation count
+    (``store.tenants.revocation_count``). A request that sees another count drops every
+    entry, so a key revoked through any process or the CLI stops working at once."""
 
     def __init__(self, ttl_s: float = 5.0) -> None:
         self.ttl_s = ttl_s
         self._entries: dict[str, tuple[float, Principal]] = {}
+        self._generation: int | None = None
         self._lock = threading.Lock()
 
-    def get(self, digest: str) -> Principal | None:
+    def get(self, digest: str, generation: int) -> Principal | None:
         with self._lock:
+            if generation != self._generation:
+                self._entries.clear()
+                self._generation = generation
+                return None
             found = self._entries.get(digest)
-        if found and time.monotonic() - found[0] < self.ttl_s:
-            return found[1]
-        return None
+        if found is None or time.monotonic() - found[0] >= self.ttl_s:
+            return None
+        who = found[1]
+        if who.expires_at is not None and who.expires_at <= datetime.now(UTC):
+            return None
+        return who
 
-    def put(self, digest: str, principal: Principal) -> None:
+    def put(self, digest: str, principal: Principal, generation: int) -> None:
         with self._lock:
+            if generation != self._generation:
+                return  # a revocation happened meanwhile: this lookup may already be stale
             if len(self._entries) > 10_000:
                 self._entries.clear()
             self._entries[digest] = (time.monotonic(), principal)
@@ -74,23 +90,30 @@ def principal(
                            "(create one with `reelforge keys create --tenant NAME`)")
     digest = hashlib.sha256(secret.encode()).hexdigest()
     cache: KeyCache = request.app.state.key_cache
-    who = cache.get(digest)
+    with platform.db.engine.connect() as connection:
+        generation = revocation_count(connection)
+    who = cache.get(digest, generation)
     if who is None:
         with platform.db.session() as session:
             who = authenticate(session, secret)
         if who is None:
             raise Unauthorized("the API key is not valid (unknown or revoked)",
                                hint="check the key, or ask an admin for a new one")
-        cache.put(digest, who)
+        cache.put(digest, who, generation)
     request.state.principal = who
-    settings = platform.settings
-    per_minute = who.rate_per_minute or settings.rate_per_minute
-    wait = request.app.state.rate_limiter.take(who.key_prefix, per_minute, settings.rate_burst)
+    per_minute = effective_rate(who, platform.settings)
+    wait = request.app.state.rate_limiter.take(who.key_prefix, per_minute,
+                                               platform.settings.rate_burst)
     if wait > 0:
         raise QuotaExceeded(f"rate limit of {per_minute:g} requests a minute for this key "
                             "exceeded", retry_after=wait, hint="slow down and retry after "
                             "Retry-After seconds")
     return who
+
+
+def effective_rate(who: Principal, settings: Settings) -> float:
+    """Requests a minute the key may make: its own rate, else the server's."""
+    return who.rate_per_minute or settings.rate_per_minute
 
 
 def allowed(action: str):

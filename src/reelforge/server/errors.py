@@ -68,10 +68,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", path=request.url.path)
+        # Runs outside the middleware that sets the request id, so it passes the id itself.
+        request_id = str(request.scope.get("state", {}).get("request_id") or
+                         request.headers.get("x-request-id", ""))[:64]
+        log.exception("unhandled error", path=request.url.path, request_id=request_id)
         return error_response(500, "internal", "the server failed; the error is logged with "
-                              "this request's id", {"request_id": request.headers.get(
-                                  "x-request-id", "")})
+                              "this request's id", {"request_id": request_id},
+                              headers={"X-Request-ID": request_id} if request_id else None)
 
 
 #: OpenAPI ``responses`` for routes: every documented error uses ErrorBody.

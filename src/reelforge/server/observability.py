@@ -93,6 +93,8 @@ class ObserveMiddleware:
             await send(message)
 
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        # For whoever answers outside this middleware (the crash handler of a 500).
+        scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         try:
             await self.app(scope, receive, send_with_id)

@@ -10,6 +10,10 @@ import threading
 import time
 from typing import Protocol
 
+from reelforge.errors import ServiceUnavailable
+from reelforge.jobs.queue import redis_timeouts
+from reelforge.settings import Settings
+
 BUCKET_LUA = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -59,21 +63,30 @@ class LocalRateLimiter:
 
 
 class RedisRateLimiter:
-    """Buckets in Redis, shared by every server process (atomic Lua script)."""
+    """Buckets in Redis, shared by every server process (atomic Lua script). A Redis that does
+    not answer within the socket timeouts is a 503, never a hung request."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeouts: dict[str, float] | None = None) -> None:
         import redis
 
-        self.client = redis.Redis.from_url(url)
+        self.client = redis.Redis.from_url(url, **(timeouts or {}))
         self.script = self.client.register_script(BUCKET_LUA)
 
     def take(self, key: str, per_minute: float, burst: int) -> float:
-        allowed, retry = self.script(keys=[f"reelforge:rate:{key}"],
-                                     args=[per_minute / 60.0, burst, time.time()])
+        import redis
+
+        try:
+            allowed, retry = self.script(keys=[f"reelforge:rate:{key}"],
+                                         args=[per_minute / 60.0, burst, time.time()])
+        except redis.RedisError as exc:
+            raise ServiceUnavailable(
+                f"the rate-limit store did not answer ({type(exc).__name__})",
+                hint="retry in a few seconds; operators: check the Redis of "
+                     "REELFORGE_RATE_LIMIT_URL (or REELFORGE_QUEUE_URL)") from None
         return 0.0 if int(allowed) == 1 else float(retry)
 
 
-def rate_limiter_for(url: str | None) -> RateLimiter:
+def rate_limiter_for(url: str | None, settings: Settings) -> RateLimiter:
     if url and url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisRateLimiter(url)
+        return RedisRateLimiter(url, redis_timeouts(settings))
     return LocalRateLimiter()

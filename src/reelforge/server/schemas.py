@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Path
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from reelforge.domain import Brief, JobSpec
+from reelforge.json_numbers import JsonInt, JsonNumber, json_number
 from reelforge.store.jobs import Job
 
 BRIEF_EXAMPLE: dict[str, Any] = {
     "prompt": "Why octopuses are smarter than you think", "duration_s": 30, "aspect": "9:16",
     "voice": "joe", "emotion": "curious", "intensity": 0.6}
+
+
+#: Ids the server makes (jobs, batches, library items) are UUIDs; anything else is refused here,
+#: at the edge, so odd bytes (a NUL was a 500 on PostgreSQL) never reach the database.
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+#: A key's public prefix: 8 lowercase hex digits (``rf_<prefix>_…``).
+KEY_PREFIX_PATTERN = r"^[0-9a-f]{8}$"
+#: Free text we store (names, labels): any characters but control characters.
+PLAIN_TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+
+JobId = Annotated[str, Path(pattern=UUID_PATTERN, description="A job's id (a UUID)",
+                            examples=["0b8e6c9e-3a53-4a59-9b43-7b7c1d0f2a11"])]
+BatchId = Annotated[str, Path(pattern=UUID_PATTERN, description="A batch's id (a UUID)")]
+ItemId = Annotated[str, Path(pattern=UUID_PATTERN, description="A library item's id (a UUID)")]
+KeyPrefix = Annotated[str, Path(pattern=KEY_PREFIX_PATTERN, description="A key's prefix",
+                                examples=["1dbc33f2"])]
 
 
 class Out(BaseModel):
@@ -130,9 +148,9 @@ class SongSearchIn(BaseModel):
         "examples": [{"query": "calm piano, hopeful", "limit": 5}]})
 
     query: str = Field(min_length=1, max_length=500)
-    limit: int = Field(default=10, ge=1, le=50)
+    limit: JsonInt = Field(default=10, ge=1, le=50)
     moods: list[str] = Field(default_factory=list, max_length=10)
-    min_duration_s: float = Field(default=0.0, ge=0.0, le=36000.0)
+    min_duration_s: JsonNumber = Field(default=0.0, ge=0.0, le=36000.0)
 
 
 class SongHitOut(Out):
@@ -182,8 +200,12 @@ class KeyIn(BaseModel):
         "examples": [{"role": "viewer", "name": "dashboard"}]})
 
     role: str = Field(pattern="^(admin|editor|viewer)$")
-    name: str = Field(default="", max_length=128)
-    rate_per_minute: float | None = Field(default=None, gt=0, le=1_000_000)
+    name: str = Field(default="", max_length=128, pattern=PLAIN_TEXT_PATTERN)
+    rate_per_minute: Annotated[float, Field(gt=0, le=1_000_000),
+                               BeforeValidator(json_number)] | None = Field(
+        default=None,
+        description="Requests a minute; at most the calling key's own rate (default: the "
+                    "caller's rate when it is below the server's, else the server's)")
 
 
 class KeyOut(Out):

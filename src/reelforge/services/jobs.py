@@ -14,7 +14,7 @@ from typing import Any, cast
 import structlog
 
 from reelforge.domain import Brief, JobSpec, Plan
-from reelforge.errors import InputError, InvalidField, NotFound, QuotaExceeded
+from reelforge.errors import InputError, InvalidField, NotFound, QuotaExceeded, StorageQuotaExceeded
 from reelforge.services.briefs import check_brief
 from reelforge.services.estimate import estimate_cost
 from reelforge.services.platform import Platform
@@ -103,8 +103,10 @@ def check_limits(platform: Platform, db: Any, tenant_id: int, estimated_usd: flo
         settings.quota_storage_mb)
     stored = int(row.stored) / 1e6
     if stored >= storage_mb:
-        raise QuotaExceeded(f"the tenant stores {stored:.0f} MB, its quota is {storage_mb:.0f} MB",
-                            hint="delete old jobs (DELETE /v1/jobs/{id}) to free space")
+        raise StorageQuotaExceeded(
+            f"the tenant stores {stored:.0f} MB, its quota is {storage_mb:.0f} MB",
+            hint="waiting frees nothing: delete old jobs' files (DELETE /v1/jobs/{id}) or "
+                 "library items, or ask an operator to raise the tenant's storage_mb")
     if new_jobs == 0 and estimated_usd <= 0:
         return
     budget = limits.budget_usd_per_day if limits.budget_usd_per_day is not None else (

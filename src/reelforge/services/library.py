@@ -1,7 +1,9 @@
 """Adding media to a tenant's library (upload or register) and grouping it by look.
 
-Uploads are checked for type (by extension) and size before they are stored; each new item
-gets an ``analyze`` job, so analysis runs on the workers like any other job.
+Uploads are checked for size, and for type by their content: it must be the kind of media the
+extension says (a file without an extension takes its type from its content), and the stored
+type is the real one (a PNG named .jpg is image/png). Each new item gets an ``analyze`` job, so
+analysis runs on the workers like any other job.
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from reelforge.errors import InputError, NotFound, TooLarge
-from reelforge.security.uploads import HEAD_BYTES, check_content, safe_filename
+from reelforge.security.uploads import (
+    EXTENSION_OF_TYPE,
+    HEAD_BYTES,
+    MistypedUpload,
+    check_content,
+    safe_filename,
+    sniff_media_type,
+)
 from reelforge.services.jobs import check_limits, send
 from reelforge.services.platform import Platform
 from reelforge.store import jobs as job_rows
@@ -40,13 +49,31 @@ KIND_BY_SUFFIX = {
 }
 
 
+SUPPORTED_HINT = ("upload a video (mp4, mov, mkv, webm), picture (jpg, png, webp, heic, tiff) "
+                  "or song (mp3, wav, flac, ogg, opus, m4a)")
+
+
 def kind_of(name: str) -> str:
     kind = KIND_BY_SUFFIX.get(Path(name).suffix.lower())
     if kind is None:
         raise InputError(f"unsupported file type {Path(name).suffix or name!r}",
-                         hint="upload a video (mp4, mov, mkv, webm), picture (jpg, png, webp, "
-                              "heic, tiff) or song (mp3, wav, flac, ogg, opus, m4a)")
+                         hint=SUPPORTED_HINT)
     return kind
+
+
+def typed_upload(name: str, head: bytes, *, sniff: bool) -> tuple[str, str, str]:
+    """(name, kind, content type) of an upload: the kind its extension names, checked against
+    its content; without an extension, the kind its content shows (and the extension added)."""
+    media_type = sniff_media_type(head) if sniff else None
+    if Path(name).suffix:
+        kind = kind_of(name)
+        if sniff:
+            check_content(name, kind, head)
+        return name, kind, media_type or content_type_of(name)
+    if media_type is None:
+        raise MistypedUpload(f"{name!r} has no extension and its content is not a video, "
+                             "picture or song we can read", hint=SUPPORTED_HINT)
+    return name + EXTENSION_OF_TYPE[media_type], media_type.split("/")[0], media_type
 
 
 def _queue_analysis(platform: Platform, who: Principal, item_id: str) -> None:
@@ -65,7 +92,8 @@ def upload(platform: Platform, who: Principal, filename: str, stream: BinaryIO, 
     if not name:
         raise InputError("the upload has no file name", hint="send the file as multipart "
                          "field 'file' with its name")
-    kind = kind_of(name)
+    if Path(name).suffix:
+        kind_of(name)  # an unsupported extension is refused before the body is read
     limit = int(platform.settings.upload_max_mb * 1e6)
     if declared_size is not None and declared_size > limit + 64 * 1024:
         raise TooLarge(f"the upload is {declared_size / 1e6:.1f} MB; the limit is "
@@ -83,15 +111,16 @@ def upload(platform: Platform, who: Principal, filename: str, stream: BinaryIO, 
         if copied == 0:
             raise InputError(f"the upload {name!r} is empty")
         spool.flush()
-        if platform.settings.upload_sniff:  # the content must be what the name says (security)
-            spool.seek(0)
-            check_content(name, kind, spool.read(HEAD_BYTES))
+        spool.seek(0)  # the content must be what the name says (security)
+        name, kind, content_type = typed_upload(name, spool.read(HEAD_BYTES),
+                                                sniff=platform.settings.upload_sniff)
         with platform.db.session() as session:
             item = new_item(session, who.tenant_id, kind=kind, name=name, location="",
-                            stored=True, size=copied, content_type=content_type_of(name))
+                            stored=True, size=copied, content_type=content_type)
             item.location = f"{who.tenant_id}/library/{item.id}/{name}"
             platform.artifacts.put_file(Path(spool.name), item.location)
-            record_artifact(session, who.tenant_id, None, name, item.location, copied)
+            stored = record_artifact(session, who.tenant_id, None, name, item.location, copied)
+            stored.content_type = content_type
     _queue_analysis(platform, who, item.id)
     return item
 

@@ -5,6 +5,7 @@ Append-only by construction: this module only inserts and reads; there is no upd
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from reelforge.store.db import Base
 from reelforge.store.tenants import now
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class AuditEntry(Base):
@@ -34,10 +37,17 @@ class AuditEntry(Base):
 def append(db: Session | Connection, *, tenant_id: int | None, actor: str, action: str,
            target: str = "", source: str = "", status: int = 0,
            details: dict[str, Any] | None = None) -> None:
-    """One entry (a Core insert: every mutating API call pays for it)."""
+    """One entry (a Core insert: every mutating API call pays for it). Text is kept printable:
+    a refused request's path may hold a NUL, which PostgreSQL would refuse, losing the entry."""
     db.execute(insert(AuditEntry).values(
-        tenant_id=tenant_id, actor=actor, action=action, target=target, source=source,
-        status=status, details=details or {}, at=now()))
+        tenant_id=tenant_id, actor=printable(actor)[:64], action=printable(action)[:64],
+        target=printable(target)[:256], source=printable(source)[:64], status=status,
+        details=details or {}, at=now()))
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown as ``\\xNN`` escapes."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
 def entries(session: Session, tenant_id: int, limit: int = 100) -> list[AuditEntry]:

@@ -7,6 +7,7 @@ two messages for one job therefore never run it twice at the same time.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Sequence
@@ -38,6 +39,7 @@ from reelforge.store.tenants import now
 JobState = Literal["queued", "running", "succeeded", "failed", "canceled"]
 JOB_STATES: tuple[JobState, ...] = ("queued", "running", "succeeded", "failed", "canceled")
 TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "canceled"})
+_JOB_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class Job(Base):
@@ -117,6 +119,7 @@ def new_job(db: Session | Connection, tenant_id: int, brief: dict[str, Any], *,
 
 def get_job(session: Session, tenant_id: int, job_id: str) -> Job:
     """The tenant's job; another tenant's id is NotFound, exactly like a missing one."""
+    _check_id(job_id)
     job = session.scalar(select(Job).where(Job.id == job_id, Job.tenant_id == tenant_id))
     if job is None:
         raise NotFound(f"no job {job_id!r}", hint="list your jobs with GET /v1/jobs")
@@ -125,11 +128,19 @@ def get_job(session: Session, tenant_id: int, job_id: str) -> Job:
 
 def read_job(session: Session | Connection, tenant_id: int, job_id: str) -> Any:
     """A read-only view of the tenant's job (a Core row: no ORM bookkeeping on the hot path)."""
+    _check_id(job_id)
     row = session.execute(select(Job.__table__).where(Job.id == job_id,
                                                       Job.tenant_id == tenant_id)).first()
     if row is None:
         raise NotFound(f"no job {job_id!r}", hint="list your jobs with GET /v1/jobs")
     return row
+
+
+def _check_id(job_id: str) -> None:
+    """Job ids are UUIDs; anything else cannot name a job (and must not reach the database:
+    PostgreSQL refuses a NUL byte with an error, not an empty answer)."""
+    if not _JOB_ID.fullmatch(job_id):
+        raise NotFound(f"no job {job_id[:40]!r}", hint="list your jobs with GET /v1/jobs")
 
 
 def list_jobs(session: Session | Connection, tenant_id: int, *, state: str | None = None,
@@ -148,10 +159,12 @@ def add_event(session: Session, job_id: str, kind: str, data: dict[str, Any]) ->
     session.add(JobEvent(job_id=job_id, kind=kind, data=data, at=time.time()))
 
 
-def events_after(session: Session, job_id: str, after_id: int, limit: int = 500) -> list[JobEvent]:
-    return list(session.scalars(select(JobEvent).where(JobEvent.job_id == job_id,
-                                                       JobEvent.id > after_id)
-                                .order_by(JobEvent.id).limit(limit)))
+def events_after(session: Session, job_id: str, after: int, limit: int = 500) -> list[JobEvent]:
+    """The job's events after its first ``after`` ones, in order. Callers number events by
+    their position in the job (1, 2, 3, …): row ids are one counter over every tenant, and a
+    tenant must not learn from them how busy the platform is."""
+    return list(session.scalars(select(JobEvent).where(JobEvent.job_id == job_id)
+                                .order_by(JobEvent.id).offset(after).limit(limit)))
 
 
 def claim(session: Session, job_id: str, owner: str, lease_s: float) -> bool:

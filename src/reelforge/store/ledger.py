@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, String, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reelforge.providers.spend import PaidRequest, Settlement, SpendScope
+from reelforge.domain import PaidRequest, Settlement, SpendScope
 from reelforge.store.db import Base, Database
 from reelforge.store.tenants import now
 

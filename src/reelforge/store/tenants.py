@@ -15,16 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, func, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from reelforge.errors import InputError, NotFound
+from reelforge.errors import Conflict, InputError, NotFound
 from reelforge.store.db import Base
 
 Role = Literal["admin", "editor", "viewer"]
 ROLES: tuple[Role, ...] = ("admin", "editor", "viewer")
 KEY_PREFIX = "rf_"
 _TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def now() -> datetime:
@@ -74,6 +76,8 @@ class Principal:
     key_id: int
     key_prefix: str
     rate_per_minute: float | None = None
+    #: When a rotated key stops working (None: never); the key cache honours it too.
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,9 @@ def create_key(session: Session, tenant_name: str, role: str, *, name: str = "",
                rate_per_minute: float | None = None) -> NewKey:
     """Create a key for the tenant (created too if new); the secret is returned only here."""
     checked = check_role(role)
+    if _CONTROL.search(name) or len(name) > 128:
+        raise InputError("a key's name is up to 128 characters, none of them control characters",
+                         hint="name the key after what uses it, e.g. dashboard")
     tenant = get_or_create_tenant(session, tenant_name)
     prefix = secrets.token_hex(4)
     secret = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
@@ -156,11 +163,17 @@ def authenticate(session: Session, secret: str) -> Principal | None:
     key, tenant_name = row
     if key.revoked or not hmac.compare_digest(key.key_hash, hash_key(secret)):
         return None
-    if key.expires_at is not None and (key.expires_at if key.expires_at.tzinfo else
-                                       key.expires_at.replace(tzinfo=UTC)) <= now():
+    expires_at = _aware(key.expires_at)
+    if expires_at is not None and expires_at <= now():
         return None  # rotated, and its overlap window is over (issue 9)
     return Principal(tenant_id=key.tenant_id, tenant=tenant_name, role=key.role,  # type: ignore[arg-type]
-                     key_id=key.id, key_prefix=key.prefix, rate_per_minute=key.rate_per_minute)
+                     key_id=key.id, key_prefix=key.prefix, rate_per_minute=key.rate_per_minute,
+                     expires_at=expires_at)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every time we store is UTC."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def list_keys(session: Session, tenant_id: int) -> list[ApiKey]:
@@ -168,10 +181,57 @@ def list_keys(session: Session, tenant_id: int) -> list[ApiKey]:
                                 .order_by(ApiKey.id)))
 
 
+class LastAdminKey(Conflict):
+    """Revoking this key would leave the tenant without a working admin key."""
+
+    code = "last_admin_key"
+
+
 def revoke_key(session: Session, tenant_id: int, prefix: str) -> ApiKey:
+    """Revoke one of the tenant's keys, never its last active admin key (nobody could then
+    manage the tenant's keys). The tenant's admin keys are locked first, so two admins revoking
+    each other's keys at once cannot both succeed."""
+    admins = list(session.scalars(select(ApiKey).where(
+        ApiKey.tenant_id == tenant_id, ApiKey.role == "admin").with_for_update()))
     key = session.scalar(select(ApiKey).where(ApiKey.tenant_id == tenant_id,
                                               ApiKey.prefix == prefix))
     if key is None:
-        raise NotFound(f"no key with prefix {prefix!r} in this tenant")
+        raise NotFound(f"no key with prefix {prefix!r} in this tenant",
+                       hint="list the tenant's keys with GET /v1/keys")
+    if key.role == "admin" and _active(key):
+        others = [k for k in admins if k.id != key.id and _active(k)]
+        if not others:
+            raise LastAdminKey(f"key {prefix} is the tenant's last active admin key",
+                               hint="create another admin key first, then revoke this one")
     key.revoked = True
     return key
+
+
+def _active(key: ApiKey) -> bool:
+    expires_at = _aware(key.expires_at)
+    return not key.revoked and (expires_at is None or expires_at > now())
+
+
+def revocation_count(session: Session | Connection) -> int:
+    """How many keys were ever revoked or given an end (rotation), over all tenants.
+
+    Every API process's key cache compares this number with the one it saw when it cached a
+    key: when it moved, the cache is dropped, so a revocation takes effect at once everywhere
+    (one count over the keys table per request, cheaper than the key lookup the cache saves)."""
+    return session.scalar(select(func.count()).select_from(ApiKey).where(
+        or_(ApiKey.revoked.is_(True), ApiKey.expires_at.is_not(None)))) or 0
+
+
+def rate_for_new_key(requested: float | None, creator_rate: float | None,
+                     server_rate: float) -> float | None:
+    """The rate (requests a minute; None: the server's) of a key made by another key: never
+    above its creator's own, or an admin could lift its own limit by making a faster key."""
+    ceiling = creator_rate if creator_rate is not None else server_rate
+    if requested is None:
+        return creator_rate if creator_rate is not None and creator_rate < server_rate else None
+    if requested > ceiling:
+        raise InputError(f"rate_per_minute {requested:g} is above your own key's "
+                         f"{ceiling:g} requests a minute",
+                         hint=f"ask for at most {ceiling:g}, or have the operator raise your "
+                              "key's rate")
+    return requested

@@ -8,13 +8,29 @@ from fastapi import APIRouter, Depends, Query
 
 from reelforge.server.deps import PlatformDep, allowed
 from reelforge.server.errors import error_responses
-from reelforge.server.schemas import AuditOut, KeyCreated, KeyIn, KeyOut, UsageOut, utc
+from reelforge.server.schemas import (
+    AuditOut,
+    KeyCreated,
+    KeyIn,
+    KeyOut,
+    KeyPrefix,
+    UsageOut,
+    utc,
+)
 from reelforge.services.usage import parse_since
 from reelforge.store import audit, usage
-from reelforge.store.tenants import Principal, create_key, list_keys, revoke_key
+from reelforge.store.tenants import (
+    Principal,
+    create_key,
+    list_keys,
+    rate_for_new_key,
+    revoke_key,
+)
 
 router = APIRouter(prefix="/v1", tags=["admin"])
 Admin = Annotated[Principal, Depends(allowed("keys:manage"))]
+#: What ``services.usage.parse_since`` reads: an age (7d, 24h, 30m, 2w) or an ISO date/time.
+SINCE_PATTERN = r"^([0-9]{1,6} ?[mhdw]|[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+([+-][0-9:]+|Z)?)?)$"
 
 
 @router.get("/keys", response_model=list[KeyOut], responses=error_responses(401, 403, 429))
@@ -29,16 +45,20 @@ def keys(who: Admin, platform: PlatformDep) -> list[KeyOut]:
 @router.post("/keys", status_code=201, response_model=KeyCreated,
              responses=error_responses(400, 401, 403, 422, 429))
 def new_key(body: KeyIn, who: Admin, platform: PlatformDep) -> KeyCreated:
-    """Create a key in the caller's tenant; the answer is the only time the key is shown."""
+    """Create a key in the caller's tenant; the answer is the only time the key is shown.
+    Its rate is at most the caller's own (``rate_per_minute`` above it answers 400)."""
+    rate = rate_for_new_key(body.rate_per_minute, who.rate_per_minute,
+                            platform.settings.rate_per_minute)
     with platform.db.session() as session:
-        made = create_key(session, who.tenant, body.role, name=body.name,
-                          rate_per_minute=body.rate_per_minute)
+        made = create_key(session, who.tenant, body.role, name=body.name, rate_per_minute=rate)
     return KeyCreated(key=made.secret, prefix=made.prefix, role=made.role, tenant=made.tenant)
 
 
 @router.delete("/keys/{prefix}", response_model=KeyOut,
-               responses=error_responses(401, 403, 404, 429))
-def revoke(prefix: str, who: Admin, platform: PlatformDep) -> KeyOut:
+               responses=error_responses(400, 401, 403, 404, 409, 422, 429))
+def revoke(prefix: KeyPrefix, who: Admin, platform: PlatformDep) -> KeyOut:
+    """Revoke a key of the tenant, at once on every server process; the tenant's last active
+    admin key cannot be revoked (``last_admin_key``)."""
     with platform.db.session() as session:
         key = revoke_key(session, who.tenant_id, prefix)
         return KeyOut(prefix=key.prefix, role=key.role, name=key.name,
@@ -48,8 +68,9 @@ def revoke(prefix: str, who: Admin, platform: PlatformDep) -> KeyOut:
 @router.get("/usage", response_model=UsageOut, responses=error_responses(400, 401, 403, 429))
 def tenant_usage(who: Annotated[Principal, Depends(allowed("usage:read"))],
                  platform: PlatformDep,
-                 since: Annotated[str, Query(max_length=32, description="e.g. 7d, 24h, "
-                                             "2026-11-01")] = "7d") -> UsageOut:
+                 since: Annotated[str, Query(max_length=32, pattern=SINCE_PATTERN,
+                                             description="e.g. 7d, 24h, 2026-11-01")] = "7d",
+                 ) -> UsageOut:
     """Jobs, minutes rendered and paid calls' cost by provider since a moment (failed and
     cancelled jobs included; calls of unknown outcome shown as may have been billed)."""
     moment = parse_since(since)

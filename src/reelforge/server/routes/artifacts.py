@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path
 from fastapi.responses import Response, StreamingResponse
 
-from reelforge.security.names import check_artifact_name
+from reelforge.security.names import ARTIFACT_NAME, check_artifact_name
 from reelforge.server.deps import PlatformDep, allowed
 from reelforge.server.errors import error_responses
-from reelforge.server.schemas import ArtifactOut
+from reelforge.server.schemas import ArtifactOut, JobId
 from reelforge.store import jobs as job_rows
 from reelforge.store.artifacts import job_artifact, job_artifacts
 from reelforge.store.tenants import Principal
@@ -43,8 +43,8 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
 
 
 @router.get("/{job_id}/artifacts", response_model=list[ArtifactOut],
-            responses=error_responses(401, 403, 404, 429))
-def list_artifacts(job_id: str, who: Reader, platform: PlatformDep) -> list[ArtifactOut]:
+            responses=error_responses(401, 403, 404, 422, 429))
+def list_artifacts(job_id: JobId, who: Reader, platform: PlatformDep) -> list[ArtifactOut]:
     with platform.db.session() as session:
         job_rows.get_job(session, who.tenant_id, job_id)
         return [ArtifactOut(name=a.name, size=a.size, content_type=a.content_type,
@@ -56,9 +56,10 @@ def list_artifacts(job_id: str, who: Reader, platform: PlatformDep) -> list[Arti
     200: {"content": {"video/mp4": {}, "application/octet-stream": {}},
           "description": "The whole file"},
     206: {"description": "Part of the file (Range: bytes=START-END)"},
-    **error_responses(400, 401, 403, 404, 416, 429)})
-def get_artifact(job_id: str, who: Reader, platform: PlatformDep,
-                 name: Annotated[str, Path(max_length=128)],
+    **error_responses(400, 401, 403, 404, 416, 422, 429)})
+def get_artifact(job_id: JobId, who: Reader, platform: PlatformDep,
+                 name: Annotated[str, Path(max_length=128, pattern=ARTIFACT_NAME.pattern,
+                                           description="e.g. final.mp4")],
                  range_header: Annotated[str | None, Header(alias="Range")] = None) -> Response:
     """Download an artifact; ``Range: bytes=…`` answers 206 with just those bytes."""
     check_artifact_name(name)  # plain file names only (security: no traversal, no header tricks)

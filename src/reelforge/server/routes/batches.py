@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 
 from reelforge.server.deps import PlatformDep, allowed
 from reelforge.server.errors import error_responses
-from reelforge.server.schemas import BatchIn, BatchItem, BatchOut
+from reelforge.server.schemas import BatchId, BatchIn, BatchItem, BatchOut
 from reelforge.services import jobs as job_service
 from reelforge.store import jobs as job_rows
 from reelforge.store.jobs import Job
@@ -38,8 +38,9 @@ def create_batch(body: BatchIn,
     return report(batch.batch_id, batch.jobs)
 
 
-@router.get("/{batch_id}", response_model=BatchOut, responses=error_responses(401, 403, 404, 429))
-def get_batch(batch_id: str, who: Annotated[Principal, Depends(allowed("jobs:read"))],
+@router.get("/{batch_id}", response_model=BatchOut,
+            responses=error_responses(401, 403, 404, 422, 429))
+def get_batch(batch_id: BatchId, who: Annotated[Principal, Depends(allowed("jobs:read"))],
               platform: PlatformDep) -> BatchOut:
     """The batch's report: each brief's job, state, error and artifacts."""
     from reelforge.errors import NotFound

@@ -10,7 +10,14 @@ from starlette.concurrency import run_in_threadpool
 from reelforge.domain import Brief
 from reelforge.server.deps import PlatformDep, allowed
 from reelforge.server.errors import error_responses
-from reelforge.server.schemas import BRIEF_EXAMPLE, EstimateOut, JobList, JobOut
+from reelforge.server.schemas import (
+    BRIEF_EXAMPLE,
+    UUID_PATTERN,
+    EstimateOut,
+    JobId,
+    JobList,
+    JobOut,
+)
 from reelforge.services import jobs as job_service
 from reelforge.services.estimate import estimate_cost
 from reelforge.store import jobs as job_rows
@@ -36,7 +43,7 @@ def create_job(brief: BriefBody, who: Writer, platform: PlatformDep) -> JobOut:
 def list_jobs(who: Reader, platform: PlatformDep,
               state: Annotated[Literal["queued", "running", "succeeded", "failed", "canceled"]
                                | None, Query()] = None,
-              batch_id: Annotated[str | None, Query(max_length=36)] = None,
+              batch_id: Annotated[str | None, Query(pattern=UUID_PATTERN)] = None,
               limit: Annotated[int, Query(ge=1, le=200)] = 50,
               offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> JobList:
     """The tenant's jobs, newest first."""
@@ -56,14 +63,16 @@ async def estimate(brief: BriefBody, who: Annotated[Principal, Depends(allowed("
                        scenes=found.scenes, engines=found.engines)
 
 
-@router.get("/{job_id}", response_model=JobOut, responses=error_responses(401, 403, 404, 429))
-def get_job(job_id: str, who: Reader, platform: PlatformDep) -> JobOut:
+@router.get("/{job_id}", response_model=JobOut,
+            responses=error_responses(401, 403, 404, 422, 429))
+def get_job(job_id: JobId, who: Reader, platform: PlatformDep) -> JobOut:
     """One job: state, current step, progress, result or error."""
     return JobOut.of(job_service.get(platform, who.tenant_id, job_id))
 
 
-@router.delete("/{job_id}", response_model=JobOut, responses=error_responses(401, 403, 404, 429))
-def delete_job(job_id: str, who: Writer, platform: PlatformDep) -> JobOut:
+@router.delete("/{job_id}", response_model=JobOut,
+               responses=error_responses(401, 403, 404, 422, 429))
+def delete_job(job_id: JobId, who: Writer, platform: PlatformDep) -> JobOut:
     """Cancel a queued or running job (a running render is killed); for a finished job,
     delete its stored artifacts (frees the tenant's storage)."""
     job = job_service.cancel(platform, who.tenant_id, job_id)

@@ -9,7 +9,14 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 
 from reelforge.server.deps import PlatformDep, allowed
 from reelforge.server.errors import error_responses
-from reelforge.server.schemas import ClusterOut, ClustersOut, LibraryItemOut, RegisterIn, utc
+from reelforge.server.schemas import (
+    ClusterOut,
+    ClustersOut,
+    ItemId,
+    LibraryItemOut,
+    RegisterIn,
+    utc,
+)
 from reelforge.services import library as library_service
 from reelforge.store.library import LibraryItem, get_item, list_items
 from reelforge.store.tenants import Principal
@@ -59,15 +66,15 @@ def items(who: Reader, platform: PlatformDep,
 
 
 @router.get("/items/{item_id}", response_model=LibraryItemOut,
-            responses=error_responses(401, 403, 404, 429))
-def item(item_id: str, who: Reader, platform: PlatformDep) -> LibraryItemOut:
+            responses=error_responses(401, 403, 404, 422, 429))
+def item(item_id: ItemId, who: Reader, platform: PlatformDep) -> LibraryItemOut:
     with platform.db.session() as session:
         return item_out(get_item(session, who.tenant_id, item_id))
 
 
 @router.get("/items/{item_id}/analysis", response_model=dict[str, Any],
-            responses=error_responses(401, 403, 404, 429))
-def analysis(item_id: str, who: Reader, platform: PlatformDep) -> dict[str, Any]:
+            responses=error_responses(401, 403, 404, 422, 429))
+def analysis(item_id: ItemId, who: Reader, platform: PlatformDep) -> dict[str, Any]:
     """The item's analysis document (video: docs/schemas/video-analysis.v1.json)."""
     from reelforge.errors import NotFound
 

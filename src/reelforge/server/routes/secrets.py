@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from reelforge.security.envelope import master_key_from
 from reelforge.security.secrets_store import (
+    PROVIDER_SECRETS,
     SecretInfo,
     delete_secret,
     list_secrets,
@@ -22,11 +23,15 @@ from reelforge.store.tenants import Principal
 
 router = APIRouter(prefix="/v1/secrets", tags=["admin"])
 Admin = Annotated[Principal, Depends(allowed("keys:manage"))]
-Name = Annotated[str, Path(max_length=64, description="e.g. RUNWARE_API_KEY")]
+Name = Annotated[str, Path(max_length=64, description="e.g. RUNWARE_API_KEY",
+                           pattern=f"^({'|'.join(PROVIDER_SECRETS)})$")]
 
 
 class SecretIn(BaseModel):
-    value: SecretStr = Field(description="The credential; stored encrypted, never returned.")
+    model_config = ConfigDict(extra="forbid")
+
+    value: SecretStr = Field(min_length=1, max_length=4096,
+                             description="The credential; stored encrypted, never returned.")
 
 
 class SecretOut(BaseModel):

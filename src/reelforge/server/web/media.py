@@ -33,7 +33,7 @@ async def job_events(job_id: str, who: Who, platform: PlatformDep,
                      last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
                      ) -> StreamingResponse:
     require(who, "jobs:read")
-    return await events.job_events(job_id, who, platform, last_event_id, 0)
+    return await events.job_events(job_id, who, platform, last_event_id or "", 0)
 
 
 @router.get("/jobs/{job_id}/files/{name}")

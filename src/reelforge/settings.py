@@ -179,7 +179,7 @@ class Settings(BaseSettings):
     artifact_s3_sse: Literal["AES256", "aws:kms"] | None = None  # S3 server-side encryption
     artifact_s3_kms_key_id: str | None = None  # the KMS key for aws:kms (default: the bucket's)
     # music: below this cosine the best searched song is a weak match and "auto" composes instead
-    music_compose_below: float = Field(default=0.30, ge=0, le=1)
+    music_compose_below: float = Field(default=0.35, ge=0, le=1)
     soundfont_file: Path | None = None  # the composer's GM soundfont (default: Debian's FluidR3)
 
     @property

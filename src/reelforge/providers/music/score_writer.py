@@ -125,8 +125,8 @@ def fit_sections(params: ScoreParams, cadence_s: float) -> tuple[Section, ...]:
             starts.append(snapped)
     n = len(starts)
     levels = [0.8] if n == 1 else [1.0 if (n - 1 - i) % 2 == 0 else 0.55 for i in range(n)]
-    if n > 2:
-        levels[0] = 0.4
+    if n > 2:  # the opening contrasts with what follows: quiet before a lift, full before a drop
+        levels[0] = 0.4 if levels[1] >= 0.9 else 0.85
     ends = [*starts[1:], cadence_s]
     return tuple(Section(round(s, 4), round(e, 4), lv)
                  for s, e, lv in zip(starts, ends, levels, strict=True))
@@ -167,9 +167,10 @@ class _Writer:
         return [base + self.scale[(degree + k) % 7] + 12 * ((degree + k) // 7) for k in (0, 2, 4)]
 
     def add(self, channel: int, pitch: int, start: float, length: float, velocity: float) -> None:
+        start = round(start, 4)  # grid arithmetic drifts by 1e-15; decide on the stored time
         speaking = any(a <= start < b for a, b in self.params.speech_s)
         v = velocity * (UNDER_SPEECH if speaking else 1.0)
-        self.notes.append(Note(channel, max(0, min(127, pitch)), round(start, 4),
+        self.notes.append(Note(channel, max(0, min(127, pitch)), start,
                                round(start + max(0.05, length), 4), max(1, min(127, round(v)))))
 
     # --- sections ------------------------------------------------------------------------------
@@ -189,7 +190,9 @@ class _Writer:
                 break
             degree = progression[c % len(progression)]
             if last and c == n_chords - 1 and n_chords > 1:
-                degree = 4  # the dominant leads into the final cadence
+                # into the final cadence: plagal (IV) in major, which also tells the key from
+                # its dominant's; the dominant (v) in minor
+                degree = 3 if self.params.mode == "major" else 4
             self.pad(start, length, degree, loud)
             if section.level >= 0.5:
                 self.bass(start, length, degree, loud)
@@ -203,11 +206,14 @@ class _Writer:
         """The chord, over a soft tonic pedal that keeps the key unmistakable."""
         for pitch in self.chord(degree, 4):
             self.add(0, pitch, start, length * 0.98, loud * 0.55)
-        self.add(0, self.chord(0, 3)[0], start, length * 0.98, loud * 0.5)
+        tonic = self.chord(0, 3)[0]
+        self.add(0, tonic, start, length * 0.98, loud * 0.7)
+        if tonic + 12 not in self.chord(degree, 4):
+            self.add(0, tonic + 12, start, length * 0.98, loud * 0.4)
 
     def bass(self, start: float, length: float, degree: int, loud: float) -> None:
         root = self.chord(degree, 2)[0]
-        step = self.beat if self.style.texture == "ostinato" else self.beat * 2
+        step = self.beat if self.style.texture == "ostinato" or self.beat > 0.7 else self.beat * 2
         t = start
         while t < start + length - 0.01:
             self.add(1, root, t, min(step, start + length - t) * 0.9, loud * 0.8)
@@ -220,12 +226,14 @@ class _Writer:
         cycle = [tones[0], tones[1], tones[2], tones[0] + 12]
         step = {"arpeggio": beat / 2, "block": beat, "ostinato": beat / 2,
                 "pizzicato": beat / 2}[texture]
+        if texture == "arpeggio" and self.params.bpm < 80:
+            step = beat  # slow: quarters, or the eighths would be heard as the beat
         if texture == "ostinato" and level >= 0.9:
             step = beat / 4
         t, i = start, 0
         while t < start + length - 0.01:
             on_beat = abs((t - start) / beat - round((t - start) / beat)) < 1e-6
-            accent = 1.0 if on_beat else 0.62
+            accent = 1.0 if on_beat else 0.45  # strong beats carry the tempo, not the eighths
             if texture == "block":
                 for pitch in tones:
                     self.add(2, pitch, t, step * 0.5, loud * 0.7 * accent)
@@ -242,9 +250,15 @@ class _Writer:
         while t < start + length - 0.01:
             beats = rng.choice((1, 1, 2)) if length >= 2 * self.beat else 1
             dur = min(beats * self.beat, start + length - t)
-            pitch = rng.choice(tones) if rng.random() < 0.75 else tones[0] + self.scale[1]
+            pitch = rng.choice(tones) if rng.random() < 0.75 else self.passing(tones[0])
             self.add(3, pitch, t, dur * 0.95, loud * 0.72)
             t += dur
+
+    def passing(self, near: int) -> int:
+        """A scale tone off the chord: the 4th in major (it sets the key apart from its
+        dominant's), the 2nd in minor."""
+        degree = 3 if self.params.mode == "major" else 1
+        return near - (near - self.tonic_pc - self.scale[degree]) % 12
 
     def drums(self, start: float, length: float, loud: float, *, fill: bool) -> None:
         beat, kind = self.beat, self.style.drums

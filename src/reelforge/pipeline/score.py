@@ -194,14 +194,14 @@ def weak_match(brief: str, usable: list[Candidate], best: Candidate | None,
 
     if best is None:
         return "no usable song matched the brief"
+    if best.similarity < threshold:
+        return (f"the best match, {best.scored.track.title}, has cosine {best.similarity:.2f} "
+                f"< {threshold:.2f} to the brief: a weak match")
     wanted = named_mood(brief)
     if wanted and not any(wanted in (*c.scored.track.moods, *c.scored.track.tags)
                           for c in usable):
         return (f"the brief asks for {wanted} music and no song in the catalog or the library "
                 f"is {wanted} (best: {best.scored.track.title}, cosine {best.similarity:.2f})")
-    if best.similarity < threshold:
-        return (f"the best match, {best.scored.track.title}, has cosine {best.similarity:.2f} "
-                f"< {threshold:.2f} to the brief: a weak match")
     return ""
 
 

@@ -15,7 +15,7 @@ from reelforge.errors import DependencyMissing, InputError
 from reelforge.media.audio_analysis import analyse_audio, decode_audio
 from reelforge.media.midi_render import SAMPLE_RATE, find_synth
 from reelforge.providers.music.composer import Composer
-from reelforge.providers.music.moods import MOODS, STYLES, resolve_mood
+from reelforge.providers.music.moods import ANTI_PHASE_PROGRAMS, MOODS, STYLES, resolve_mood
 from reelforge.providers.music.score_writer import UNDER_SPEECH, choose_params, write_score
 
 REQUIRED_MOODS = {"calm", "tender", "happy", "energetic", "nostalgic", "tense", "dark", "epic",
@@ -43,7 +43,9 @@ def rms_db(samples: np.ndarray, start_s: float, end_s: float, sr: int = SAMPLE_R
 def test_the_composer_knows_every_mood_the_issue_names() -> None:
     assert set(MOODS) >= REQUIRED_MOODS
     for style in STYLES.values():  # programs are General MIDI, tempi plausible
-        assert all(0 <= p <= 127 for p in (style.pad, style.bass, style.lead, style.pulse))
+        programs = (style.pad, style.bass, style.lead, style.pulse)
+        assert all(0 <= p <= 127 for p in programs)
+        assert not ANTI_PHASE_PROGRAMS & set(programs), style.mood
         assert 40 <= style.tempo[0] <= style.tempo[1] <= 200
 
 
@@ -59,6 +61,13 @@ def test_each_mood_renders_exactly_the_asked_length_and_ends_in_silence_after_it
     assert rms_db(mono, cadence, cadence + 0.5) > -30  # the final chord sounds…
     assert np.all(mono[-int(0.05 * sr):] == 0.0)  # …and the last frames are silent
     assert piece.score.params.mood == mood and piece.mood.how == "named"
+
+
+@needs_synth
+def test_a_piece_survives_a_mono_speaker(composer: Composer) -> None:
+    for mood in ("energetic", "dark", "mysterious"):
+        left, right = sf.read(str(composer.compose(mood, 6.0).path))[0].T
+        assert np.corrcoef(left, right)[0, 1] > 0.0, mood  # no anti-phase patch cancels out
 
 
 @needs_synth

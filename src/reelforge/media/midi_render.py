@@ -2,8 +2,9 @@
 
 FluidSynth runs as its CLI (``fluidsynth -ni -F out.wav``): Debian ships it with the FluidR3 GM
 soundfont (``fluid-soundfont-gm``, MIT), and pyfluidsynth would only wrap the same library. The
-render is then cut or padded to exactly the asked number of frames, its peak set to −1 dBFS, and
-its last ``TAIL_FADE_S`` faded to digital silence, so the piece ends silent on the last frame.
+render is then cut or padded to exactly the asked number of frames, brought to one loudness
+(peaks softly limited below −1 dBFS), and its last ``TAIL_FADE_S`` faded to digital silence, so
+the piece ends silent on the last frame.
 Same notes → same bytes (FluidSynth renders offline, single-threaded, float output).
 """
 
@@ -22,6 +23,7 @@ from reelforge.errors import DependencyMissing, RenderError
 
 SAMPLE_RATE = 44100
 PEAK = 10 ** (-1 / 20)  # −1 dBFS
+TARGET_RMS = 10 ** (-18 / 20)  # every piece at about the same loudness (≈ −16 LUFS)
 TAIL_FADE_S = 0.6
 SILENT_END_S = 0.05  # exact zeros at the very end
 SOUNDFONTS = (Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"),
@@ -76,14 +78,26 @@ def render_midi(midi: bytes, synth: Synth, duration_s: float, out_wav: Path) -> 
     sf.write(str(out_wav), audio, SAMPLE_RATE, subtype="PCM_16", format="WAV")
 
 
+def soft_limit(audio: np.ndarray, ceiling: float, knee: float = 0.7) -> np.ndarray:
+    """Samples above ``knee`` × ceiling bend smoothly towards the ceiling (never past it), so a
+    few drum transients do not set the level of the whole piece."""
+    start = knee * ceiling
+    magnitude = np.abs(audio)
+    over = magnitude > start
+    bent = start + (ceiling - start) * np.tanh((magnitude - start) / (ceiling - start))
+    return np.where(over, np.sign(audio) * bent, audio)
+
+
 def finish(samples: np.ndarray, frames: int, rate: int = SAMPLE_RATE) -> np.ndarray:
-    """Exactly ``frames`` long, peak at −1 dBFS, fading to exact silence at the end."""
+    """Exactly ``frames`` long, at one loudness (RMS −18 dBFS, peaks softly limited below
+    −1 dBFS), fading to exact silence at the end."""
     audio = np.zeros((frames, samples.shape[1]), dtype=np.float64)
     n = min(frames, samples.shape[0])
     audio[:n] = samples[:n]
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    if peak > 0:
-        audio *= PEAK / peak
+    rms = float(np.sqrt(np.mean(audio**2))) if audio.size else 0.0
+    if rms > 0:
+        audio *= TARGET_RMS / rms
+        audio = soft_limit(audio, PEAK)
     fade = min(frames, round(TAIL_FADE_S * rate))
     zeros = min(frames, round(SILENT_END_S * rate))
     if fade > zeros:

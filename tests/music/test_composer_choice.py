@@ -175,3 +175,17 @@ def test_music_compose_refuses_a_duration_outside_the_range(tmp_path: Path) -> N
                                  "--out", str(tmp_path / "x.wav")])
     assert isinstance(result.exception, InputError)
     assert "5–600 s" in str(result.exception)
+
+
+@needs_synth
+def test_the_issue_brief_against_the_real_catalog_composes_and_a_template_brief_does_not(
+        builtin_settings) -> None:
+    """'tense chase scene at night' matched a tender track at 0.09 before; now it composes."""
+    source = registry.music_source(builtin_settings)  # auto
+    assert isinstance(source, SearchOrCompose)
+    tense = choose_music(plan("tense chase scene at night"), FORM.duration_s, source, FORM)
+    assert tense is not None and tense.track.source == "composed"
+    assert "weak match" in tense.reason and "mood tense" in tense.reason
+    calm = choose_music(plan("calm: curious, light, steadily building instrumental background "
+                             "with a hopeful lift"), FORM.duration_s, source, FORM)
+    assert calm is not None and calm.track.source == "builtin" and "composed" not in calm.reason

@@ -189,3 +189,28 @@ def test_the_issue_brief_against_the_real_catalog_composes_and_a_template_brief_
     calm = choose_music(plan("calm: curious, light, steadily building instrumental background "
                              "with a hopeful lift"), FORM.duration_s, source, FORM)
     assert calm is not None and calm.track.source == "builtin" and "composed" not in calm.reason
+
+
+def test_a_composed_piece_is_copied_into_the_job_folder_and_recomposed_when_gone(
+        tmp_path: Path) -> None:
+    from reelforge.domain import MusicChoice
+    from reelforge.pipeline.steps.score import MusicPick, keep_composed
+
+    piece = tmp_path / "cache" / "calm-1.wav"
+    piece.parent.mkdir()
+    piece.write_bytes(b"RIFF-piece")
+    track = Track(id="composed:calm-1", title="Calm", source="composed", path=str(piece))
+    pick = MusicPick(choice=MusicChoice(track=track, query="calm", score=1.0, reason="r"))
+    job_dir = tmp_path / "job"
+    kept = keep_composed(pick, job_dir, recompose=lambda: pytest.fail("not needed"))
+    assert kept.choice is not None and kept.choice.track.path == str(job_dir / "music.wav")
+    assert (job_dir / "music.wav").read_bytes() == b"RIFF-piece"
+
+    piece.unlink()  # the cache was cleaned: composing again writes the same file
+
+    def recompose() -> MusicPick:
+        piece.write_bytes(b"RIFF-piece")
+        return pick
+
+    assert keep_composed(pick, tmp_path / "job2", recompose).choice.track.path.endswith(
+        "job2/music.wav")

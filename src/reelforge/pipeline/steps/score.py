@@ -3,14 +3,18 @@ composed for the video's length, scene boundaries and narration when the search 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from reelforge.domain import Model, MusicChoice, Plan
+from reelforge.pipeline.cache import place
 from reelforge.pipeline.score import VideoForm, choose_music
 from reelforge.pipeline.step import JobRun, Made, Results
 from reelforge.pipeline.steps.narrate import Narrations
 from reelforge.pipeline.steps.visualize import Clips
 from reelforge.pipeline.timeline import CROSSFADE_S, FIRST_LEAD_S
+
+MUSIC_FILE = "music.wav"  # a composed piece, in the job folder
 
 
 class MusicPick(Model):
@@ -59,4 +63,21 @@ class ScoreStep:
             "speech_s": [list(span) for span in form.speech_s],
             "seed": form.seed,
         }
-        results.put(job.run_step(self.name, "score", music, inputs, MusicPick, choose).result)
+        pick = job.run_step(self.name, "score", music, inputs, MusicPick, choose).result
+        results.put(keep_composed(pick, job.dir, lambda: choose(job.dir).result))
+
+
+def keep_composed(pick: MusicPick, job_dir: Path, recompose: Callable[[], MusicPick]) -> MusicPick:
+    """A composed piece is copied into the job folder as ``music.wav`` (the job is whole without
+    the cache). When the cached choice's file is gone, composing again gives the same bytes."""
+    choice = pick.choice
+    if choice is None or choice.track.source != "composed" or not choice.track.path:
+        return pick
+    if not Path(choice.track.path).is_file():
+        pick = recompose()
+        choice = pick.choice
+        assert choice is not None and choice.track.path
+    target = job_dir / MUSIC_FILE
+    place(Path(choice.track.path), target)
+    track = choice.track.model_copy(update={"path": str(target)})
+    return MusicPick(choice=choice.model_copy(update={"track": track}))

@@ -69,7 +69,9 @@ class ScoreStep:
 
 def keep_composed(pick: MusicPick, job_dir: Path, recompose: Callable[[], MusicPick]) -> MusicPick:
     """A composed piece is copied into the job folder as ``music.wav`` (the job is whole without
-    the cache). When the cached choice's file is gone, composing again gives the same bytes."""
+    the cache); the choice keeps pointing at the content-addressed piece, so assembly's cache
+    key stays the same from job to job. When that file is gone, composing again gives the
+    same bytes."""
     choice = pick.choice
     if choice is None or choice.track.source != "composed" or not choice.track.path:
         return pick
@@ -77,7 +79,5 @@ def keep_composed(pick: MusicPick, job_dir: Path, recompose: Callable[[], MusicP
         pick = recompose()
         choice = pick.choice
         assert choice is not None and choice.track.path
-    target = job_dir / MUSIC_FILE
-    place(Path(choice.track.path), target)
-    track = choice.track.model_copy(update={"path": str(target)})
-    return MusicPick(choice=choice.model_copy(update={"track": track}))
+    place(Path(choice.track.path), job_dir / MUSIC_FILE)
+    return pick

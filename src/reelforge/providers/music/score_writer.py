@@ -1,9 +1,9 @@
 """The music theory of the composer: a mood, a length and the video's turns in, notes out.
 
 Pure and deterministic (a seeded ``random.Random``; no audio, no files). The form is fitted to
-the video: one tempo throughout; sections start on the beat grid point nearest each scene
-boundary (a quarter of a beat off at most, ≤ 0.25 s from 60 BPM up) and alternate a lift and a
-drop in texture and loudness; notes that start under narration are played softer; the last
+the video: one tempo throughout; sections start on the grid point nearest each scene boundary
+(beats from 120 BPM, half-beats below, so ≤ 0.25 s off from 60 BPM up) and alternate a lift and
+a drop in texture and loudness; notes that start under narration are played softer; the last
 section ends on the dominant and the tonic chord lands ``RING_S`` before the end, so its decay
 fills the last seconds and the piece ends in silence on the last frame.
 """

@@ -87,7 +87,7 @@ def test_a_major_key_and_its_tempo_are_measured_as_asked(composer: Composer) -> 
     assert features.key_name == "D major", features.key_name
 
 
-@pytest.mark.parametrize("bpm", [60, 72, 97, 120, 138])
+@pytest.mark.parametrize("bpm", [40, 45, 60, 72, 97, 119, 120, 138, 220])
 def test_sections_start_within_a_quarter_second_of_the_scene_boundaries(bpm: int) -> None:
     boundaries = (6.13, 13.77, 21.4)
     for mood in ("calm", "epic", "tense"):
@@ -121,7 +121,7 @@ def test_notes_that_start_under_narration_are_played_softer() -> None:
         assert abs(b.velocity - expected) <= 1
 
 
-def test_the_final_cadence_is_the_tonic_chord_after_the_dominant() -> None:
+def test_the_final_cadence_is_the_tonic_chord_with_time_to_ring_out() -> None:
     style = STYLES["sad"]
     score = write_score(style, choose_params(style, 20.0, 0, key="D minor"))
     at_cadence = {n.pitch % 12 for n in score.notes if n.start_s == score.cadence_s

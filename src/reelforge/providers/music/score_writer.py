@@ -2,10 +2,11 @@
 
 Pure and deterministic (a seeded ``random.Random``; no audio, no files). The form is fitted to
 the video: one tempo throughout; sections start on the grid point nearest each scene boundary
-(beats from 120 BPM, half-beats below, so ≤ 0.25 s off from 60 BPM up) and alternate a lift and
-a drop in texture and loudness; notes that start under narration are played softer; the last
-section ends on the dominant and the tonic chord lands ``RING_S`` before the end, so its decay
-fills the last seconds and the piece ends in silence on the last frame.
+(beats from 120 BPM, half-beats below, quarters below 60 BPM: never more than 0.25 s off) and
+alternate a lift and a drop in texture and loudness; notes that start under narration are
+played softer; the last section closes on IV (major) or v (minor) and the tonic chord lands
+``RING_S`` or more before the end, so its decay fills the last seconds and the piece ends in
+silence on the last frame.
 """
 
 from __future__ import annotations
@@ -108,11 +109,20 @@ def choose_params(style: MoodStyle, duration_s: float, seed: int, *, bpm: float 
                        tuple(sections_s), tuple(speech_s))
 
 
+def grid_s(bpm: float) -> float:
+    """The finest grid a section may start on: the beat, halved until it is at most 0.5 s, so a
+    boundary snapped to it moves by 0.25 s at most."""
+    grid = 60.0 / bpm
+    while grid > 0.5:
+        grid /= 2
+    return grid
+
+
 def fit_sections(params: ScoreParams, cadence_s: float) -> tuple[Section, ...]:
     """Sections between 0 and the cadence, each starting on the grid point nearest a requested
     boundary; alternating lift and drop, the last before the cadence the fullest."""
     beat = 60.0 / params.bpm
-    grid = beat if beat <= 0.5 else beat / 2
+    grid = grid_s(params.bpm)
     wanted = list(params.sections_s)
     if not wanted:
         bar = 4 * beat
@@ -135,7 +145,7 @@ def fit_sections(params: ScoreParams, cadence_s: float) -> tuple[Section, ...]:
 def write_score(style: MoodStyle, params: ScoreParams) -> Score:
     """The whole piece as notes (seconds), one part per GM program plus drums."""
     beat = 60.0 / params.bpm
-    grid = beat if beat <= 0.5 else beat / 2
+    grid = grid_s(params.bpm)
     cadence_s = math.floor((params.duration_s - RING_S) / grid) * grid
     sections = fit_sections(params, cadence_s)
     writer = _Writer(style, params, beat)

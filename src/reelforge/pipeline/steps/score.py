@@ -75,9 +75,8 @@ def keep_composed(pick: MusicPick, job_dir: Path, recompose: Callable[[], MusicP
     choice = pick.choice
     if choice is None or choice.track.source != "composed" or not choice.track.path:
         return pick
-    if not Path(choice.track.path).is_file():
+    piece = Path(choice.track.path)
+    if not piece.is_file():
         pick = recompose()
-        choice = pick.choice
-        assert choice is not None and choice.track.path
-    place(Path(choice.track.path), job_dir / MUSIC_FILE)
+    place(piece, job_dir / MUSIC_FILE)
     return pick

@@ -140,7 +140,7 @@ class Track(Model):
     id: str
     title: str
     artist: str = ""
-    source: Literal["builtin", "library", "spotify"] = "builtin"
+    source: Literal["builtin", "library", "spotify", "composed"] = "builtin"
     path: str | None = None
     uri: str | None = None
     duration_s: float = 0.0

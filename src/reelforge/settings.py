@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     script_engine: Literal["auto", "template", "openai"] = "auto"
     voice_engine: Literal["auto", "piper", "espeak", "hume", "openai"] = "auto"
     video_engine: Literal["auto", "local", "runware"] = "auto"
-    music_engine: Literal["auto", "builtin", "library"] = "auto"
+    music_engine: Literal["auto", "builtin", "catalog", "library", "composed"] = "auto"
 
     # --- remote providers (keys also read from the vendors' standard variables) ----------------
     openai_api_key: SecretStr | None = Field(
@@ -178,6 +178,9 @@ class Settings(BaseSettings):
     key_rotation_overlap_h: float = Field(default=24.0, ge=0)  # old key valid after `keys rotate`
     artifact_s3_sse: Literal["AES256", "aws:kms"] | None = None  # S3 server-side encryption
     artifact_s3_kms_key_id: str | None = None  # the KMS key for aws:kms (default: the bucket's)
+    # music: below this cosine the best searched song is a weak match and "auto" composes instead
+    music_compose_below: float = Field(default=0.35, ge=0, le=1)
+    soundfont_file: Path | None = None  # the composer's GM soundfont (default: Debian's FluidR3)
 
     # --- step cache (docs/scaling.md "The step cache") ------------------------------------------
     cache_max_gb: float = Field(default=20.0, gt=0)  # step cache bound; least recently used go

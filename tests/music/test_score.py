@@ -71,7 +71,13 @@ def test_the_source_version_changes_when_the_catalog_changes(builtin_settings) -
 
 
 def test_the_registry_serves_semantic_search_by_default(builtin_settings) -> None:
-    assert isinstance(music_source(builtin_settings), SemanticMusicSource)
+    from reelforge.providers.music.search_or_compose import SearchOrCompose
+
+    default = music_source(builtin_settings)  # auto: search first, compose when weak
+    assert isinstance(default, SearchOrCompose)
+    assert isinstance(default.searcher, SemanticMusicSource)
+    library = music_source(builtin_settings.model_copy(update={"music_engine": "library"}))
+    assert isinstance(library, SemanticMusicSource)
     builtin = music_source(builtin_settings.model_copy(update={"music_engine": "builtin"}))
     assert not isinstance(builtin, SemanticMusicSource)
 

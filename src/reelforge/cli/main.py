@@ -15,6 +15,7 @@ from reelforge.cli import (
     jobs,
     keys,
     make,
+    music,
     providers,
     secrets,
     serve,
@@ -38,6 +39,7 @@ app.command("voices")(voices.voices_command)
 app.add_typer(video.app, name="video")
 app.add_typer(images.app, name="images")
 app.add_typer(songs.app, name="songs")
+app.add_typer(music.app, name="music")  # issue 20: the composer
 app.add_typer(fakes.app, name="fakes")
 app.command("providers")(providers.providers_command)
 app.command("serve")(serve.serve_command)

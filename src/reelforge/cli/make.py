@@ -97,6 +97,10 @@ def make_command(
         None, "--music-mood", help="calm, energetic, happy, nostalgic or tender."
     ),
     seed: int = typer.Option(0, "--seed", help="Same seed, same video."),
+    music: str = typer.Option(
+        "auto", "--music", help="auto (search, compose when the match is weak), catalog, "
+        "library, composed or builtin."
+    ),
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Output folder (default: ./out); the job goes in <out>/<job-id>/."
     ),
@@ -137,10 +141,11 @@ def make_command(
     )
     from reelforge.services.briefs import check_brief
 
-    check_brief(brief, settings)
+    engines = {"music": music} if music != "auto" else {}
+    check_brief(brief, settings, engines)
     out_dir = out or settings.out_dir
     if as_json:
-        result = make_video(brief, settings, out_dir)
+        result = make_video(brief, settings, out_dir, engines=engines)
         json.dump(result.manifest.model_dump(mode="json"), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return
@@ -153,7 +158,7 @@ def make_command(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        result = make_video(brief, settings, out_dir, on_event=_Bars(progress))
+        result = make_video(brief, settings, out_dir, on_event=_Bars(progress), engines=engines)
     m = result.manifest
     hits = sum(1 for s in m.steps if s.cache_hit)
     console.print(

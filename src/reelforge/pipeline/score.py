@@ -7,6 +7,8 @@ mid-note), with looping when the song is shorter than the video. How well the pl
 (energy that never drops out, no loop, a clean ending) adds to the search score, and the
 MusicChoice's reason records the query, the scores, the placement and the song's features.
 Assembly then plays the track from ``start_s``, looping, with a fade in and out.
+With the "auto" engine a weak match falls to the composer, which writes a piece for exactly
+this video (its length, its scene boundaries, its narration); the reason says why.
 """
 
 from __future__ import annotations
@@ -108,37 +110,106 @@ def _energy_coverage(curve: list[float], start: float, video_s: float, track_s: 
     return loud / seconds
 
 
-def _candidates(source: MusicSource, request: MusicRequest) -> list[tuple[ScoredTrack, Any]]:
+@dataclass(frozen=True)
+class Candidate:
+    scored: ScoredTrack
+    similarity: float  # cosine to the brief for semantic hits; the source's score otherwise
+    features: Any
+
+
+def _candidates(source: MusicSource, request: MusicRequest) -> list[Candidate]:
     """Ranked tracks with their analysed features when the source has them."""
     search_hits = getattr(source, "search_hits", None)
     if callable(search_hits):
         from reelforge.providers.music.semantic import reason_for
 
-        return [(ScoredTrack(track=h.track, score=h.score, reason=reason_for(h, request)),
-                 h.features) for h in search_hits(request)]
-    return [(c, None) for c in source.search(request)]
+        return [Candidate(ScoredTrack(track=h.track, score=h.score,
+                                      reason=reason_for(h, request)), h.similarity, h.features)
+                for h in search_hits(request)]
+    return [Candidate(c, c.score, None) for c in source.search(request)]
 
 
-def choose_music(plan: Plan, duration_s: float, source: MusicSource) -> MusicChoice | None:
-    """The best track that may be used as audio; None when the source has nothing usable."""
+@dataclass(frozen=True)
+class VideoForm:
+    """What a composer fits: the video's length, its scene boundaries and narration spans."""
+
+    duration_s: float
+    sections_s: tuple[float, ...] = ()
+    speech_s: tuple[tuple[float, float], ...] = ()
+    seed: int = 0
+
+
+def choose_music(plan: Plan, duration_s: float, source: MusicSource,
+                 form: VideoForm | None = None) -> MusicChoice | None:
+    """The best track that may be used as audio; None when the source has nothing usable.
+
+    With the "auto" engine (``SearchOrCompose``) a weak best match, or a brief naming a mood no
+    song has, is replaced by a piece composed for ``form``; the reason says which and why."""
+    from reelforge.providers.music.composer import Composer
+    from reelforge.providers.music.search_or_compose import SearchOrCompose
+
+    form = form or VideoForm(duration_s)
     moods = tuple(dict.fromkeys([plan.mood, *(s.mood for s in plan.scenes)]))
     request = MusicRequest(query=plan.music_brief, moods=moods, limit=CANDIDATES,
-                           usable_only=True)
-    best: tuple[float, ScoredTrack, Placement, Any] | None = None
-    for candidate, features in _candidates(source, request):
-        track = candidate.track
+                           usable_only=True, duration_s=round(form.duration_s, 3),
+                           sections_s=form.sections_s, speech_s=form.speech_s, seed=form.seed)
+    if isinstance(source, Composer):
+        return _composed(source, request, "the composed engine was chosen")
+    searcher = source.searcher if isinstance(source, SearchOrCompose) else source
+    best: tuple[float, Candidate, Placement] | None = None
+    usable: list[Candidate] = []
+    for candidate in _candidates(searcher, request):
+        track = candidate.scored.track
         if not (track.usable_as_audio and track.path):
             continue
-        placement = place_track(features, track.duration_s, duration_s)
-        total = candidate.score + FIT_WEIGHT * placement.fit
+        usable.append(candidate)
+        placement = place_track(candidate.features, track.duration_s, duration_s)
+        total = candidate.scored.score + FIT_WEIGHT * placement.fit
         if best is None or total > best[0]:
-            best = (total, candidate, placement, features)
+            best = (total, candidate, placement)
+    weak = ""
+    if isinstance(source, SearchOrCompose):
+        weak = weak_match(plan.music_brief, usable, best[1] if best else None, source.threshold)
+        if weak:
+            from reelforge.errors import DependencyMissing
+
+            try:
+                return _composed(source.composer, request, weak)
+            except DependencyMissing as exc:  # keep the searched song and say why
+                weak = f"{weak}, but the composer is unavailable ({exc.message}: {exc.hint})"
     if best is None:
         return None
-    total, candidate, placement, features = best
-    return MusicChoice(track=candidate.track, query=plan.music_brief, score=round(total, 4),
-                       reason=_reason(candidate, placement, features, duration_s),
+    total, candidate, placement = best
+    reason = _reason(candidate.scored, placement, candidate.features, duration_s)
+    return MusicChoice(track=candidate.scored.track, query=plan.music_brief,
+                       score=round(total, 4), reason=f"{weak}; {reason}" if weak else reason,
                        start_s=placement.start_s)
+
+
+def weak_match(brief: str, usable: list[Candidate], best: Candidate | None,
+               threshold: float) -> str:
+    """Why the searched music does not fit the brief, or "" when it does (the one place
+    that decides when "auto" composes)."""
+    from reelforge.providers.music.moods import named_mood
+
+    if best is None:
+        return "no usable song matched the brief"
+    if best.similarity < threshold:
+        return (f"the best match, {best.scored.track.title}, has cosine {best.similarity:.2f} "
+                f"< {threshold:.2f} to the brief: a weak match")
+    wanted = named_mood(brief)
+    if wanted and not any(wanted in (*c.scored.track.moods, *c.scored.track.tags)
+                          for c in usable):
+        return (f"the brief asks for {wanted} music and no song in the catalog or the library "
+                f"is {wanted} (best: {best.scored.track.title}, cosine {best.similarity:.2f})")
+    return ""
+
+
+def _composed(composer: MusicSource, request: MusicRequest, why: str) -> MusicChoice:
+    (piece,) = composer.search(request)
+    return MusicChoice(track=piece.track, query=request.query, score=piece.score,
+                       reason=f"{why}; {piece.reason}; licence: {piece.track.licence}",
+                       start_s=0.0)
 
 
 def _reason(candidate: ScoredTrack, placement: Placement, features: Any,

@@ -117,11 +117,19 @@ class VideoGenerator(Engine, Protocol):
 
 @dataclass(frozen=True)
 class MusicRequest:
+    """What the video needs. Search sources read the query, moods and minimum length; a
+    composer also reads the exact length, the scene boundaries (a section starts at each), the
+    spans under narration (played softer) and the seed (same seed, same piece)."""
+
     query: str
     moods: tuple[str, ...] = ()
     min_duration_s: float = 0.0
     limit: int = 5
     usable_only: bool = True
+    duration_s: float | None = None
+    sections_s: tuple[float, ...] = ()
+    speech_s: tuple[tuple[float, float], ...] = ()
+    seed: int = 0
 
 
 @dataclass(frozen=True)

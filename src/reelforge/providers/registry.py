@@ -19,7 +19,7 @@ ENGINE_CHOICES: dict[str, tuple[str, ...]] = {
     "script": ("template", "openai"),
     "voice": ("piper", "espeak", "hume", "openai"),
     "video": ("local", "runware"),
-    "music": ("builtin", "library"),
+    "music": ("auto", "builtin", "catalog", "library", "composed"),
 }
 #: The name each choice's engine records in the manifest (``StepRecord.engine``).
 ENGINE_NAMES: dict[tuple[str, str], str] = {
@@ -27,7 +27,8 @@ ENGINE_NAMES: dict[tuple[str, str], str] = {
     ("voice", "piper"): "piper", ("voice", "espeak"): "espeak-ng", ("voice", "hume"): "hume",
     ("voice", "openai"): "openai", ("video", "local"): "local-renderer",
     ("video", "runware"): "runware", ("music", "builtin"): "builtin-catalog",
-    ("music", "library"): "semantic",
+    ("music", "library"): "semantic", ("music", "catalog"): "semantic-catalog",
+    ("music", "composed"): "composer", ("music", "auto"): "semantic+composer",
 }
 REMOTE = frozenset({("script", "openai"), ("voice", "hume"), ("voice", "openai"),
                     ("video", "runware"), ("music", "spotify")})
@@ -67,9 +68,11 @@ def video_choice(settings: Settings) -> str:
 
 
 def music_choice(settings: Settings) -> str:
-    """"builtin" is the pick-by-mood catalog; "auto" and "library" search by meaning over the
-    built-in songs and the user's library."""
-    return "builtin" if settings.music_engine == "builtin" else "library"
+    """"auto" searches the built-in songs and the user's library by meaning and composes when
+    the best match is weak; "library" searches the same and never composes; "catalog" searches
+    the built-in songs only; "builtin" picks from them by mood words; "composed" always
+    composes. For music "auto" is an engine of its own, not a shorthand for another."""
+    return settings.music_engine
 
 
 def voice_choice(voice: str) -> str:
@@ -113,15 +116,28 @@ def video_generator(settings: Settings) -> VideoGenerator:
 
 
 def music_source(settings: Settings) -> MusicSource:
-    """Semantic search over the indexed catalog (built-in + the user's songs); "builtin" keeps
-    the simple pick-by-mood catalog that needs no analysis."""
-    if music_choice(settings) == "builtin":
+    """The engine of ``music_choice`` (see there). Building one checks nothing: the composer
+    checks FluidSynth and its soundfont on first use, naming the fix."""
+    choice = music_choice(settings)
+    if choice == "builtin":
         from reelforge.providers.music.builtin import BuiltinCatalog
 
         return BuiltinCatalog.from_settings(settings)
+    from reelforge.providers.music.composer import Composer
+
+    if choice == "composed":
+        return Composer.from_settings(settings)
     from reelforge.providers.music.semantic import SemanticMusicSource
 
-    return SemanticMusicSource.from_settings(settings)
+    if choice == "catalog":
+        return SemanticMusicSource.from_settings(settings, sources=("builtin",))
+    searcher = SemanticMusicSource.from_settings(settings)
+    if choice == "library":
+        return searcher
+    from reelforge.providers.music.search_or_compose import SearchOrCompose
+
+    return SearchOrCompose(searcher, Composer.from_settings(settings),
+                           settings.music_compose_below)
 
 
 @dataclass(frozen=True)
@@ -189,6 +205,12 @@ class EngineStatus:
     detail: str = ""
 
 
+def _composer_ready(settings: Settings) -> bool:
+    from reelforge.providers.music.composer import Composer
+
+    return Composer.from_settings(settings).available()
+
+
 def engine_statuses(settings: Settings) -> list[EngineStatus]:
     """Every engine per capability; ``selected`` marks the one the table above picks (for the
     voice: the engine of the default voice, since the voice id decides)."""
@@ -196,12 +218,16 @@ def engine_statuses(settings: Settings) -> list[EngineStatus]:
     configured = {
         ("script", "openai"): openai_key, ("voice", "hume"): hume_key,
         ("voice", "openai"): openai_key, ("video", "runware"): bool(settings.runware_api_key),
+        ("music", "composed"): _composer_ready(settings),
     }
     base_urls = {"openai": settings.openai_base_url, "hume": settings.hume_base_url,
                  "runware": settings.runware_base_url}
     details = {("voice", "hume"): "or --voice hume:<name>",
                ("voice", "openai"): "or --voice openai:<voice>",
-               ("music", "library"): "semantic search: built-in songs + your library"}
+               ("music", "library"): "semantic search: built-in songs + your library",
+               ("music", "catalog"): "semantic search: built-in songs only",
+               ("music", "auto"): "search, compose when the best match is weak",
+               ("music", "composed"): "written for the video (FluidSynth)"}
     picked = selected_engines(settings)
     if settings.voice_engine not in ("auto", "piper"):
         picked["voice"] = settings.voice_engine

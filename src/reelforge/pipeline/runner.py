@@ -37,6 +37,8 @@ OUTPUTS = {
     "analysis": "analysis.json",
     "video": "final.mp4",
     "captions": "captions.srt",
+    "captions_vtt": "captions.vtt",
+    "words": "words.json",
     "plan": "plan.json",
     "thumbnail": "thumbnail.jpg",
     "manifest": "manifest.json",

@@ -250,3 +250,26 @@ def write_thumbnail(
 
 def subtitle_font_name(font: Path) -> str:
     return font_family(font)
+
+
+def burn_captions(video: Path, ass_file: Path, out_mp4: Path, options: RenderOptions,
+                  duration_s: float | None = None,
+                  on_progress: Callable[[float], None] | None = None) -> None:
+    """``video`` re-encoded with ``ass_file`` burned in by libass; its sound copied as is."""
+    with tempfile.TemporaryDirectory(prefix="rf-captions-") as tmp_name:
+        tmp = Path(tmp_name)
+        (tmp / "fonts").mkdir()
+        os.symlink(
+            options.font, tmp / "fonts" / options.font.name.replace("[", "").replace("]", "")
+        )
+        (tmp / "captions.ass").write_text(ass_file.read_text(encoding="utf-8"), encoding="utf-8")
+        part = out_mp4.with_name(out_mp4.name + ".part.mp4")
+        run_ffmpeg(
+            ["-i", str(Path(video).resolve()), "-map", "0:v:0", "-map", "0:a?",
+             "-vf", "subtitles=filename=captions.ass:fontsdir=fonts,format=yuv420p",
+             "-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf),
+             "-c:a", "copy", "-movflags", "+faststart", str(part.resolve())],
+            ffmpeg=options.ffmpeg, total_s=duration_s, on_progress=on_progress,
+            what="burning captions", cwd=tmp,
+        )
+        os.replace(part, out_mp4)

@@ -56,7 +56,8 @@ class Recogniser:
         self._lock = threading.Lock()
 
     def transcribe(self, audio: np.ndarray, prompt: str = "") -> list[HeardWord]:
-        """Words heard in ``audio`` (mono float32 at 16 kHz), in order."""
+        """Words heard in ``audio`` (mono float32 at 16 kHz), in order; ``prompt`` primes the
+        spelling (see ``glossary``)."""
         if audio.size < RATE // 10:
             return []
         with self._lock:
@@ -67,7 +68,7 @@ class Recogniser:
                 word_timestamps=True,
                 condition_on_previous_text=False,
                 vad_filter=False,
-                initial_prompt=prompt[:600] or None,
+                initial_prompt=prompt or None,
             )
             return [
                 HeardWord(text=w.word.strip(), start_s=float(w.start), end_s=float(w.end))
@@ -75,6 +76,16 @@ class Recogniser:
                 for w in (segment.words or [])
                 if w.word.strip()
             ]
+
+
+def glossary(words: Sequence[str], limit: int = 40) -> str:
+    """A prompt that primes the recogniser with the script's longer words, alphabetically.
+
+    Priming with the script itself makes Whisper believe it was already said: it skips ahead
+    ("you think brains…"); a glossary only teaches it the spelling ("Octopuses", not
+    "Octobuses")."""
+    chosen = sorted({normalise(w) for w in words if len(normalise(w)) >= 5})[:limit]
+    return f"Glossary: {', '.join(chosen)}." if chosen else ""
 
 
 _loaded: Recogniser | None = None
@@ -250,28 +261,65 @@ def _silent_runs(voiced: np.ndarray, min_frames: int = 3) -> list[tuple[int, int
     return [(int(a), int(b)) for a, b in runs if b - a >= min_frames]
 
 
-def snap_boundaries(spans: list[TimedSpan], voiced: np.ndarray,
-                    reach_s: float = 0.3) -> list[TimedSpan]:
-    """Put each boundary between two words into the pause nearest to it (within ``reach_s``
-    and between the two words' outer edges): Whisper's boundaries land about a tenth of a
-    second off, the pause between words is where a person hears the change."""
+def snap_boundaries(spans: list[TimedSpan], voiced: np.ndarray, reach_s: float = 0.8,
+                    keep_cost_s: float = 0.35) -> list[TimedSpan]:
+    """Put the boundaries between words into the pauses of the audio, in order.
+
+    Whisper's boundaries land a tenth of a second or more off, and drift; the pauses between
+    words are where a listener hears one word end. A monotonic alignment (dynamic programming)
+    pairs each boundary with a pause or with none: pairing costs the distance between the two
+    (within ``reach_s``), keeping a boundary unpaired (words run together) costs
+    ``keep_cost_s``, and leaving a pause inside a word costs little when it is short (stop
+    consonants make those) and much when it is long."""
     frame_s = _FRAME / RATE
-    runs = _silent_runs(voiced)
+    voiced_at = np.flatnonzero(voiced)
+    if len(spans) < 2 or voiced_at.size == 0:
+        return list(spans)
+    first, last = int(voiced_at[0]), int(voiced_at[-1]) + 1
+    pauses = [(a * frame_s, b * frame_s) for a, b in _silent_runs(voiced, 4)
+              if a > first and b < last]
+    bounds = [(spans[i].end_s + spans[i + 1].start_s) / 2 for i in range(len(spans) - 1)]
+    n, m = len(bounds), len(pauses)
+    inf = float("inf")
+    cost = np.full((n + 1, m + 1), inf)
+    move = np.zeros((n + 1, m + 1), dtype=np.int8)  # 0 pair, 1 keep boundary, 2 pause in a word
+    cost[0, 0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if i and cost[i - 1, j] + keep_cost_s < cost[i, j]:
+                cost[i, j], move[i, j] = cost[i - 1, j] + keep_cost_s, 1
+            if j:
+                length = pauses[j - 1][1] - pauses[j - 1][0]
+                inside = cost[i, j - 1] + 0.01 + 4.0 * max(0.0, length - 0.04)
+                if inside < cost[i, j]:
+                    cost[i, j], move[i, j] = inside, 2
+            if i and j:
+                a, b = pauses[j - 1]
+                distance = max(0.0, a - bounds[i - 1], bounds[i - 1] - b)
+                if distance <= reach_s and cost[i - 1, j - 1] + distance < cost[i, j]:
+                    cost[i, j], move[i, j] = cost[i - 1, j - 1] + distance, 0
+    paired: dict[int, tuple[float, float]] = {}
+    i, j = n, m
+    while i or j:
+        if move[i, j] == 0:
+            paired[i - 1] = pauses[j - 1]
+            i, j = i - 1, j - 1
+        elif move[i, j] == 1:
+            i -= 1
+        else:
+            j -= 1
     out = list(spans)
-    for i in range(len(out) - 1):
-        left, right = out[i], out[i + 1]
-        boundary = (left.end_s + right.start_s) / 2 / frame_s
-        best: tuple[float, int, int] | None = None
-        for a, b in runs:
-            if a * frame_s <= left.start_s or b * frame_s >= right.end_s:
-                continue
-            distance = 0.0 if a <= boundary <= b else min(abs(a - boundary), abs(b - boundary))
-            if distance * frame_s <= reach_s and (best is None or distance < best[0]):
-                best = (distance, a, b)
-        if best is not None:
-            out[i] = TimedSpan(left.start_s, round(best[1] * frame_s, 3))
-            out[i + 1] = TimedSpan(round(best[2] * frame_s, 3), right.end_s)
-    return out
+    for k, (a, b) in paired.items():
+        out[k] = TimedSpan(out[k].start_s, round(a, 3))
+        out[k + 1] = TimedSpan(round(b, 3), out[k + 1].end_s)
+    for k in range(len(out)):  # an unpaired neighbour must not overlap a paired edge
+        if k + 1 < len(out) and out[k].end_s > out[k + 1].start_s:
+            middle = round((out[k].end_s + out[k + 1].start_s) / 2, 3)
+            if k in paired:
+                middle = out[k].end_s
+            out[k] = TimedSpan(out[k].start_s, min(out[k].end_s, middle))
+            out[k + 1] = TimedSpan(max(out[k + 1].start_s, middle), out[k + 1].end_s)
+    return [TimedSpan(s.start_s, max(s.end_s, s.start_s)) for s in out]
 
 
 def align_words(words: Sequence[str], heard: Sequence[HeardWord], audio: np.ndarray | None,

@@ -237,6 +237,14 @@ def voiced_frames(audio: np.ndarray) -> np.ndarray:
     return rms > max(1e-4, float(rms.max()) * 0.01)
 
 
+def voiced_only(heard: Sequence[HeardWord], voiced: np.ndarray) -> list[HeardWord]:
+    """Heard words with speech under them: Whisper invents words ("Thank you.") in silence."""
+    frame_s = _FRAME / RATE
+    return [h for h in heard
+            if voiced[int(h.start_s / frame_s): max(int(h.start_s / frame_s) + 1,
+                                                    int(np.ceil(h.end_s / frame_s)))].any()]
+
+
 def snap_to_voice(spans: list[TimedSpan], voiced: np.ndarray) -> list[TimedSpan]:
     """Move each word's start forward out of silence and its end back out of silence (never
     past each other): Whisper's word edges drift into the pauses around words."""

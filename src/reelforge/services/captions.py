@@ -41,11 +41,12 @@ def heard_words(video: Path, settings: Settings) -> list[Word]:
         snap_boundaries,
         snap_to_voice,
         voiced_frames,
+        voiced_only,
     )
 
     audio = read_speech(video, find_ffmpeg(settings.ffmpeg_binary))
-    heard = recogniser().transcribe(audio)
     voiced = voiced_frames(audio)
+    heard = voiced_only(recogniser().transcribe(audio), voiced)
     spans = snap_to_voice(snap_boundaries([TimedSpan(h.start_s, h.end_s) for h in heard],
                                           voiced), voiced)
     return [Word(text=h.text, start_s=s.start_s, end_s=max(s.end_s, s.start_s))

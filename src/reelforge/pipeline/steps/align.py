@@ -91,7 +91,8 @@ def time_words(narrations: list[Narration], job_dir: Path,
         gap = np.zeros(round(_BETWEEN_S * speech.RATE), dtype=np.float32)
         joined = np.concatenate([part for _, audio, _ in pending for part in (audio, gap)])
         prompt = speech.glossary([w for n, _, _ in pending for w, _, _ in _sentence_words(n)])
-        heard = (hear or speech.recogniser().transcribe)(joined, prompt)
+        heard = speech.voiced_only((hear or speech.recogniser().transcribe)(joined, prompt),
+                                   speech.voiced_frames(joined))
         for narration, audio, at in pending:
             end = at + audio.size / speech.RATE
             mine = [speech.HeardWord(h.text, h.start_s - at, h.end_s - at) for h in heard

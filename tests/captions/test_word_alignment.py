@@ -132,3 +132,13 @@ def test_recogniser_times_a_remote_voice_served_by_the_fakes_within_80_ms(
         assert max(_errors(narration, truth, tmp_path)) <= TOLERANCE_S
     finally:
         running.stop()
+
+
+def test_piper_times_words_espeak_joins_or_splits(piper_engine: Voice, tmp_path: Path) -> None:
+    """espeak says "of the" as one word and "25" as two: the words still come from Piper."""
+    sentence = "Two of the hearts stop when they swim, and 25 arms taste it."
+    said = piper_engine.speak(SpeechRequest(sentences=(sentence,), voice="joe"),
+                              tmp_path / "s.wav")
+    assert [w.text for w in said.words] == sentence.split()
+    starts = [w.start_s for w in said.words]
+    assert starts == sorted(starts) and all(w.end_s >= w.start_s for w in said.words)

@@ -2,7 +2,7 @@
 
 Each sentence is synthesised on its own so its cue has an exact start and end; the model is
 loaded with Piper's alignment output, so every word's time comes from the synthesiser itself
-(``word_spans``: the phoneme groups between spaces, one per written word). Emotion maps to
+(``piper_words.py``: phoneme groups paired with the written words). Emotion maps to
 Piper's knobs (see ``emotion.py``); pitch uses the resampling trick: synthesise ``k`` times slower,
 then resample ``k`` times shorter, which raises the pitch by ``k`` at the intended speed.
 """
@@ -21,40 +21,11 @@ from reelforge.errors import DependencyMissing, InputError
 from reelforge.providers.base import SpeechRequest, SpeechResult, VoiceInfo
 from reelforge.providers.voice.audio import join_sentences, loud_span, resample_by, write_wav
 from reelforge.providers.voice.emotion import voice_style
+from reelforge.providers.voice.piper_words import PUNCTUATION, word_spans
 from reelforge.settings import Settings
 from reelforge.text import spoken_words
 
 LEAD_IN_S = 0.15
-#: Phonemes espeak writes for punctuation: they end a word, they are not one.
-_PUNCTUATION = set(".,;:!?¡¿—…\"«»“”()")
-
-
-def word_spans(chunks: list[Any], words: list[str]) -> list[tuple[int, int]] | None:
-    """Each written word's (start, end) sample in the chunks' joined audio, from Piper's
-    phoneme alignments; None when the voice gives none or espeak spoke a different number of
-    words than were written (numbers, abbreviations): then the recogniser times them."""
-    spans: list[tuple[int, int]] = []
-    offset = 0
-    for chunk in chunks:
-        if not chunk.phoneme_alignments:
-            return None
-        position, start, end = offset, None, offset
-        for aligned in chunk.phoneme_alignments:
-            phoneme, samples = aligned.phoneme, int(aligned.num_samples)
-            if phoneme in (" ", "$"):
-                if start is not None:
-                    spans.append((start, end))
-                start = None
-            elif phoneme != "^" and phoneme not in _PUNCTUATION:
-                start = position if start is None else start
-                end = position + samples
-            position += samples
-        if start is not None:
-            spans.append((start, end))
-        offset += chunk.audio_float_array.size
-    return spans if len(spans) == len(words) else None
-
-
 def _timed_words(text: str, cue: Cue, spans: list[tuple[int, int]], pitch: float,
                  trimmed: int, rate: int) -> list[Word]:
     """Spans in the raw synthesis → seconds in the joined narration (pitch resampling and the
@@ -141,6 +112,10 @@ class PiperVoiceEngine:
             noise_scale=style.expressiveness,
             noise_w_scale=style.rhythm,
         )
+        def spelling(word: str) -> str:
+            return "".join(p for sentence in voice.phonemize(word) for p in sentence
+                           if p not in PUNCTUATION and p not in "ˈˌ ")
+
         spoken: list[tuple[str, np.ndarray]] = []
         timing: list[tuple[list[tuple[int, int]] | None, int]] = []
         for sentence in request.sentences:
@@ -153,7 +128,7 @@ class PiperVoiceEngine:
             if audio.size:
                 peak = float(np.max(np.abs(audio))) or 1.0
                 spoken.append((sentence, audio * min(style.volume * 0.89 / peak, 4.0)))
-                timing.append((word_spans(chunks, spoken_words(sentence)), start))
+                timing.append((word_spans(chunks, spoken_words(sentence), spelling), start))
         samples, cues = join_sentences(spoken, rate, style.pause_s, LEAD_IN_S)
         write_wav(out_wav, samples, rate)
         words: list[Word] = []

@@ -91,7 +91,6 @@ def test_piper_words_in_a_sentence_are_ordered_inside_their_cue(
     assert said.words[-1].end_s <= said.cues[-1].end_s + 1e-6
 
 
-@pytest.mark.slow
 def test_recogniser_times_piper_words_within_80_ms(piper_engine: Voice, tmp_path: Path) -> None:
     narration, truth = joined_with_known_silences(
         lambda w: spoken_alone(piper_engine, "joe", w, tmp_path), SENTENCE.split(),
@@ -111,7 +110,6 @@ def test_recogniser_times_espeak_words_within_80_ms(tmp_path: Path) -> None:
     assert max(_errors(narration, truth, tmp_path)) <= TOLERANCE_S
 
 
-@pytest.mark.slow
 def test_recogniser_times_a_remote_voice_served_by_the_fakes_within_80_ms(
     tmp_path: Path,
 ) -> None:

@@ -56,8 +56,12 @@ class Recogniser:
         self._lock = threading.Lock()
 
     def transcribe(self, audio: np.ndarray, prompt: str = "") -> list[HeardWord]:
-        """Words heard in ``audio`` (mono float32 at 16 kHz), in order; ``prompt`` primes the
-        spelling (see ``glossary``)."""
+        """Words heard in ``audio`` (mono float32 at 16 kHz), in order.
+
+        The aligner passes no ``prompt``: priming Whisper with the script made it believe the
+        words were already said and skip them ("you think brains…"), and even a glossary of
+        the script's words made it drop a sentence's opening; a misheard word costs nothing,
+        the matcher keeps its slot."""
         if audio.size < RATE // 10:
             return []
         with self._lock:
@@ -76,16 +80,6 @@ class Recogniser:
                 for w in (segment.words or [])
                 if w.word.strip()
             ]
-
-
-def glossary(words: Sequence[str], limit: int = 40) -> str:
-    """A prompt that primes the recogniser with the script's longer words, alphabetically.
-
-    Priming with the script itself makes Whisper believe it was already said: it skips ahead
-    ("you think brains…"); a glossary only teaches it the spelling ("Octopuses", not
-    "Octobuses")."""
-    chosen = sorted({normalise(w) for w in words if len(normalise(w)) >= 5})[:limit]
-    return f"Glossary: {', '.join(chosen)}." if chosen else ""
 
 
 _loaded: Recogniser | None = None

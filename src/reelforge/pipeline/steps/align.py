@@ -22,7 +22,7 @@ from reelforge.pipeline.steps.narrate import Narrations
 from reelforge.text import spoken_words
 
 #: Bump the version when the same audio would be timed differently.
-ALIGNER = StepIdentity("whisper-tiny-en-aligner", "2")
+ALIGNER = StepIdentity("whisper-tiny-en-aligner", "3")
 TimingMethod = Literal["synthesiser", "recogniser", "proportional"]
 _BETWEEN_S = 1.0  # silence put between scenes heard in one pass
 
@@ -90,8 +90,7 @@ def time_words(narrations: list[Narration], job_dir: Path,
     if pending:
         gap = np.zeros(round(_BETWEEN_S * speech.RATE), dtype=np.float32)
         joined = np.concatenate([part for _, audio, _ in pending for part in (audio, gap)])
-        prompt = speech.glossary([w for n, _, _ in pending for w, _, _ in _sentence_words(n)])
-        heard = speech.voiced_only((hear or speech.recogniser().transcribe)(joined, prompt),
+        heard = speech.voiced_only((hear or speech.recogniser().transcribe)(joined, ""),
                                    speech.voiced_frames(joined))
         for narration, audio, at in pending:
             end = at + audio.size / speech.RATE

@@ -20,6 +20,7 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,7 @@ def normalise(word: str) -> str:
     return re.sub(r"[^0-9a-z]", "", word.lower().replace("’", "'"))
 
 
+@lru_cache(maxsize=65536)
 def _similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
@@ -155,21 +157,24 @@ def match_words(written: Sequence[str], heard: Sequence[str]) -> list[int | None
     written one in its place because two skips cost more than one poor pair."""
     a, b = [normalise(w) for w in written], [normalise(w) for w in heard]
     n, m = len(a), len(b)
-    score = np.zeros((n + 1, m + 1))
-    score[:, 0] = _GAP * np.arange(n + 1)
-    score[0, :] = _GAP * np.arange(m + 1)
-    move = np.zeros((n + 1, m + 1), dtype=np.int8)  # 0 pair, 1 skip written, 2 skip heard
-    move[1:, 0], move[0, 1:] = 1, 2
-    for i in range(1, n + 1):
+    score = [[_GAP * (i + j) if i == 0 or j == 0 else 0.0 for j in range(m + 1)]
+             for i in range(n + 1)]
+    move = [[2 if i == 0 else 1 for _ in range(m + 1)] for i in range(n + 1)]  # 0 pair,
+    for i in range(1, n + 1):  # 1 skip written, 2 skip heard
+        above, row = score[i - 1], score[i]
         for j in range(1, m + 1):
-            options = (score[i - 1, j - 1] + _similarity(a[i - 1], b[j - 1]),
-                       score[i - 1, j] + _GAP, score[i, j - 1] + _GAP)
-            best = int(np.argmax(options))
-            score[i, j], move[i, j] = options[best], best
+            pair = above[j - 1] + _similarity(a[i - 1], b[j - 1])
+            skip_written, skip_heard = above[j] + _GAP, row[j - 1] + _GAP
+            if pair >= skip_written and pair >= skip_heard:
+                row[j], move[i][j] = pair, 0
+            elif skip_written >= skip_heard:
+                row[j], move[i][j] = skip_written, 1
+            else:
+                row[j], move[i][j] = skip_heard, 2
     found: list[int | None] = [None] * n
     i, j = n, m
     while i > 0 or j > 0:
-        step = move[i, j]
+        step = move[i][j]
         if step == 0:
             found[i - 1] = j - 1
             i, j = i - 1, j - 1

@@ -221,6 +221,8 @@ class Manifest(Model):
     music: MusicChoice | None = None
     duration_s: float = 0.0
     wall_time_s: float = 0.0
+    #: How each scene's words were timed: "synthesiser", "recogniser" or "proportional".
+    word_timing: dict[str, str] = Field(default_factory=dict)
 
     @property
     def cost_usd(self) -> float:

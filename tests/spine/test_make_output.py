@@ -140,6 +140,9 @@ def test_manifest_records_every_step_with_engine_version_hash_and_cost(made: Job
     manifest = json.loads((made.job_dir / "manifest.json").read_text())
     kinds = {s["step"].split()[0] for s in manifest["steps"]}
     assert kinds == {"plan", "narrate", "align", "visualize", "score", "assemble", "analyze"}
+    scenes = len(_timeline(made.job_dir).scenes)
+    assert manifest["word_timing"] == {  # Piper timed its own words
+        f"scene-{i:02d}": "synthesiser" for i in range(1, scenes + 1)}
     for step in manifest["steps"]:
         assert step["engine"] and step["engine_version"] and len(step["inputs_hash"]) == 16
         assert step["cost_usd"] == 0.0

@@ -4,6 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed-stamp
 PROMPT ?= Why octopuses are smarter than you think
+CAPTIONS ?= karaoke
 
 .PHONY: install demo test test-fast lint bench clean
 
@@ -21,7 +22,7 @@ install: $(STAMP)  ## create .venv and install reelforge with its dev tools
 
 demo: $(STAMP)  ## make one video offline and print where it is
 	$(VENV)/bin/reelforge make "$(PROMPT)" --duration 30 --aspect 9:16 \
-		--voice joe --emotion curious --intensity 0.7 --out out/
+		--voice joe --emotion curious --intensity 0.7 --captions $(CAPTIONS) --out out/
 
 test: $(STAMP)  ## the whole test suite (what CI runs)
 	$(PY) -m pytest -q

@@ -27,6 +27,8 @@ Emotion = Literal["neutral", "curious", "excited", "happy", "calm", "warm", "ser
 EMOTIONS: tuple[str, ...] = get_args(Emotion)
 MusicMood = Literal["calm", "energetic", "happy", "nostalgic", "tender"]
 MOODS: tuple[str, ...] = get_args(MusicMood)
+CaptionStyle = Literal["karaoke", "pop", "box", "classic", "none"]
+CAPTION_STYLES: tuple[str, ...] = get_args(CaptionStyle)
 MIN_DURATION_S, MAX_DURATION_S = 5.0, 600.0
 MAX_PROMPT_CHARS = 2000
 
@@ -48,8 +50,9 @@ class Brief(Model):
     seed: JsonInt = 0
     template: Template | None = None
     music_mood: MusicMood | None = None
+    captions: CaptionStyle = "karaoke"
 
-    @field_validator("emotion", "music_mood", "template", mode="before")
+    @field_validator("emotion", "music_mood", "template", "captions", mode="before")
     @classmethod
     def _names_ignore_case(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
@@ -110,6 +113,15 @@ class Cue(Model):
     end_s: float = Field(ge=0)
 
 
+class Word(Model):
+    """One spoken word with its time (in the audio it belongs to) and the scene that says it."""
+
+    text: str
+    start_s: float = Field(ge=0)
+    end_s: float = Field(ge=0)
+    scene_index: int = 0
+
+
 class Narration(Model):
     """A scene's spoken audio (a WAV file) with one cue per synthesised sentence."""
 
@@ -120,6 +132,8 @@ class Narration(Model):
     cues: list[Cue]
     engine: str
     voice: str
+    #: Word times the synthesiser itself reported (Piper's alignments); empty when it cannot.
+    words: list[Word] = Field(default_factory=list)
 
 
 class Clip(Model):
@@ -211,6 +225,8 @@ class Manifest(Model):
     music: MusicChoice | None = None
     duration_s: float = 0.0
     wall_time_s: float = 0.0
+    #: How each scene's words were timed: "synthesiser", "recogniser" or "proportional".
+    word_timing: dict[str, str] = Field(default_factory=dict)
 
     @property
     def cost_usd(self) -> float:

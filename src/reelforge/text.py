@@ -36,3 +36,9 @@ def split_sentences(text: str, max_chars: int = 110) -> list[str]:
 
 def count_words(text: str) -> int:
     return len(WORD.findall(text))
+
+
+def spoken_words(text: str) -> list[str]:
+    """The words a caption shows, as written (punctuation kept on its word): whitespace tokens
+    with a letter or digit in them. Voices, the aligner and captions all count words this way."""
+    return [token for token in text.split() if any(ch.isalnum() for ch in token)]

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from reelforge.assemble.captions.files import parse_srt
 from reelforge.assemble.fonts import font_file
 from reelforge.assemble.render import RenderOptions, render_video
-from reelforge.assemble.subtitles import parse_srt
 from reelforge.domain import Brief, Timeline
 from reelforge.media.ffmpeg import find_ffmpeg, run_ffmpeg
 from reelforge.pipeline.runner import JobResult, make_video
@@ -38,8 +38,8 @@ def _frame_at(video: Path, t: float) -> np.ndarray:
 def test_job_folder_holds_every_promised_output(made: JobResult) -> None:
     names = {p.relative_to(made.job_dir).as_posix() for p in made.job_dir.rglob("*") if p.is_file()}
     scenes = len(_timeline(made.job_dir).scenes)
-    expected = {"final.mp4", "captions.srt", "plan.json", "thumbnail.jpg", "manifest.json",
-                "analysis.json"}
+    expected = {"final.mp4", "captions.srt", "captions.vtt", "words.json", "plan.json",
+                "thumbnail.jpg", "manifest.json", "analysis.json"}
     expected |= {f"narration/scene-{i:02d}.wav" for i in range(1, scenes + 1)}
     expected |= {f"clips/scene-{i:02d}.mp4" for i in range(1, scenes + 1)}
     assert names == expected  # and nothing half-written (.part) left behind
@@ -68,11 +68,12 @@ def test_final_duration_matches_the_plan_within_half_a_second(made: JobResult) -
 def test_captions_match_the_narration_timings(made: JobResult) -> None:
     timeline = _timeline(made.job_dir)
     srt = parse_srt((made.job_dir / "captions.srt").read_text())
-    starts = [c.start_s for c in srt]
-    ends = [c.end_s for c in srt]
-    for cue in timeline.cues:  # every spoken sentence starts and ends exactly on a caption edge
-        assert min(abs(s - cue.start_s) for s in starts) <= 0.002
-        assert min(abs(e - cue.end_s) for e in ends) <= 0.002
+    words = json.loads((made.job_dir / "words.json").read_text())["words"]
+    for cue in timeline.cues:  # every sentence's words are captioned inside the sentence
+        inside = [w for w in words if cue.start_s - 0.002 <= w["start"] < cue.end_s]
+        assert [w["text"] for w in inside] == cue.text.split()
+        assert all(w["end"] <= cue.end_s + 0.002 for w in inside)
+    assert {round(c.start_s, 3) for c in srt} <= {round(w["start"], 3) for w in words}
     spoken = " ".join(c.text for c in timeline.cues).split()
     assert " ".join(c.text for c in srt).split() == spoken
     assert all(len(c.text.splitlines()) <= 2 for c in srt)
@@ -138,7 +139,10 @@ def test_loudness_is_minus_14_lufs_within_one_and_a_half_lu(made: JobResult) -> 
 def test_manifest_records_every_step_with_engine_version_hash_and_cost(made: JobResult) -> None:
     manifest = json.loads((made.job_dir / "manifest.json").read_text())
     kinds = {s["step"].split()[0] for s in manifest["steps"]}
-    assert kinds == {"plan", "narrate", "visualize", "score", "assemble", "analyze"}
+    assert kinds == {"plan", "narrate", "align", "visualize", "score", "assemble", "analyze"}
+    scenes = len(_timeline(made.job_dir).scenes)
+    assert manifest["word_timing"] == {  # Piper timed its own words
+        f"scene-{i:02d}": "synthesiser" for i in range(1, scenes + 1)}
     for step in manifest["steps"]:
         assert step["engine"] and step["engine_version"] and len(step["inputs_hash"]) == 16
         assert step["cost_usd"] == 0.0

@@ -23,7 +23,7 @@ class WordCount(Model):
 
 
 class WordCountStep:
-    """Counts the narrated words and writes them beside the video (words.json)."""
+    """Counts the narrated words and writes them beside the video (word-count.json)."""
 
     name = "count"
     progress = 0.35
@@ -37,12 +37,12 @@ class WordCountStep:
             WordCountStep.runs += 1
             count = WordCount(words=sum(len(s.narration.split()) for s in plan.scenes),
                               seconds=sum(n.duration_s for n in narrations.items))
-            (folder / "words.json").write_text(count.model_dump_json())
+            (folder / "word-count.json").write_text(count.model_dump_json())
             return Made(count)
 
         out = job.run_step(self.name, "count", self.identity,
                            [s.narration for s in plan.scenes], WordCount, make,
-                           {"words.json": "words.json"})
+                           {"word-count.json": "word-count.json"})
         results.put(out.result)
 
 
@@ -64,7 +64,7 @@ def test_a_toy_step_added_to_the_list_runs_in_order_is_cached_and_recorded(
     count = next(s for s in first.manifest.steps if s.step == "count")
     assert count.engine == "word-counter" and not count.cache_hit
     assert next(s for s in again.manifest.steps if s.step == "count").cache_hit
-    written = json.loads((first.job_dir / "words.json").read_text())
+    written = json.loads((first.job_dir / "word-count.json").read_text())
     assert written["words"] > 10 and written["seconds"] > 5
     # the rest of the job came from the spine's earlier make: nothing else was redone
     assert all(s.cache_hit for s in first.manifest.steps if s.step != "count")

@@ -1,44 +1,12 @@
-from __future__ import annotations
+"""Sentences and the timeline (caption layout and files: tests/captions)."""
 
-from pathlib import Path
+from __future__ import annotations
 
 import pytest
 
-from reelforge.assemble.subtitles import break_lines, chunk_cues, parse_srt, write_srt
 from reelforge.domain import Cue, Narration
 from reelforge.pipeline.timeline import CROSSFADE_S, build_timeline, scene_durations
 from reelforge.text import split_sentences
-
-
-def test_lines_break_between_words_and_balance() -> None:
-    lines = break_lines("Scientists have studied octopuses for years", 24)
-    assert len(lines) == 2 and all(len(line) <= 24 for line in lines)
-    assert " ".join(lines) == "Scientists have studied octopuses for years"
-    assert abs(len(lines[0]) - len(lines[1])) <= 10
-
-
-def test_long_cue_is_split_into_even_two_line_chunks_with_shared_time() -> None:
-    cue = Cue(
-        text="The short answer has to do with problems we rarely notice in daily life.",
-        start_s=1.0,
-        end_s=5.0,
-    )
-    chunks = chunk_cues([cue], 24)
-    assert len(chunks) == 2
-    assert chunks[0].start_s == 1.0 and chunks[-1].end_s == 5.0
-    assert chunks[0].end_s == chunks[1].start_s
-    assert all(len(c.text.splitlines()) <= 2 for c in chunks)
-    assert min(len(c.text) for c in chunks) > 15  # no stranded word
-
-
-def test_srt_round_trips(tmp_path: Path) -> None:
-    cues = [
-        Cue(text="Hello\nthere", start_s=0.5, end_s=1.25),
-        Cue(text="Bye", start_s=61, end_s=62),
-    ]
-    write_srt(cues, tmp_path / "a.srt")
-    assert (tmp_path / "a.srt").read_text().startswith("1\n00:00:00,500 --> 00:00:01,250\nHello")
-    assert parse_srt((tmp_path / "a.srt").read_text()) == cues
 
 
 def test_sentences_split_and_long_ones_break_at_clauses() -> None:

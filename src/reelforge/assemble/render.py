@@ -138,12 +138,13 @@ def _video_graph(timeline: Timeline, burn: bool) -> str:
 def render_video(
     timeline: Timeline,
     job_dir: Path,
-    ass_file: Path,
+    ass_file: Path | None,
     out_mp4: Path,
     options: RenderOptions,
     on_progress: Callable[[float], None] | None = None,
 ) -> None:
-    """Render ``timeline`` to ``out_mp4`` (H.264 + AAC, fast start), written atomically."""
+    """Render ``timeline`` to ``out_mp4`` (H.264 + AAC, fast start), written atomically;
+    ``ass_file`` (captions for libass) is burned in unless None or burning is off."""
     with tempfile.TemporaryDirectory(prefix="rf-assemble-") as tmp_name:
         tmp = Path(tmp_name)
         # libass reads these through filter arguments: plain relative names avoid all escaping.
@@ -151,7 +152,10 @@ def render_video(
         os.symlink(
             options.font, tmp / "fonts" / options.font.name.replace("[", "").replace("]", "")
         )
-        (tmp / "captions.ass").write_text(ass_file.read_text(encoding="utf-8"), encoding="utf-8")
+        burn = options.burn_subtitles and ass_file is not None
+        if ass_file is not None:
+            (tmp / "captions.ass").write_text(ass_file.read_text(encoding="utf-8"),
+                                              encoding="utf-8")
         narration_wav = tmp / "narration.wav"
         mix_narration(timeline, job_dir, narration_wav)
         measured = measure_loudness(timeline, narration_wav, options.ffmpeg, options.target_lufs)
@@ -175,7 +179,7 @@ def render_video(
         inputs += _audio_inputs(timeline, narration_wav)
         music_in = n + 1 if timeline.music is not None and timeline.music.track.path else None
         graph = (
-            _video_graph(timeline, options.burn_subtitles)
+            _video_graph(timeline, burn)
             + ";"
             + _audio_graph(timeline, n, music_in, loudnorm)
         )
@@ -246,3 +250,26 @@ def write_thumbnail(
 
 def subtitle_font_name(font: Path) -> str:
     return font_family(font)
+
+
+def burn_captions(video: Path, ass_file: Path, out_mp4: Path, options: RenderOptions,
+                  duration_s: float | None = None,
+                  on_progress: Callable[[float], None] | None = None) -> None:
+    """``video`` re-encoded with ``ass_file`` burned in by libass; its sound copied as is."""
+    with tempfile.TemporaryDirectory(prefix="rf-captions-") as tmp_name:
+        tmp = Path(tmp_name)
+        (tmp / "fonts").mkdir()
+        os.symlink(
+            options.font, tmp / "fonts" / options.font.name.replace("[", "").replace("]", "")
+        )
+        (tmp / "captions.ass").write_text(ass_file.read_text(encoding="utf-8"), encoding="utf-8")
+        part = out_mp4.with_name(out_mp4.name + ".part.mp4")
+        run_ffmpeg(
+            ["-i", str(Path(video).resolve()), "-map", "0:v:0", "-map", "0:a?",
+             "-vf", "subtitles=filename=captions.ass:fontsdir=fonts,format=yuv420p",
+             "-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf),
+             "-c:a", "copy", "-movflags", "+faststart", str(part.resolve())],
+            ffmpeg=options.ffmpeg, total_s=duration_s, on_progress=on_progress,
+            what="burning captions", cwd=tmp,
+        )
+        os.replace(part, out_mp4)

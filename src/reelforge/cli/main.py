@@ -10,6 +10,7 @@ from rich.console import Console
 from reelforge import __version__
 from reelforge.cli import (
     batch,
+    captions,
     fakes,
     images,
     jobs,
@@ -35,6 +36,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("make")(make.make_command)
+app.command("captions")(captions.captions_command)
 app.command("voices")(voices.voices_command)
 app.add_typer(video.app, name="video")
 app.add_typer(images.app, name="images")

@@ -26,7 +26,8 @@ from reelforge.settings import Settings
 #: How the CLI names each brief field in its errors.
 OPTION_NAMES = {"duration_s": "--duration", "prompt": "PROMPT", "aspect": "--aspect",
                 "intensity": "--intensity", "emotion": "--emotion", "music_mood": "--music-mood",
-                "template": "--template", "voice": "--voice", "seed": "--seed"}
+                "template": "--template", "voice": "--voice", "seed": "--seed",
+                "captions": "--captions"}
 OPTION_HINTS = {
     "duration_s": f"use a duration from {MIN_DURATION_S:g} to {MAX_DURATION_S:g} seconds",
     "prompt": 'give a prompt of 1 to 2000 characters, e.g. "Why octopuses are smart"',
@@ -101,6 +102,9 @@ def make_command(
         "auto", "--music", help="auto (search, compose when the match is weak), catalog, "
         "library, composed or builtin."
     ),
+    captions: str = typer.Option(
+        "karaoke", "--captions", help="Caption style: karaoke, pop, box, classic or none."
+    ),
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Output folder (default: ./out); the job goes in <out>/<job-id>/."
     ),
@@ -138,6 +142,7 @@ def make_command(
         seed=seed,
         template=template,
         music_mood=music_mood,
+        captions=captions,
     )
     from reelforge.services.briefs import check_brief
 

@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from reelforge.services.platform import Platform
 
 log = structlog.get_logger("reelforge.jobs")
-ARTIFACT_NAMES = ("final.mp4", "captions.srt", "thumbnail.jpg", "plan.json", "manifest.json",
-                  "analysis.json")
+ARTIFACT_NAMES = ("final.mp4", "captions.srt", "captions.vtt", "words.json", "thumbnail.jpg",
+                  "plan.json", "manifest.json", "analysis.json")
 
 
 def jobs_dir(platform: Platform) -> Path:

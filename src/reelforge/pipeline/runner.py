@@ -22,6 +22,7 @@ from reelforge.media.ffmpeg import find_ffmpeg
 from reelforge.pipeline.cache import CacheScope, StepCache
 from reelforge.pipeline.step import JobRun, ProgressFn, Results, Step, StepEvent
 from reelforge.pipeline.steps import MAKE_STEPS
+from reelforge.pipeline.steps.align import WordTimings
 from reelforge.pipeline.steps.analyze import write_json
 from reelforge.pipeline.steps.assemble import Rendered
 from reelforge.pipeline.steps.score import MusicPick
@@ -37,6 +38,8 @@ OUTPUTS = {
     "analysis": "analysis.json",
     "video": "final.mp4",
     "captions": "captions.srt",
+    "captions_vtt": "captions.vtt",
+    "words": "words.json",
     "plan": "plan.json",
     "thumbnail": "thumbnail.jpg",
     "manifest": "manifest.json",
@@ -164,6 +167,7 @@ def run_job(
     plan = results.get(Plan)
     rendered = results.get(Rendered)
     music: MusicChoice | None = results.get(MusicPick).choice
+    timings = results.find(WordTimings)
     write_json(job_dir / "plan.json", {"plan": plan.model_dump(mode="json"),
                                        "timeline": rendered.timeline.model_dump(mode="json")})
     order = {step.name: i for i, step in enumerate(steps)}
@@ -177,6 +181,8 @@ def run_job(
         duration_s=rendered.timeline.duration_s,
         outputs=OUTPUTS,
         wall_time_s=round(time.monotonic() - wall, 3),
+        word_timing={f"scene-{t.scene_index + 1:02d}": t.method
+                     for t in (timings.scenes if timings else [])},
     )
     write_json(job_dir / "manifest.json", manifest.model_dump(mode="json"))
     return JobResult(job_id=job_id, job_dir=job_dir, manifest=manifest)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from reelforge.domain import Brief, Cue, Plan, ProviderCall, Scene, Track
+from reelforge.domain import Brief, Cue, Plan, ProviderCall, Scene, Track, Word
 
 
 @runtime_checkable
@@ -72,6 +72,8 @@ class SpeechResult:
     sample_rate: int
     cues: list[Cue]
     calls: list[ProviderCall] = field(default_factory=list)
+    #: Each word's time in the audio, when the engine knows it (Piper's alignments); else empty.
+    words: list[Word] = field(default_factory=list)
 
 
 class Voice(Engine, Protocol):

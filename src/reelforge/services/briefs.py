@@ -13,7 +13,7 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from reelforge.domain import Brief, Emotion, MusicMood, Template
+from reelforge.domain import CAPTION_STYLES, Brief, Emotion, MusicMood, Template
 from reelforge.errors import InputError, InvalidField
 from reelforge.providers import registry
 from reelforge.settings import Settings
@@ -24,6 +24,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "music_mood": get_args(MusicMood),
     "template": get_args(Template),
     "aspect": ("9:16", "16:9", "1:1"),
+    "captions": CAPTION_STYLES,
 }
 
 

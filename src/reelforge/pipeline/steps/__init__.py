@@ -8,6 +8,7 @@ the job kind that runs it, below. That list is the whole order of the job.
 from __future__ import annotations
 
 from reelforge.pipeline.step import Step
+from reelforge.pipeline.steps.align import AlignStep
 from reelforge.pipeline.steps.analyze import AnalyzeStep
 from reelforge.pipeline.steps.assemble import AssembleStep
 from reelforge.pipeline.steps.narrate import NarrateStep
@@ -15,10 +16,11 @@ from reelforge.pipeline.steps.plan import PlanStep
 from reelforge.pipeline.steps.score import ScoreStep
 from reelforge.pipeline.steps.visualize import VisualizeStep
 
-#: prompt → finished video: plan → narrate → visualize → score → assemble → analyze.
+#: prompt → finished video: plan → narrate → align → visualize → score → assemble → analyze.
 MAKE_STEPS: tuple[Step, ...] = (
     PlanStep(),
     NarrateStep(),
+    AlignStep(),
     VisualizeStep(),
     ScoreStep(),
     AssembleStep(),

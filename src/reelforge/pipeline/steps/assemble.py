@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reelforge.assemble.captions import write_captions
 from reelforge.assemble.render import render_video, subtitle_font_name, write_thumbnail
-from reelforge.assemble.subtitles import chars_per_line, chunk_cues, write_ass, write_srt
-from reelforge.domain import Model, Timeline
+from reelforge.domain import Model, Timeline, Word
 from reelforge.pipeline.step import JobRun, Made, Results, StepIdentity
+from reelforge.pipeline.steps.align import WordTimings
 from reelforge.pipeline.steps.narrate import Narrations
 from reelforge.pipeline.steps.score import MusicPick
 from reelforge.pipeline.steps.visualize import Clips
 from reelforge.pipeline.timeline import build_timeline
 
 #: Bump the version when the render graph changes what it makes from the same timeline.
-RENDERER = StepIdentity("ffmpeg-graph", "1")
-FILES = ("final.mp4", "captions.srt", "thumbnail.jpg")
+RENDERER = StepIdentity("ffmpeg-graph", "2")  # 2: word-timed caption styles
+FILES = ("final.mp4", "captions.srt", "captions.vtt", "words.json", "thumbnail.jpg")
 
 
 class Rendered(Model):
@@ -25,12 +26,21 @@ class Rendered(Model):
     key: str = ""
 
 
+def video_words(timings: WordTimings, timeline: Timeline) -> list[Word]:
+    """Every word at its time in the finished video (scene narration start + its time)."""
+    starts = {s.scene_index: s.narration_start_s for s in timeline.scenes}
+    return [w.model_copy(update={"start_s": round(starts[w.scene_index] + w.start_s, 3),
+                                 "end_s": round(starts[w.scene_index] + w.end_s, 3)})
+            for w in timings.words if w.scene_index in starts]
+
+
 class AssembleStep:
     name = "assemble"
     progress = 0.95
 
     def run(self, job: JobRun, results: Results) -> None:
         narrations, clips = results.get(Narrations), results.get(Clips)
+        timings = results.get(WordTimings)
         width, height = job.brief.size
         timeline = build_timeline(
             [c.duration_s for c in clips.items],
@@ -43,12 +53,14 @@ class AssembleStep:
         )
         render = job.engines.render
         font_name = subtitle_font_name(render.font)
-        chunks = chunk_cues(timeline.cues, chars_per_line(width, height))
+        words = video_words(timings, timeline)
+        style = job.brief.captions
+        methods = [s.model_dump(mode="json") for s in timings.scenes]
 
         def make(folder: Path) -> Made[Rendered]:
-            write_srt(chunks, folder / "captions.srt")
-            write_ass(chunks, folder / "captions.ass", width, height, font_name)
-            render_video(timeline, job.dir, folder / "captions.ass", folder / "final.mp4",
+            captions = write_captions(words, style, folder, width, height, render.font,
+                                      font_name, extra={"style": style, "scenes": methods})
+            render_video(timeline, job.dir, captions.ass, folder / "final.mp4",
                          render, on_progress=lambda f: job.report(self.name, "assemble", f))
             write_thumbnail(folder / "final.mp4", folder / "thumbnail.jpg",
                             at_s=min(2.0, timeline.duration_s / 2), ffmpeg=render.ffmpeg)
@@ -58,12 +70,15 @@ class AssembleStep:
             "timeline": timeline.model_dump(mode="json", exclude={"scenes"}),
             "scenes": [(s.start_s, s.duration_s, s.narration_start_s) for s in timeline.scenes],
             "content": list(zip(narrations.keys, clips.keys, strict=True)),
+            "words": [(w.text, w.start_s, w.end_s, w.scene_index) for w in words],
+            "timing": methods,
             "render": {
                 "preset": render.preset,
                 "crf": render.crf,
                 "lufs": render.target_lufs,
                 "font": font_name,
                 "burn": render.burn_subtitles,
+                "captions": style,
             },
         }
         out = job.run_step(self.name, "assemble", RENDERER, inputs, Rendered, make,

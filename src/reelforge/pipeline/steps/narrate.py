@@ -44,7 +44,7 @@ class NarrateStep:
                 return Made(Narration(
                     scene_index=i, audio=f"narration/{name}.wav", duration_s=said.duration_s,
                     sample_rate=said.sample_rate, cues=said.cues, engine=voice.engine.name,
-                    voice=job.brief.voice), said.calls)
+                    voice=job.brief.voice, words=said.words), said.calls)
 
             out = job.run_step(self.name, f"narrate {name}", voice.engine, request, Narration,
                                speak, {"speech.wav": f"narration/{name}.wav"})

@@ -9,15 +9,15 @@ seed. No image–text model is available offline, so the prompt steers colour, s
 
 from __future__ import annotations
 
-import contextlib
 import math
 import random
 import tempfile
 import time
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter
 
+from reelforge.assemble.fit import Fitted, fit_text, pil_font
 from reelforge.assemble.fonts import font_file
 from reelforge.domain import ProviderCall
 from reelforge.media.ffmpeg import find_ffmpeg, run_ffmpeg
@@ -41,33 +41,36 @@ def _even(value: float) -> int:
     return max(2, round(value / 2) * 2)
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and font.getlength(f"{lines[-1]} {word}") <= max_width:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    return lines[:3]
+#: The title's box: 84 % of the width, at most this share of the height, from 22 % down.
+TITLE_WIDTH, TITLE_HEIGHT, TITLE_TOP = 0.84, 0.36, 0.22
+LINE_SPACING = 1.18
+
+
+def fit_title(text: str, width: int, height: int, font_path: Path) -> Fitted:
+    """The whole title, upper-cased, in at most three lines inside the title box: wrapped by
+    the font's real metrics, then shrunk until it fits (nothing is ever cut off)."""
+    size = max(18, int(min(width, height) * 0.085))
+    while True:
+        fitted = fit_text(text.upper(), font_path, width * TITLE_WIDTH, 3, size, bold=True)
+        if len(fitted.lines) * fitted.size * LINE_SPACING <= height * TITLE_HEIGHT or size <= 8:
+            return fitted
+        size = fitted.size - 1
 
 
 def draw_title(text: str, width: int, height: int, font_path: Path, out_png: Path) -> None:
     """A transparent layer with the title in the upper third, soft shadow for contrast."""
-    size = max(18, int(min(width, height) * 0.085))
-    font = ImageFont.truetype(str(font_path), size)
-    with contextlib.suppress(OSError, ValueError):
-        font.set_variation_by_name("Bold")
-    lines = _wrap(text.upper(), font, int(width * 0.84))
+    fitted = fit_title(text, width, height, font_path)
+    size, font = fitted.size, pil_font(font_path, fitted.size, bold=True)
     layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     shadow = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    y = int(height * 0.22)
+    y = int(height * TITLE_TOP)
     draw, shadow_draw = ImageDraw.Draw(layer), ImageDraw.Draw(shadow)
-    for line in lines:
+    for line in fitted.lines:
         w = font.getlength(line)
         x = (width - w) / 2
         shadow_draw.text((x + size * 0.06, y + size * 0.08), line, font=font, fill=(0, 0, 0, 170))
         draw.text((x, y), line, font=font, fill=(255, 255, 255, 245))
-        y += int(size * 1.18)
+        y += int(size * LINE_SPACING)
     shadow = shadow.filter(ImageFilter.GaussianBlur(max(2, size // 10)))
     Image.alpha_composite(shadow, layer).save(out_png)
 
@@ -106,7 +109,7 @@ class LocalRenderer:
     """VideoGenerator that needs no network, no GPU and no model."""
 
     name = "local-renderer"
-    version = "2"
+    version = "3"  # 3: titles fitted whole (wrap, then shrink)
 
     def __init__(
         self,

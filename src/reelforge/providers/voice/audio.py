@@ -13,15 +13,23 @@ from scipy.signal import resample_poly
 from reelforge.domain import Cue
 
 
+def loud_span(
+    audio: np.ndarray, threshold: float = 0.01, keep_s: float = 0.03, sample_rate: int = 22050
+) -> tuple[int, int]:
+    """The sample range ``trim_silence`` keeps (callers that time words need its start)."""
+    loud = np.flatnonzero(np.abs(audio) > threshold)
+    if loud.size == 0:
+        return 0, 0
+    keep = int(keep_s * sample_rate)
+    return max(0, int(loud[0]) - keep), min(audio.size, int(loud[-1]) + keep)
+
+
 def trim_silence(
     audio: np.ndarray, threshold: float = 0.01, keep_s: float = 0.03, sample_rate: int = 22050
 ) -> np.ndarray:
     """Drop leading and trailing near-silence, keeping a few ms so words are not clipped."""
-    loud = np.flatnonzero(np.abs(audio) > threshold)
-    if loud.size == 0:
-        return audio[:0]
-    keep = int(keep_s * sample_rate)
-    return audio[max(0, loud[0] - keep) : min(audio.size, loud[-1] + keep)]
+    start, end = loud_span(audio, threshold, keep_s, sample_rate)
+    return audio[start:end]
 
 
 def resample_by(audio: np.ndarray, factor: float) -> np.ndarray:

@@ -65,6 +65,8 @@ def brief_from(form: dict[str, str]) -> tuple[Any, dict[str, str]]:
         data["template"] = form["template"]
     if form.get("music_mood"):
         data["music_mood"] = form["music_mood"]
+    if form.get("captions"):
+        data["captions"] = form["captions"]
     if not data["prompt"].strip():
         raise InputError("tell reelforge what the video is about",
                          hint="write one sentence in the prompt box, e.g. "

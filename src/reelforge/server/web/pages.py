@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from reelforge.domain import EMOTIONS, MAX_DURATION_S, MIN_DURATION_S, MOODS
+from reelforge.domain import CAPTION_STYLES, EMOTIONS, MAX_DURATION_S, MIN_DURATION_S, MOODS
 from reelforge.server.deps import PlatformDep
 from reelforge.server.web.render import job_error_words, render
 from reelforge.server.web.routing import StudioRoute
@@ -34,6 +34,7 @@ ASPECTS = {"9:16": "Vertical — Shorts, Reels, TikTok", "1:1": "Square — feed
            "16:9": "Wide — YouTube, slides"}
 DEFAULT_FORM = {"prompt": "", "duration_s": "30", "aspect": "9:16", "voice": "joe",
                 "emotion": "curious", "intensity": "0.6", "template": "", "music_mood": "",
+                "captions": "karaoke",
                 "engine_script": "", "engine_voice": "", "engine_video": "", "engine_music": ""}
 SINCE = {"": "Any time", "24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days"}
 SONG_IDEAS = ("calm piano, hopeful", "upbeat summer road trip", "tender and nostalgic",
@@ -58,6 +59,7 @@ def create_context(platform: Platform, form: dict[str, str] | None = None) -> di
 
     return {"form": {**DEFAULT_FORM, **(form or {})}, "voices": offline_voices(platform.settings),
             "emotions": EMOTIONS, "moods": MOODS, "templates": TEMPLATES, "aspects": ASPECTS,
+            "caption_styles": CAPTION_STYLES,
             "engines": engine_options(platform), "min_s": int(MIN_DURATION_S),
             "max_s": int(MAX_DURATION_S), "samples": platform.settings.studio_samples}
 

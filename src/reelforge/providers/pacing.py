@@ -22,7 +22,7 @@ GAP_S = 0.45
 END_S = 0.9
 #: What the writers leave unfilled, so a slightly slow reading still fits (the last scene's
 #: music-only tail absorbs it).
-MARGIN = 0.04
+MARGIN = 0.02
 
 
 def sentence_seconds(sentence: str, speed: float = 1.0) -> float:

@@ -297,9 +297,10 @@ class TemplateScriptWriter:
                 f"the offline writer cannot know the {items} items that {brief.prompt!r} "
                 "promises, and will not make a video that promises them and lists none",
                 draft=list_draft(brief, reading),
-                hint="run it again with --draft to get the numbered scenes as script.md to fill "
-                     "in, then --script script.md; or give your notes with --from FILE; or set "
-                     "OPENAI_API_KEY (any OpenAI-compatible server, e.g. a local Ollama)")
+                hint="ask for a draft (reelforge make --draft, or \"Review the script first\" in "
+                     "the studio) to get the numbered scenes to fill in; or give your notes "
+                     "with --from FILE; or set OPENAI_API_KEY (any OpenAI-compatible server, "
+                     "e.g. a local Ollama)")
         rng = random.Random(f"{brief.prompt}|{brief.seed}")
         pace = _Pace(brief)
         t = reading.template

@@ -77,7 +77,7 @@ def test_the_template_writer_sizes_the_script_to_the_voice_pace(duration: float,
     plan = TemplateScriptWriter().write(brief).plan
     said = sum(pacing.speech_seconds(s.narration, emotion) for s in plan.scenes)
     budget = pacing.speech_budget(duration, len(plan.scenes))
-    assert 0.85 * budget <= said <= budget + 0.5
+    assert 0.85 * budget - 0.6 <= said <= budget + 0.5  # within a short sentence
 
 
 # --- full offline makes: the finished file is as long as asked ----------------------------------

@@ -4,7 +4,9 @@ Measured on the shipped Piper voice (joe, neutral, 80 sentences of the template 
 plus sentences with numbers): a sentence lasts about 0.0528 s per character (spaces and
 punctuation included) plus 0.2 s, i.e. ~3.15 words a second, not the 2.5 the writer used to
 assume. Emotions change Piper's speed (``voice.emotion``: the pitch trick keeps the speed), so a
-style's ``speed`` divides the time; sentences of a scene are joined by the style's pause.
+style's ``speed`` divides the time (checked at intensity 0.5: sad measured 0.0561 s/char against
+0.0574 predicted, excited 0.0501 against 0.0491); sentences of a scene are joined by the style's
+pause. Per sentence the estimate is within ~10 %; over a script the errors mostly cancel.
 Remote voices speak at a similar pace; the timeline absorbs what the estimate misses.
 """
 

@@ -60,8 +60,10 @@ class Brief(Model):
         if isinstance(data, dict) and not str(data.get("prompt") or "").strip():
             text = data.get("script") or data.get("source_text")
             if isinstance(text, str):
-                lines = (line.strip().lstrip("#").strip() for line in text.splitlines())
-                first = next((line for line in lines if line and ":" not in line[:12]), "")
+                lines = [line.strip().lstrip("#").strip() for line in text.splitlines()]
+                titled = [line[6:].strip() for line in lines if line.lower().startswith("title:")]
+                first = next((line for line in titled + lines
+                              if line and ":" not in line[:12]), "")
                 data = {**data, "prompt": first[:120] or "your own words"}  # words: checked below
         return data
 

@@ -109,7 +109,7 @@ def test_a_script_chooses_the_your_script_engine_and_costs_no_llm_call() -> None
     quoted = estimate_cost(brief, settings)
     assert "openai" not in quoted.by_provider
     assert quoted.scenes == 3
-    assert brief.prompt == "The tram"  # no prompt needed: the script names the brief
+    assert brief.prompt == "Lisbon on a budget"  # no prompt needed: the script names it
 
 
 def test_a_script_with_no_duration_lasts_as_long_as_it_takes_to_say() -> None:

@@ -29,12 +29,14 @@ from reelforge.providers.http import (
     run_sync,
 )
 from reelforge.providers.http_errors import error_from_response
+from reelforge.providers.pacing import speech_budget
 from reelforge.providers.paid_calls import may_have_been_processed, unconfirmed_error
 from reelforge.settings import Settings
 
 PROVIDER = "openai"
 SCHEMA_NAME = "reelforge_plan"
-WORDS_PER_SECOND = 2.4
+#: Piper's measured pace is ~3.15 words/s (``providers/pacing.py``); an LLM's words run longer.
+WORDS_PER_SECOND = 2.9
 #: USD per million (input, output) tokens; unknown models (local servers) cost 0.
 PRICES_PER_M_TOKENS = {
     "gpt-4o-mini": (0.15, 0.60), "gpt-4o": (2.50, 10.00), "gpt-4.1-nano": (0.10, 0.40),
@@ -86,7 +88,7 @@ def scene_count(duration_s: float) -> int:
 def plan_request(brief: Brief) -> tuple[int, int, str]:
     """(scene count, words per scene, the user message) sized to the brief's duration."""
     scenes = scene_count(brief.duration_s)
-    words = max(8, round(brief.duration_s * WORDS_PER_SECOND / scenes))
+    words = max(8, round(speech_budget(brief.duration_s, scenes) * WORDS_PER_SECOND / scenes))
     template = brief.template or "explainer"
     message = (
         f'Topic: "{brief.prompt}"\n'

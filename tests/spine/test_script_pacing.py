@@ -105,4 +105,5 @@ def test_an_offline_make_lasts_what_was_asked_within_3_percent(
         json.loads((made.job_dir / "plan.json").read_text())["timeline"])
     assert max(_gaps(timeline)) <= 0.6  # no dead air between sentences or scenes
     music_only_ending = timeline.duration_s - timeline.cues[-1].end_s
-    assert music_only_ending <= 2.0 + 0.06 * duration  # the voice fills the video
+    # the voice fills the video; the music-only ending takes what whole sentences could not
+    assert music_only_ending <= 1.5 + 0.1 * duration

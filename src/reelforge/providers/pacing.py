@@ -22,9 +22,10 @@ SECONDS_PER_SENTENCE = 0.2
 FIRST_LEAD_S = 0.25
 GAP_S = 0.45
 END_S = 0.9
-#: What the writers leave unfilled, so a slightly slow reading still fits (the last scene's
-#: music-only tail absorbs it).
-MARGIN = 0.02
+#: What the writers leave unfilled. None: Piper reads a script a few per cent faster or slower
+#: from run to run (its duration noise), and the writers fill below the budget anyway (whole
+#: sentences); a reading that runs long shrinks the silences (``pipeline/timeline.py``).
+MARGIN = 0.0
 
 
 def sentence_seconds(sentence: str, speed: float = 1.0) -> float:

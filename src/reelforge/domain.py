@@ -31,6 +31,10 @@ CaptionStyle = Literal["karaoke", "pop", "box", "classic", "none"]
 CAPTION_STYLES: tuple[str, ...] = get_args(CaptionStyle)
 MIN_DURATION_S, MAX_DURATION_S = 5.0, 600.0
 MAX_PROMPT_CHARS = 2000
+#: A script of your own (``--script``): about ten minutes of speech.
+MAX_SCRIPT_CHARS = 20_000
+#: An article or notes to turn into a script (``--from``).
+MAX_SOURCE_CHARS = 200_000
 
 
 class Model(BaseModel):
@@ -51,6 +55,41 @@ class Brief(Model):
     template: Template | None = None
     music_mood: MusicMood | None = None
     captions: CaptionStyle = "karaoke"
+    #: Your own words, narrated exactly (the script format of ``providers/script/user_script``).
+    script: str | None = Field(default=None, max_length=MAX_SCRIPT_CHARS)
+    #: An article or notes the writer turns into a script.
+    source_text: str | None = Field(default=None, max_length=MAX_SOURCE_CHARS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _prompt_from_the_text(cls, data: object) -> object:
+        """A brief with a script or a source text needs no prompt: its first line names it."""
+        if isinstance(data, dict) and not str(data.get("prompt") or "").strip():
+            text = data.get("script") or data.get("source_text")
+            if isinstance(text, str):
+                lines = [line.strip().lstrip("#").strip() for line in text.splitlines()]
+                titled = [line[6:].strip() for line in lines if line.lower().startswith("title:")]
+                first = next((line for line in titled + lines
+                              if line and ":" not in line[:12]), "")
+                data = {**data, "prompt": first[:120] or "your own words"}  # words: checked below
+        return data
+
+    @field_validator("script", "source_text")
+    @classmethod
+    def _text_has_words(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if "\x00" in value:
+            raise ValueError("it is not text (it holds NUL bytes)")
+        if not any(ch.isalnum() for ch in value):
+            raise ValueError("it has no words")
+        return value
+
+    @model_validator(mode="after")
+    def _one_text(self) -> Brief:
+        if self.script is not None and self.source_text is not None:
+            raise ValueError("give a script or a source text, not both")
+        return self
 
     @field_validator("emotion", "music_mood", "template", "captions", mode="before")
     @classmethod

@@ -71,6 +71,19 @@ class TooLarge(InputError):
     http_status = 413
 
 
+class ScriptNeedsContent(InputError):
+    """The offline writer was asked for what it cannot know (the five tips of "5 tips"): it
+    declines rather than promise and not deliver; ``draft`` is the plan of numbered scenes for
+    a person to fill (``reelforge make --draft`` writes it as script.md)."""
+
+    code = "script_needs_content"
+    http_status = 422
+
+    def __init__(self, message: str, *, draft: Any, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.draft = draft
+
+
 class NotFound(ReelforgeError):
     """A named thing (job, voice, file, song) does not exist — also another tenant's id."""
 

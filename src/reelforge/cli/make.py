@@ -27,7 +27,13 @@ from reelforge.settings import Settings
 OPTION_NAMES = {"duration_s": "--duration", "prompt": "PROMPT", "aspect": "--aspect",
                 "intensity": "--intensity", "emotion": "--emotion", "music_mood": "--music-mood",
                 "template": "--template", "voice": "--voice", "seed": "--seed",
-                "captions": "--captions"}
+                "captions": "--captions", "script": "--script", "source_text": "--from"}
+#: Said when no LLM writes the script: what the offline writer is, and the ways to real words.
+OFFLINE_WRITER_NOTE = (
+    "note: no LLM is configured, so the offline writer drafts a structure from the prompt (it "
+    "knows no facts). For real content: --script FILE (your own words), --from FILE (an article "
+    "or notes), --draft (review and edit the script first), or an OpenAI-compatible server "
+    "(OPENAI_API_KEY and OPENAI_BASE_URL; a local Ollama, vLLM or llama.cpp server works).")
 OPTION_HINTS = {
     "duration_s": f"use a duration from {MIN_DURATION_S:g} to {MAX_DURATION_S:g} seconds",
     "prompt": 'give a prompt of 1 to 2000 characters, e.g. "Why octopuses are smart"',
@@ -35,13 +41,31 @@ OPTION_HINTS = {
 }
 
 
+def read_text(path: Path, option: str) -> str:
+    """A text file's contents (``-``: standard input); a file that is not text is one error."""
+    try:
+        data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {option} {path}: {exc.strerror or exc}",
+                         hint="check the path") from None
+    if b"\x00" in data:
+        raise InputError(f"{option} {path} is not a text file",
+                         hint="give a plain-text or Markdown file (UTF-8)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{option} {path} is not a UTF-8 text file",
+                         hint="save it as UTF-8 plain text or Markdown") from None
+
+
 def brief_from_options(**fields: object) -> Brief:
     """Validate user options into a Brief; a bad value is one InputError naming the option
-    (the same check as the API's and the studio's, ``services/briefs.py``)."""
-    from reelforge.services.briefs import brief_error
+    (the same check as the API's and the studio's, ``services/briefs.py``). A ``--script``
+    with no ``--duration`` lasts as long as the script takes to say."""
+    from reelforge.services.briefs import brief_error, with_script_duration
 
     try:
-        return Brief(**fields)  # type: ignore[arg-type]
+        return Brief(**with_script_duration(fields, names=OPTION_NAMES))
     except ValidationError as exc:
         error = brief_error(exc, names=OPTION_NAMES)
         error.hint = OPTION_HINTS.get(error.field, error.hint)
@@ -78,8 +102,9 @@ def make_command(
     prompt: str | None = typer.Argument(
         None, help='What the video is about, e.g. "Why octopuses are smart".'
     ),
-    duration: float = typer.Option(
-        30.0, "--duration", "-d", help="Target length in seconds (5–600)."
+    duration: float | None = typer.Option(
+        None, "--duration", "-d",
+        help="Target length in seconds (5–600; default 30, or as long as --script takes)."
     ),
     aspect: str = typer.Option("9:16", "--aspect", "-a", help="9:16 (shorts), 16:9 or 1:1."),
     voice: str = typer.Option(
@@ -114,6 +139,18 @@ def make_command(
     batch: Path | None = typer.Option(
         None, "--batch", help="JSONL file, one brief per line (same as `reelforge batch`)."
     ),
+    script: Path | None = typer.Option(
+        None, "--script", help="Narrate your own words: a text or Markdown file, one scene per "
+        "# heading or paragraph, optional `visual:` and `mood:` lines per scene."
+    ),
+    source: Path | None = typer.Option(
+        None, "--from", help="Make the script from an article or notes (a text file, or - for "
+        "standard input): its most central sentences, in order, fitted to --duration."
+    ),
+    draft: bool = typer.Option(
+        False, "--draft", help="Write the script as <out>/script.md to edit, and stop; then "
+        "make it with --script <out>/script.md."
+    ),
 ) -> None:
     """Make a short video from a prompt: script, narration, visuals, music, subtitles.
 
@@ -128,13 +165,19 @@ def make_command(
 
         batch_command(briefs_file=batch, out=out, queue=False, tenant="local", as_json=as_json)
         return
-    if prompt is None:
+    if script is not None and source is not None:
+        raise InputError("give either --script or --from, not both",
+                         hint="--script narrates your words as written; --from picks from a text")
+    if prompt is None and script is None and source is None:
         raise InputError("no prompt given",
-                         hint='reelforge make "Why octopuses are smart" (or --batch briefs.jsonl)')
+                         hint='reelforge make "Why octopuses are smart" (or --script FILE, '
+                              "--from FILE, --batch briefs.jsonl)")
     settings = Settings()
     brief = brief_from_options(
-        prompt=prompt,
-        duration_s=duration,
+        prompt=prompt or "",
+        script=read_text(script, "--script") if script is not None else None,
+        source_text=read_text(source, "--from") if source is not None else None,
+        duration_s=duration if duration is not None else (None if script else 30.0),
         aspect=aspect,
         voice=voice,
         emotion=emotion,
@@ -144,11 +187,23 @@ def make_command(
         music_mood=music_mood,
         captions=captions,
     )
+    from reelforge.providers.registry import script_choice
     from reelforge.services.briefs import check_brief
 
     engines = {"music": music} if music != "auto" else {}
-    check_brief(brief, settings, engines)
     out_dir = out or settings.out_dir
+    offline = script_choice(settings, brief) == "template"
+    if offline and not as_json:
+        Console(stderr=True).print(OFFLINE_WRITER_NOTE, style="yellow", highlight=False)
+    check_brief(brief, settings, engines, drafting=draft)
+    if draft:
+        from reelforge.pipeline.steps.plan import write_draft
+
+        path = write_draft(brief, settings, out_dir)
+        Console(stderr=True).print(f"[green]draft[/] written; edit it, then: reelforge make "
+                                   f"--script {path}", highlight=False)
+        print(path)
+        return
     if as_json:
         result = make_video(brief, settings, out_dir, engines=engines)
         json.dump(result.manifest.model_dump(mode="json"), sys.stdout, indent=2)

@@ -95,7 +95,7 @@ def prepare(brief: Brief, settings: Settings, out_dir: Path) -> Engines:
         target_lufs=settings.target_lufs,
     )
     return Engines(
-        script=registry.script_writer(settings),
+        script=registry.script_writer(settings, brief),
         voice=registry.voice_for(brief.voice, settings),
         video=registry.video_generator(settings),
         music=registry.music_source(settings),

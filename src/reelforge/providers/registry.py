@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reelforge.domain import Brief
 from reelforge.errors import InputError
 from reelforge.providers.base import MusicSource, ScriptWriter, VideoGenerator, Voice, VoiceInfo
 from reelforge.settings import Settings
@@ -24,6 +25,7 @@ ENGINE_CHOICES: dict[str, tuple[str, ...]] = {
 #: The name each choice's engine records in the manifest (``StepRecord.engine``).
 ENGINE_NAMES: dict[tuple[str, str], str] = {
     ("script", "template"): "template-writer", ("script", "openai"): "openai",
+    ("script", "your-script"): "your-script", ("script", "extractive"): "extractive-writer",
     ("voice", "piper"): "piper", ("voice", "espeak"): "espeak-ng", ("voice", "hume"): "hume",
     ("voice", "openai"): "openai", ("video", "local"): "local-renderer",
     ("video", "runware"): "runware", ("music", "builtin"): "builtin-catalog",
@@ -47,16 +49,25 @@ def settings_for(settings: Settings, engines: dict[str, str] | None) -> Settings
     return settings.model_copy(update=chosen) if chosen else settings
 
 
-def selected_engines(settings: Settings, voice: str = "joe") -> dict[str, str]:
-    """The choice that serves each capability for a brief spoken by ``voice``."""
-    return {"script": script_choice(settings), "voice": voice_choice(voice),
+def selected_engines(settings: Settings, voice: str = "joe",
+                     brief: Brief | None = None) -> dict[str, str]:
+    """The choice that serves each capability for a brief spoken by ``voice`` (with the
+    brief, the script choice also follows what it brings: a script, a text)."""
+    return {"script": script_choice(settings, brief), "voice": voice_choice(voice),
             "video": video_choice(settings), "music": music_choice(settings)}
 
 
-def script_choice(settings: Settings) -> str:
+def script_choice(settings: Settings, brief: Brief | None = None) -> str:
+    """A brief's own script is narrated as written ("your-script"); a source text is summarised
+    by the LLM when one is configured, else by the extractive writer; a prompt alone goes to the
+    LLM or the offline template writer."""
+    if brief is not None and brief.script is not None:
+        return "your-script"
     engine = settings.script_engine
     if engine == "openai" or (engine == "auto" and settings.openai_api_key is not None):
         return "openai"
+    if brief is not None and brief.source_text is not None:
+        return "extractive"
     return "template"
 
 
@@ -95,8 +106,17 @@ def check_voice_engine(voice: str, engines: dict[str, str] | None) -> None:
                          hint=f"pick a {named} voice (e.g. {named}:<name>) or the engine auto")
 
 
-def script_writer(settings: Settings) -> ScriptWriter:
-    if script_choice(settings) == "openai":
+def script_writer(settings: Settings, brief: Brief | None = None) -> ScriptWriter:
+    choice = script_choice(settings, brief)
+    if choice == "your-script":
+        from reelforge.providers.script.user_script import UserScriptWriter
+
+        return UserScriptWriter.from_settings(settings)
+    if choice == "extractive":
+        from reelforge.providers.script.extractive import ExtractiveScriptWriter
+
+        return ExtractiveScriptWriter.from_settings(settings)
+    if choice == "openai":
         from reelforge.providers.script.openai_writer import OpenAIScriptWriter
 
         return OpenAIScriptWriter.from_settings(settings)

@@ -13,7 +13,15 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from reelforge.domain import CAPTION_STYLES, Brief, Emotion, MusicMood, Template
+from reelforge.domain import (
+    CAPTION_STYLES,
+    MAX_DURATION_S,
+    MIN_DURATION_S,
+    Brief,
+    Emotion,
+    MusicMood,
+    Template,
+)
 from reelforge.errors import InputError, InvalidField
 from reelforge.providers import registry
 from reelforge.settings import Settings
@@ -33,9 +41,32 @@ def parse_brief(data: Any, where: str = "brief",
     """A Brief from JSON-like data; the first bad field is one InvalidField naming it (as
     ``names`` calls it: the CLI says ``--emotion``, the API ``brief.emotion``)."""
     try:
-        return Brief.model_validate(data)
+        return Brief.model_validate(with_script_duration(data, where, names))
     except ValidationError as exc:
         raise brief_error(exc, where, names) from None
+
+
+def with_script_duration(data: Any, where: str = "brief",
+                         names: Mapping[str, str] | None = None) -> Any:
+    """A brief that brings its own script and asks no duration lasts as long as the script
+    takes to say (at the brief's emotion); other data is returned as it is."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("script"), str) or (
+            data.get("duration_s") is not None):
+        return data
+    from reelforge.providers.script.user_script import script_seconds
+
+    shown = (names or {}).get("script", f"{where}.script")
+    try:
+        seconds = script_seconds(data["script"], str(data.get("emotion") or "neutral"),
+                                 float(data.get("intensity", 0.5)))
+    except InputError as exc:
+        raise InvalidField(f"{shown}: {exc.message}", field="script", hint=exc.hint) from None
+    except (TypeError, ValueError):
+        return data  # a bad emotion or intensity: the brief's own check names it
+    if seconds > MAX_DURATION_S:
+        raise InvalidField(f"{shown} takes about {seconds:.0f} s to say; a video is at most "
+                           f"{MAX_DURATION_S:g} s", field="script", hint="shorten the script")
+    return {**data, "duration_s": max(MIN_DURATION_S, seconds)}
 
 
 def brief_error(exc: ValidationError, where: str = "brief",
@@ -52,12 +83,24 @@ def brief_error(exc: ValidationError, where: str = "brief",
 
 
 def check_brief(brief: Brief, settings: Settings,
-                engines: Mapping[str, str] | None = None) -> None:
+                engines: Mapping[str, str] | None = None, *, drafting: bool = False) -> None:
     """What the model cannot check alone: the job's engines exist, its voice is one we can
-    speak with (offline voices are listed; a remote voice is its provider's to know), and the
-    voice agrees with a voice engine the job names."""
+    speak with (offline voices are listed; a remote voice is its provider's to know), the
+    voice agrees with a voice engine the job names, a script of its own reads and fits the
+    duration, and the offline writer can write what the prompt promises (unless ``drafting``:
+    a draft is the answer to a promise it cannot keep)."""
     chosen = dict(engines or {})
-    registry.settings_for(settings, chosen)  # an unknown engine is an InputError naming it
+    job_settings = registry.settings_for(settings, chosen)  # an unknown engine: InputError
+    choice = registry.script_choice(job_settings, brief)
+    if choice == "your-script" or (choice == "template" and not drafting):
+        try:  # offline and instant: a script that cannot be made is refused before queueing
+            registry.script_writer(job_settings, brief).write(brief)
+        except InvalidField:
+            raise
+        except InputError as exc:
+            if choice == "template":
+                raise
+            raise InvalidField(exc.message, field="script", hint=exc.hint) from None
     try:
         registry.check_voice_engine(brief.voice, chosen)
         if registry.voice_choice(brief.voice) in ("piper", "espeak"):

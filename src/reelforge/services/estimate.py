@@ -35,9 +35,8 @@ def estimate_cost(brief: Brief, settings: Settings, engines: dict[str, str] | No
     """The cost of ``brief`` at the engines the one engine table picks for it (the job's own
     ``engines`` choices applied to the server's settings), which are the engines that run."""
     settings = registry.settings_for(settings, engines)
-    selected = registry.selected_engines(settings, brief.voice)
-    scenes = len(plan.scenes) if plan is not None else planned_scenes(selected["script"],
-                                                                        brief.duration_s)
+    selected = registry.selected_engines(settings, brief.voice, brief)
+    scenes = len(plan.scenes) if plan is not None else planned_scenes(selected["script"], brief)
     costs: dict[str, float] = {}
     if selected.get("script") == "openai" and plan is None:
         costs["openai"] = costs.get("openai", 0.0) + OPENAI_SCRIPT_USD
@@ -59,11 +58,21 @@ def estimate_cost(brief: Brief, settings: Settings, engines: dict[str, str] | No
                     engines=selected)
 
 
-def planned_scenes(script_engine: str, duration_s: float) -> int:
+def planned_scenes(script_engine: str, brief: Brief) -> int:
+    """The scenes the selected writer makes: a user's script has its own (and costs no LLM
+    call), the extractive writer at most one per sentence of the text."""
+    if script_engine == "your-script" and brief.script is not None:
+        from reelforge.providers.script.user_script import parse_script
+
+        return len(parse_script(brief.script).scenes)
+    if script_engine == "extractive" and brief.source_text is not None:
+        from reelforge.providers.script.extractive import planned_scenes as extractive_scenes
+
+        return extractive_scenes(brief.source_text, brief.duration_s)
     if script_engine == "openai":
         from reelforge.providers.script.openai_writer import scene_count as openai_scenes
 
-        return openai_scenes(duration_s)
+        return openai_scenes(brief.duration_s)
     from reelforge.providers.script.template import scene_count
 
-    return scene_count(duration_s)
+    return scene_count(brief.duration_s)

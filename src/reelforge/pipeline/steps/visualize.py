@@ -1,4 +1,5 @@
-"""visualize: each scene's moving picture, exactly as long as its narration needs."""
+"""visualize: each scene's moving picture, exactly as long as its narration needs (the last
+scene also holds until the video is as long as asked)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from reelforge.domain import Clip, Model, Plan
 from reelforge.pipeline.step import JobRun, Made, Results
 from reelforge.pipeline.steps.narrate import Narrations, scene_name
-from reelforge.pipeline.timeline import scene_duration
+from reelforge.pipeline.timeline import narration_durations
 from reelforge.providers.base import ClipRequest
 
 
@@ -27,11 +28,11 @@ class VisualizeStep:
         video = job.engines.video
         width, height = job.brief.size
         count = len(plan.scenes)
+        durations = narration_durations(narrations.items, job.brief.duration_s)
 
         def visualize(i: int) -> tuple[Clip, str]:
             name = scene_name(i)
-            duration = scene_duration(i, count, narrations.items[i].duration_s,
-                                      job.brief.duration_s)
+            duration = durations[i]
             request = ClipRequest(scene=plan.scenes[i], width=width, height=height,
                                   fps=job.settings.fps, duration_s=duration, seed=job.brief.seed)
 

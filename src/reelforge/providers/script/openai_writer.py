@@ -29,6 +29,7 @@ from reelforge.providers.http import (
     run_sync,
 )
 from reelforge.providers.http_errors import error_from_response
+from reelforge.providers.pacing import speech_budget
 from reelforge.providers.paid_calls import (
     may_have_been_processed,
     paid_call,
@@ -39,7 +40,8 @@ from reelforge.settings import Settings
 
 PROVIDER = "openai"
 SCHEMA_NAME = "reelforge_plan"
-WORDS_PER_SECOND = 2.4
+#: Piper's measured pace is ~3.15 words/s (``providers/pacing.py``); an LLM's words run longer.
+WORDS_PER_SECOND = 2.9
 #: USD per million (input, output) tokens; unknown models (local servers) cost 0.
 PRICES_PER_M_TOKENS = {
     "gpt-4o-mini": (0.15, 0.60), "gpt-4o": (2.50, 10.00), "gpt-4.1-nano": (0.10, 0.40),
@@ -92,7 +94,7 @@ def scene_count(duration_s: float) -> int:
 def plan_request(brief: Brief) -> tuple[int, int, str]:
     """(scene count, words per scene, the user message) sized to the brief's duration."""
     scenes = scene_count(brief.duration_s)
-    words = max(8, round(brief.duration_s * WORDS_PER_SECOND / scenes))
+    words = max(8, round(speech_budget(brief.duration_s, scenes) * WORDS_PER_SECOND / scenes))
     template = brief.template or "explainer"
     message = (
         f'Topic: "{brief.prompt}"\n'
@@ -103,7 +105,26 @@ def plan_request(brief: Brief) -> tuple[int, int, str]:
         + (f"\nThe music should feel {brief.music_mood}." if brief.music_mood else "")
         + f'\nUse "{template}" as the template field.'
     )
-    return scenes, words, message
+    return scenes, words, message + source_instructions(brief)
+
+
+#: How much of a brief's source text is sent (about 6k tokens; the rest is cut, and said so).
+MAX_SOURCE_CHARS_SENT = 24_000
+
+
+def source_instructions(brief: Brief) -> str:
+    """The part of the request for a brief that brings a text (``--from``): write from it only,
+    keeping its facts, names, numbers and order."""
+    if brief.source_text is None:
+        return ""
+    text = brief.source_text.strip()
+    cut = len(text) > MAX_SOURCE_CHARS_SENT
+    return (
+        "\nWrite the narration from the source text below only: keep its facts, names and"
+        " numbers and its order, and add nothing it does not say."
+        + (" (The source is cut short here.)" if cut else "")
+        + '\nSource text:\n"""\n' + text[:MAX_SOURCE_CHARS_SENT] + '\n"""'
+    )
 
 
 class OpenAIScriptWriter:

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from reelforge.domain import MAX_DURATION_S, MIN_DURATION_S
 from reelforge.errors import InputError, ReelforgeError
+from reelforge.pipeline.steps.plan import draft_script
 from reelforge.providers.registry import ENGINE_CHOICES, settings_for
 from reelforge.server.deps import PlatformDep
 from reelforge.server.errors import Forbidden
@@ -67,7 +68,9 @@ def brief_from(form: dict[str, str]) -> tuple[Any, dict[str, str]]:
         data["music_mood"] = form["music_mood"]
     if form.get("captions"):
         data["captions"] = form["captions"]
-    if not data["prompt"].strip():
+    if form.get("script", "").strip():
+        data["script"] = form["script"]
+    if not data["prompt"].strip() and "script" not in data:
         raise InputError("tell reelforge what the video is about",
                          hint="write one sentence in the prompt box, e.g. "
                               "“Why octopuses are smarter than you think”")
@@ -135,6 +138,13 @@ async def create_job(request: Request, who: Who, platform: PlatformDep) -> Respo
     try:
         require(who, "jobs:write")
         brief, engines = brief_from(fields)
+        if fields.get("review"):  # the approval step: the script to read and edit, nothing made
+            script = await run_in_threadpool(draft_script, brief,
+                                             settings_for(platform.settings, engines))
+            context = create_context(platform, {**fields, "script": script})
+            return render(request, "create.html", who, what="Review the script. ",
+                          todo="edit anything below, then make the video: nothing has been "
+                               "rendered yet, and unchanged scenes are reused", **context)
         job = await run_in_threadpool(job_service.submit, platform, who.tenant_id, brief,
                                       created_by=who.key_prefix, engines=engines)
     except ReelforgeError as exc:

@@ -55,13 +55,14 @@ def engine_options(platform: Platform) -> dict[str, list[dict[str, Any]]]:
 
 
 def create_context(platform: Platform, form: dict[str, str] | None = None) -> dict[str, Any]:
-    from reelforge.providers.registry import offline_voices
+    from reelforge.providers.registry import offline_voices, script_choice
 
     return {"form": {**DEFAULT_FORM, **(form or {})}, "voices": offline_voices(platform.settings),
             "emotions": EMOTIONS, "moods": MOODS, "templates": TEMPLATES, "aspects": ASPECTS,
             "caption_styles": CAPTION_STYLES,
             "engines": engine_options(platform), "min_s": int(MIN_DURATION_S),
-            "max_s": int(MAX_DURATION_S), "samples": platform.settings.studio_samples}
+            "max_s": int(MAX_DURATION_S), "samples": platform.settings.studio_samples,
+            "offline_writer": script_choice(platform.settings) == "template"}
 
 
 @router.get("/signin", response_class=HTMLResponse)

@@ -60,7 +60,7 @@ def caption_video(video: Path, out_dir: Path, style: CaptionStyle, settings: Set
     from reelforge.assemble.captions import write_captions
     from reelforge.assemble.fonts import font_family, font_file
     from reelforge.assemble.render import RenderOptions, burn_captions
-    from reelforge.media.decode import probe_video
+    from reelforge.media.probe import probe_video
     from reelforge.media.ffmpeg import find_ffmpeg
 
     info = probe_video(video)

@@ -8,13 +8,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from reelforge.settings import Settings
-
 app = typer.Typer(help="Queued jobs: list, show, cancel, sweep.", no_args_is_help=True)
 
 
 def _platform():
     from reelforge.services.platform import open_platform
+    from reelforge.settings import Settings
 
     return open_platform(Settings())
 

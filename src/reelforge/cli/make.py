@@ -5,27 +5,26 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from reelforge.domain import ASPECT_SIZES, EMOTIONS, MAX_DURATION_S, MIN_DURATION_S, Brief
+from reelforge.brief_choices import ASPECT_SIZES, EMOTIONS, MAX_DURATION_S, MIN_DURATION_S
 from reelforge.errors import InputError
-from reelforge.pipeline.runner import StepEvent, make_video
-from reelforge.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from reelforge.domain import Brief
+    from reelforge.pipeline.runner import StepEvent
 
 
 def brief_from_options(**fields: object) -> Brief:
     """Validate user options into a Brief; a bad value is one InputError naming the option."""
+    from pydantic import ValidationError
+
+    from reelforge.domain import Brief
+
     try:
         return Brief(**fields)  # type: ignore[arg-type]
     except ValidationError as exc:
@@ -122,6 +121,12 @@ def make_command(
     if prompt is None:
         raise InputError("no prompt given",
                          hint='reelforge make "Why octopuses are smart" (or --batch briefs.jsonl)')
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from reelforge.pipeline.runner import make_video
+    from reelforge.settings import Settings
+
     settings = Settings()
     if template is not None and template not in ("explainer", "story", "listicle", "promo"):
         raise InputError(

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import time
 import uuid
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from reelforge.providers.http import HttpPolicy, ProviderHttp, ProviderHttpError
-from reelforge.settings import Settings
+if TYPE_CHECKING:
+    from reelforge.providers.http import HttpPolicy
+    from reelforge.settings import Settings
 
 
 @dataclass
@@ -65,6 +66,8 @@ def engine_statuses(settings: Settings) -> list[EngineStatus]:
 
 async def _probe(status: EngineStatus, settings: Settings, policy: HttpPolicy) -> None:
     """One cheap, unpaid request that proves the base URL answers and the key is accepted."""
+    from reelforge.providers.http import ProviderHttp, ProviderHttpError
+
     key = {"openai": _secret(settings.openai_api_key), "hume": _secret(settings.hume_api_key),
            "runware": _secret(settings.runware_api_key)}.get(status.engine, "")
     started = time.monotonic()
@@ -109,6 +112,10 @@ async def _probe(status: EngineStatus, settings: Settings, policy: HttpPolicy) -
 
 
 async def _probe_all(statuses: list[EngineStatus], settings: Settings, timeout_s: float) -> None:
+    import asyncio
+
+    from reelforge.providers.http import HttpPolicy
+
     policy = HttpPolicy(connect_timeout_s=timeout_s, read_timeout_s=timeout_s,
                         overall_timeout_s=timeout_s, max_retries=0)
     await asyncio.gather(*(_probe(s, settings, policy) for s in statuses
@@ -127,9 +134,13 @@ def providers_command(
     RUNWARE_API_KEY, SPOTIFY_CLIENT_ID + SPOTIFY_CLIENT_SECRET); the base URLs can point at
     OpenAI-compatible servers or at `reelforge fakes serve`.
     """
+    from reelforge.settings import Settings
+
     settings = Settings()
     statuses = engine_statuses(settings)
     if check:
+        import asyncio
+
         asyncio.run(_probe_all(statuses, settings, timeout))
     if json_out:
         print(json.dumps([asdict(s) for s in statuses], indent=2))

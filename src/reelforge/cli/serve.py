@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from reelforge.settings import Settings
+if TYPE_CHECKING:
+    from reelforge.settings import Settings
 
 
 def serve_command(
@@ -20,6 +21,8 @@ def serve_command(
 ) -> None:
     """Serve the API. Jobs are queued; run `reelforge worker` (one or many) to make them."""
     import uvicorn
+
+    from reelforge.settings import Settings
 
     # Options go into the environment so every uvicorn worker process builds the same Settings.
     for name, value in (("SERVE_HOST", host), ("SERVE_PORT", port), ("SERVE_WORKERS", workers),

@@ -9,8 +9,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from reelforge.settings import Settings
-
 
 def usage_command(
     tenant: str = typer.Option(..., "--tenant", help="Tenant name."),
@@ -20,6 +18,7 @@ def usage_command(
     """What a tenant used: jobs by state, minutes rendered, cost by provider."""
     from reelforge.services.platform import open_platform
     from reelforge.services.usage import tenant_usage
+    from reelforge.settings import Settings
 
     summary = tenant_usage(open_platform(Settings()), tenant, since)
     if as_json:

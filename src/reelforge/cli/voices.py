@@ -10,8 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from reelforge.errors import InputError
-from reelforge.providers.registry import offline_voices
-from reelforge.settings import Settings
 
 
 def voices_command(
@@ -27,6 +25,9 @@ def voices_command(
     Use an id with `reelforge make --voice`; remote ids carry their engine (`hume:<name>`,
     `openai:<voice>`).
     """
+    from reelforge.providers.registry import offline_voices
+    from reelforge.settings import Settings
+
     settings = Settings()
     if provider == "offline":
         voices = offline_voices(settings)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from reelforge.settings import Settings
-
 
 def worker_command(
     threads: int | None = typer.Option(None, "--threads", "-t", help="Jobs run at once."),
@@ -16,6 +14,7 @@ def worker_command(
 ) -> None:
     """Consume the job queue until Ctrl-C. Run as many as you like, on as many machines."""
     from reelforge.server.observability import configure_logging
+    from reelforge.settings import Settings
 
     settings = Settings()
     configure_logging(settings)

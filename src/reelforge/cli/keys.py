@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
-from rich.table import Table
+
+from reelforge.cli.tables import compact_table
 
 app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 
@@ -37,9 +38,8 @@ def list_command(tenant: str = typer.Option(..., "--tenant")) -> None:
 
     with open_database(Settings()).session() as session:
         found = tenant_by_name(session, tenant)
-        table = Table(title=f"keys of {found.name}")
-        for column in ("prefix", "role", "name", "created", "revoked"):
-            table.add_column(column)
+        table = compact_table("prefix", "role", "name", "created", "revoked",
+                              title=f"keys of {found.name}", whole=("prefix",))
         for key in list_keys(session, found.id):
             table.add_row(key.prefix, key.role, key.name, f"{key.created_at:%Y-%m-%d %H:%M}",
                           "yes" if key.revoked else "")

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.table import Table
+
+from reelforge.cli.tables import compact_table
 
 if TYPE_CHECKING:
     from reelforge.providers.http import HttpPolicy
@@ -145,10 +146,9 @@ def providers_command(
     if json_out:
         print(json.dumps([asdict(s) for s in statuses], indent=2))
         return
-    table = Table(title="reelforge engines")
-    for column in ("capability", "engine", "kind", "configured", "selected", "reachable",
-                   "detail"):
-        table.add_column(column)
+    table = compact_table("capability", "engine", "kind", "configured", "selected", "reachable",
+                          "detail", title="reelforge engines", whole=("capability", "engine"),
+                          folded=("detail",))
     for s in statuses:
         reachable = {None: "-", True: "[green]yes[/]", False: "[red]no[/]"}[s.reachable]
         if s.kind == "offline":

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from reelforge.cli.tables import compact_table
 from reelforge.security.secret_names import PROVIDER_SECRETS
 
 app = typer.Typer(help="Per-tenant provider credentials, encrypted at rest.",
@@ -52,9 +52,8 @@ def list_command(tenant: str = typer.Option(..., "--tenant")) -> None:
     with open_database(settings).session() as session:
         found = list_secrets(session, master_key_from(settings),
                              tenant_by_name(session, tenant).id)
-    table = Table(title=f"provider credentials of {tenant}")
-    for column in ("name", "ends with", "updated"):
-        table.add_column(column)
+    table = compact_table("name", "ends with", "updated", title=f"provider credentials of {tenant}",
+                          whole=("name",))
     for info in found:
         table.add_row(info.name, f"…{info.last4}", f"{info.updated_at:%Y-%m-%d %H:%M}")
     Console().print(table)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from reelforge.cli.tables import compact_table
 from reelforge.errors import InputError
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ def search_command(
     if not hits:
         out.print("no songs match those filters")
         return
-    table = Table("score", "title", "artist", "source", "s", "BPM", "key", "tags")
+    table = compact_table("score", "title", "artist", "source", "s", "BPM", "key", "tags")
     for hit in hits:
         t = hit.track
         table.add_row(f"{hit.score:.3f}", t.title, t.artist, t.source, f"{t.duration_s:.0f}",
@@ -217,7 +217,8 @@ def list_command(
     if as_json:
         out.print_json(json.dumps(rows))
         return
-    table = Table("id", "title", "artist", "source", "s", "BPM", "key", "tags")
+    table = compact_table("id", "title", "artist", "source", "s", "BPM", "key", "tags",
+                          whole=("id",))
     for r in rows:
         table.add_row(str(r["id"]), r["title"], r["artist"], r["source"], f"{r['duration_s']:.0f}",
                       f"{r['bpm']:.0f}" if r["bpm"] else "", r["key_name"] or "",

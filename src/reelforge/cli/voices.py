@@ -7,8 +7,8 @@ from dataclasses import asdict
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from reelforge.cli.tables import compact_table
 from reelforge.errors import InputError
 
 
@@ -44,9 +44,9 @@ def voices_command(
     if as_json:
         print(json.dumps([asdict(v) for v in voices], indent=2))
         return
-    table = Table(title="Voices (use the id with `reelforge make --voice`)")
-    for column in ("id", "name", "language", "accent", "gender", "engine"):
-        table.add_column(column)
+    table = compact_table("id", "name", "language", "accent", "gender", "engine",
+                          title="Voices (use the id with `reelforge make --voice`)",
+                          whole=("id", "engine"))
     for v in voices:
         table.add_row(v.id, v.name, v.language, v.accent, v.gender, v.engine)
     Console().print(table)

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +77,75 @@ def test_compact_table_names_an_unknown_column() -> None:
 
     with pytest.raises(ValueError, match="idd"):
         compact_table("id", "name", whole=("idd",))
+
+
+def _start(args: list[str], data_dir: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "REELFORGE_DATA_DIR": str(data_dir), "REELFORGE_QUEUE_URL": "",
+           "REELFORGE_DATABASE_URL": "", "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.Popen([sys.executable, "-c", "from reelforge.cli.main import run; run()",
+                             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+
+
+def _stderr_until(process: subprocess.Popen[str], marker: str, timeout_s: float = 90) -> str:
+    """Lines of stderr up to the one holding ``marker`` (fails on exit or timeout)."""
+    assert process.stderr is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        if marker in line:
+            return "".join(lines)
+    process.kill()
+    raise AssertionError(f"no {marker!r} within {timeout_s} s; stderr: {''.join(lines)}")
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def test_serve_prints_the_api_docs_and_studio_urls_once_listening(tmp_path: Path) -> None:
+    server = _start(["serve", "--port", "0"], tmp_path / "data")
+    try:
+        said = _stderr_until(server, "listening")
+        urls = dict(line.rsplit(maxsplit=1)[::-1] for line in said.splitlines()
+                    if "http://" in line)
+        docs = next(url for url in urls if url.endswith("/docs"))
+        assert {u.removeprefix(docs.removesuffix("/docs")) for u in urls} == {"/v1", "/docs", "/"}
+        with urllib.request.urlopen(docs, timeout=30) as answer:  # noqa: S310 (loopback)
+            assert answer.status == 200  # printed after the socket listens: it answers at once
+    finally:
+        _stop(server)
+
+
+def test_worker_says_it_is_ready_and_which_queue_it_serves(tmp_path: Path) -> None:
+    worker = _start(["worker"], tmp_path / "data")
+    try:
+        said = _stderr_until(worker, "worker ready")
+        assert f"sqlite queue 'reelforge' at {tmp_path / 'data' / 'queue.db'}" in said
+    finally:
+        _stop(worker)
+
+
+def test_a_redis_queue_is_described_without_its_password() -> None:
+    from reelforge.cli.worker import describe_queue
+
+    text = describe_queue("redis://:hunter2@10.0.0.5:6380/3", "acme")
+    assert text == "redis queue 'acme' at 10.0.0.5:6380/3"
+
+
+def test_served_urls_show_a_wildcard_host_as_localhost() -> None:
+    from reelforge.cli.listening import served_urls
+
+    assert served_urls("0.0.0.0", 8000, tls=True) == {
+        "api": "https://localhost:8000/v1", "docs": "https://localhost:8000/docs",
+        "studio": "https://localhost:8000/"}
+    assert served_urls("::1", 9000, tls=False)["docs"] == "http://[::1]:9000/docs"

@@ -10,6 +10,8 @@ import typer
 if TYPE_CHECKING:
     from reelforge.settings import Settings
 
+APP = "reelforge.server.app:app_from_environment"
+
 
 def serve_command(
     host: str | None = typer.Option(None, "--host", help="Address (default 127.0.0.1)."),
@@ -35,7 +37,11 @@ def serve_command(
     from reelforge.services.platform import open_platform
 
     open_platform(settings)  # migrate once, and fail here with one clear line if misconfigured
-    uvicorn.run("reelforge.server.app:app_from_environment", **uvicorn_options(settings))
+    from reelforge.cli.listening import serve
+
+    code = serve(uvicorn.Config(APP, **uvicorn_options(settings)))
+    if code:
+        raise typer.Exit(code)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -45,3 +51,4 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
             "workers": settings.serve_workers, "access_log": False, "log_level": "warning",
             "ssl_certfile": str(settings.tls_cert) if settings.tls_cert else None,
             "ssl_keyfile": str(settings.tls_key) if settings.tls_key else None}
+

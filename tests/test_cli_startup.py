@@ -106,7 +106,7 @@ def test_reelforge_help_as_a_user_runs_it_lists_every_command() -> None:
 
 def test_help_still_lists_the_choices_it_offers() -> None:
     """Choices moved to light constants must still reach the help text."""
-    from reelforge.brief_choices import EMOTIONS
+    from reelforge.cli.brief_choices import EMOTIONS
     from reelforge.security.secret_names import PROVIDER_SECRETS
 
     make_help = _run("from reelforge.cli.main import run; run()", "make", "--help").stdout
@@ -117,7 +117,8 @@ def test_help_still_lists_the_choices_it_offers() -> None:
 
 def test_the_light_brief_choices_equal_the_domain_ones() -> None:
     """The help text's copy of the brief's choices may not drift from what ``domain`` checks."""
-    from reelforge import brief_choices, domain
+    from reelforge import domain
+    from reelforge.cli import brief_choices
 
     for name in ("ASPECT_SIZES", "EMOTIONS", "MOODS", "MIN_DURATION_S", "MAX_DURATION_S",
                  "MAX_PROMPT_CHARS"):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from reelforge.brief_choices import ASPECT_SIZES, EMOTIONS, MAX_DURATION_S, MIN_DURATION_S
+from reelforge.cli.brief_choices import ASPECT_SIZES, EMOTIONS, MAX_DURATION_S, MIN_DURATION_S
 from reelforge.errors import InputError
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
-"""The choices and limits a brief offers, as plain constants for help texts.
+"""The choices and limits of a brief, as plain constants for the CLI's help texts.
 
-`reelforge --help` lists them without importing ``domain`` (pydantic models, ~0.2 s).
-``domain`` is what validates; tests/test_cli_startup.py checks these equal its values.
+`reelforge --help` lists them without importing ``domain`` (pydantic models, ~0.2 s). ``domain``
+is what validates; tests/test_cli_startup.py checks that these equal its values.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ def test_voices_table_fits_80_columns_with_every_voice_id_whole(
 
 def test_providers_table_fits_80_columns_with_every_engine_name_whole(
         settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    from reelforge.cli.providers import engine_statuses
+    from reelforge.providers.registry import engine_statuses
 
     lines = _lines_at_80_columns(["providers", "--no-check"], monkeypatch)
     rows = {tuple(line.split()[:2]) for line in lines if line.strip()}

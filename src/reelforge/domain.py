@@ -8,9 +8,9 @@ manifest.json, the API, the step cache, OpenAI's structured output) and must val
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Aspect = Literal["9:16", "16:9", "1:1"]
 ASPECT_SIZES: dict[str, tuple[int, int]] = {
@@ -19,20 +19,11 @@ ASPECT_SIZES: dict[str, tuple[int, int]] = {
     "1:1": (1080, 1080),
 }
 Template = Literal["explainer", "story", "listicle", "promo"]
-EMOTIONS = (
-    "neutral",
-    "curious",
-    "excited",
-    "happy",
-    "calm",
-    "warm",
-    "serious",
-    "sad",
-    "dramatic",
-    "confident",
-    "mysterious",
-)
-MOODS = ("calm", "energetic", "happy", "nostalgic", "tender")
+Emotion = Literal["neutral", "curious", "excited", "happy", "calm", "warm", "serious", "sad",
+                  "dramatic", "confident", "mysterious"]
+EMOTIONS: tuple[str, ...] = get_args(Emotion)
+MusicMood = Literal["calm", "energetic", "happy", "nostalgic", "tender"]
+MOODS: tuple[str, ...] = get_args(MusicMood)
 MIN_DURATION_S, MAX_DURATION_S = 5.0, 600.0
 MAX_PROMPT_CHARS = 2000
 
@@ -47,12 +38,17 @@ class Brief(Model):
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
     duration_s: float = Field(default=30.0, ge=MIN_DURATION_S, le=MAX_DURATION_S)
     aspect: Aspect = "9:16"
-    voice: str = "joe"
-    emotion: str = "neutral"
+    voice: str = Field(default="joe", min_length=1, max_length=120)
+    emotion: Emotion = "neutral"
     intensity: float = Field(default=0.5, ge=0.0, le=1.0)
     seed: int = 0
     template: Template | None = None
-    music_mood: str | None = None
+    music_mood: MusicMood | None = None
+
+    @field_validator("emotion", "music_mood", "template", mode="before")
+    @classmethod
+    def _names_ignore_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("prompt")
     @classmethod
@@ -215,3 +211,65 @@ class Manifest(Model):
     @property
     def cost_usd(self) -> float:
         return sum(step.cost_usd for step in self.steps)
+
+
+JobKind = Literal["make", "analyze"]
+JOB_KINDS: tuple[str, ...] = ("make", "analyze")
+
+
+class JobSpec(Model):
+    """What a queued job is to do: written once at submit, read by the worker.
+
+    ``make``: ``brief``, the engine chosen per step (``engines``; a step not named uses the
+    server's settings) and an edited ``plan`` that replaces the script writer. ``analyze``:
+    ``item_id``, the library item to analyse. Stored as JSON in the job row's ``brief`` column.
+    """
+
+    kind: JobKind = "make"
+    brief: Brief | None = None
+    engines: dict[str, str] = Field(default_factory=dict)
+    plan: Plan | None = None
+    item_id: str | None = None
+
+    @model_validator(mode="after")
+    def _has_what_its_kind_needs(self) -> JobSpec:
+        if self.kind == "make" and self.brief is None:
+            raise ValueError("a make job needs a brief")
+        if self.kind == "analyze" and not self.item_id:
+            raise ValueError("an analyze job needs an item_id")
+        self.engines = {k: v for k, v in self.engines.items() if v not in ("", "auto")}
+        return self
+
+    def document(self) -> dict[str, Any]:
+        """The JSON stored in the job row."""
+        return self.model_dump(mode="json", exclude_defaults=True) | {"kind": self.kind}
+
+    @classmethod
+    def from_document(cls, kind: str, document: dict[str, Any]) -> JobSpec:
+        """The spec of a stored job, also of rows written before specs existed (a brief with
+        ``engines`` and ``plan`` keys tucked in, or ``{"item_id": …}``)."""
+        if "kind" in document:
+            return cls.model_validate(document)
+        if kind == "analyze":
+            return cls(kind="analyze", item_id=document.get("item_id"))
+        flat = dict(document)
+        engines, plan = flat.pop("engines", None) or {}, flat.pop("plan", None)
+        return cls(kind="make", brief=Brief.model_validate(flat), engines=engines,
+                   plan=Plan.model_validate(plan) if plan else None)
+
+    @classmethod
+    def of_row(cls, row: Any) -> JobSpec:
+        """The spec of a job row (ORM object or Core row: anything with ``kind`` and ``brief``)."""
+        return cls.from_document(row.kind, dict(row.brief or {}))
+
+    def summary(self) -> dict[str, Any]:
+        """The flat view interfaces show: the brief's fields, plus the engines and the edited
+        plan when there are any (what the API's ``brief`` field has always held)."""
+        if self.brief is None:
+            return {"item_id": self.item_id} if self.item_id else {}
+        found: dict[str, Any] = self.brief.model_dump(mode="json")
+        if self.engines:
+            found["engines"] = dict(self.engines)
+        if self.plan is not None:
+            found["plan"] = self.plan.model_dump(mode="json")
+        return found

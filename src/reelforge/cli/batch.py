@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def read_briefs(path: Path) -> list[Brief]:
     """One JSON brief per line (blank lines and #-comments skipped); errors name the line."""
-    from reelforge.services.jobs import parse_brief
+    from reelforge.services.briefs import parse_brief
 
     if not path.is_file():
         raise InputError(f"no file {path}", hint="give a .jsonl file, one brief per line")

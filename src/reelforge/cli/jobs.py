@@ -30,6 +30,7 @@ def list_command(tenant: str = typer.Option(..., "--tenant"),
                  state: str | None = typer.Option(None, "--state"),
                  limit: int = typer.Option(20, "--limit")) -> None:
     """The tenant's newest jobs."""
+    from reelforge.domain import JobSpec
     from reelforge.store.jobs import list_jobs
 
     platform = _platform()
@@ -39,8 +40,9 @@ def list_command(tenant: str = typer.Option(..., "--tenant"),
         table.add_column(column)
     with platform.db.session() as session:
         for job in list_jobs(session, tenant_id, state=state, limit=limit):
+            prompt = str(JobSpec.of_row(job).summary().get("prompt", ""))
             table.add_row(job.id, job.state, job.step or "", f"{job.progress:.0%}",
-                          f"{job.created_at:%Y-%m-%d %H:%M}", str(job.brief.get("prompt", ""))[:40])
+                          f"{job.created_at:%Y-%m-%d %H:%M}", prompt[:40])
     Console().print(table)
 
 

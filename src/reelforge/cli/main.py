@@ -65,13 +65,13 @@ def _root(
 
 
 def run() -> None:
-    """Console-script entry: a ReelforgeError is one clear line on stderr and exit code 2."""
+    """Console-script entry: a ReelforgeError is one clear line on stderr and its exit code."""
     err = Console(stderr=True)
     try:
         app()
     except ReelforgeError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)
+        sys.exit(exc.exit_code)
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         err.print(f"[bold red]error:[/] {exc.strerror or exc}{where}", highlight=False)

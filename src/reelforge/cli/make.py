@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from reelforge.cli.brief_choices import ASPECT_SIZES, EMOTIONS, MAX_DURATION_S, MIN_DURATION_S
+from reelforge.cli.brief_choices import EMOTIONS, MAX_DURATION_S, MIN_DURATION_S
 from reelforge.errors import InputError
 
 if TYPE_CHECKING:
@@ -18,31 +18,31 @@ if TYPE_CHECKING:
     from reelforge.domain import Brief
     from reelforge.pipeline.runner import StepEvent
 
+#: How the CLI names each brief field in its errors.
+OPTION_NAMES = {"duration_s": "--duration", "prompt": "PROMPT", "aspect": "--aspect",
+                "intensity": "--intensity", "emotion": "--emotion", "music_mood": "--music-mood",
+                "template": "--template", "voice": "--voice", "seed": "--seed"}
+OPTION_HINTS = {
+    "duration_s": f"use a duration from {MIN_DURATION_S:g} to {MAX_DURATION_S:g} seconds",
+    "prompt": 'give a prompt of 1 to 2000 characters, e.g. "Why octopuses are smart"',
+    "intensity": "use a number from 0 (neutral) to 1 (full emotion)",
+}
+
 
 def brief_from_options(**fields: object) -> Brief:
-    """Validate user options into a Brief; a bad value is one InputError naming the option."""
+    """Validate user options into a Brief; a bad value is one InputError naming the option
+    (the same check as the API's and the studio's, ``services/briefs.py``)."""
     from pydantic import ValidationError
 
     from reelforge.domain import Brief
+    from reelforge.services.briefs import brief_error
 
     try:
         return Brief(**fields)  # type: ignore[arg-type]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "input"
-        option = {
-            "duration_s": "--duration",
-            "prompt": "PROMPT",
-            "aspect": "--aspect",
-            "intensity": "--intensity",
-        }.get(field, f"--{field}")
-        hints = {
-            "duration_s": f"use a duration from {MIN_DURATION_S:g} to {MAX_DURATION_S:g} seconds",
-            "aspect": f"use one of {', '.join(ASPECT_SIZES)}",
-            "prompt": 'give a prompt of 1 to 2000 characters, e.g. "Why octopuses are smart"',
-            "intensity": "use a number from 0 (neutral) to 1 (full emotion)",
-        }
-        raise InputError(f"invalid {option}: {first['msg']}", hint=hints.get(field)) from None
+        error = brief_error(exc, names=OPTION_NAMES)
+        error.hint = OPTION_HINTS.get(error.field, error.hint)
+        raise error from None
 
 
 class _Bars:
@@ -128,10 +128,6 @@ def make_command(
     from reelforge.settings import Settings
 
     settings = Settings()
-    if template is not None and template not in ("explainer", "story", "listicle", "promo"):
-        raise InputError(
-            f"unknown --template {template!r}", hint="use explainer, story, listicle or promo"
-        )
     brief = brief_from_options(
         prompt=prompt,
         duration_s=duration,
@@ -143,10 +139,9 @@ def make_command(
         template=template,
         music_mood=music_mood,
     )
-    if emotion not in EMOTIONS:
-        raise InputError(
-            f"unknown --emotion {emotion!r}", hint=f"use one of: {', '.join(EMOTIONS)}"
-        )
+    from reelforge.services.briefs import check_brief
+
+    check_brief(brief, settings)
     out_dir = out or settings.out_dir
     if as_json:
         result = make_video(brief, settings, out_dir)

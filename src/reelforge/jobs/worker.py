@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from reelforge.domain import Brief
-from reelforge.errors import Canceled, ProviderError, ReelforgeError
+from reelforge.domain import JobSpec
+from reelforge.errors import Canceled, ProviderError, ReelforgeError, error_body
 from reelforge.jobs import metrics
 from reelforge.jobs.lease import Lease
 from reelforge.store import jobs as job_rows
@@ -30,22 +30,12 @@ if TYPE_CHECKING:
     from reelforge.services.platform import Platform
 
 log = structlog.get_logger("reelforge.jobs")
-ARTIFACT_NAMES = ("final.mp4", "captions.srt", "thumbnail.jpg", "plan.json", "manifest.json")
+ARTIFACT_NAMES = ("final.mp4", "captions.srt", "thumbnail.jpg", "plan.json", "manifest.json",
+                  "analysis.json")
 
 
 def jobs_dir(platform: Platform) -> Path:
     return platform.settings.jobs_dir or platform.settings.data_dir / "jobs"
-
-
-def error_body(exc: BaseException) -> dict[str, Any]:
-    if isinstance(exc, ReelforgeError):
-        body: dict[str, Any] = {"code": exc.code, "message": exc.message}
-        if exc.hint:
-            body["hint"] = exc.hint
-        if isinstance(exc, ProviderError):
-            body.update(provider=exc.provider, retryable=exc.retryable, status=exc.status)
-        return body
-    return {"code": "internal", "message": f"{type(exc).__name__}: {exc}"}
 
 
 class EventWriter:
@@ -76,18 +66,11 @@ class EventWriter:
         with self._lock, self.platform.db.session() as session:
             job_rows.add_event(session, self.job_id, kind, data)
             values: dict[str, Any] = {"step": event.label}
-            if event.step == "assemble" and event.state == "progress":
-                values["progress"] = round(0.8 + 0.2 * event.fraction, 3)
-            elif event.state in ("done", "cached"):
-                values["progress"] = _progress_after(event.step)
+            if event.job_progress is not None:
+                values["progress"] = round(event.job_progress, 3)
             from sqlalchemy import update
 
             session.execute(update(Job).where(Job.id == self.job_id).values(**values))
-
-
-def _progress_after(step: str) -> float:
-    return {"plan": 0.1, "narrate": 0.3, "visualize": 0.6, "score": 0.8, "assemble": 1.0}.get(
-        step, 0.5)
 
 
 def execute_job(platform: Platform, job_id: str) -> str | None:
@@ -98,10 +81,11 @@ def execute_job(platform: Platform, job_id: str) -> str | None:
             return None
         job = session.get(Job, job_id)
         assert job is not None
-        kind, brief, tenant_id, attempts = job.kind, dict(job.brief), job.tenant_id, job.attempts
+        spec = JobSpec.of_row(job)
+        tenant_id, attempts = job.tenant_id, job.attempts
         job_rows.add_event(session, job_id, "state", {"state": "running", "attempt": attempts})
     bound = log.bind(job_id=job_id, tenant_id=tenant_id, attempt=attempts)
-    bound.info("job started", kind=kind)
+    bound.info("job started", kind=spec.kind)
     work_dir = jobs_dir(platform) / str(tenant_id)
     lease = Lease(db, job_id, platform.owner, lease_s=settings.job_lease_s,
                   heartbeat_s=settings.job_heartbeat_s, job_dir=work_dir / job_id)
@@ -109,14 +93,7 @@ def execute_job(platform: Platform, job_id: str) -> str | None:
     recorder: Callable[[Any], None] | None = None
     with lease:
         try:
-            if kind == "analyze":
-                from reelforge.jobs.analyze import analyze_item
-
-                analyze_item(platform, tenant_id, brief["item_id"], cancel=lease.should_stop)
-                values: dict[str, Any] = {"progress": 1.0, "result": {"item_id": brief["item_id"]}}
-            else:
-                result = _make(platform, job_id, brief, work_dir, lease)
-                values, recorder = _store_result(platform, tenant_id, job_id, result)
+            values, recorder = JOB_KINDS[spec.kind](platform, job_id, tenant_id, spec, lease)
             state = "succeeded"
         except BaseException as exc:
             state, values = _failure(platform, job_id, exc, lease, attempts, bound)
@@ -141,21 +118,42 @@ def execute_job(platform: Platform, job_id: str) -> str | None:
     return state
 
 
-def _make(platform: Platform, job_id: str, brief: dict[str, Any], work_dir: Path,
-          lease: Lease) -> JobResult:
-    from reelforge.domain import Plan
-    from reelforge.pipeline.runner import make_video
-    from reelforge.services.jobs import settings_for
+Outcome = tuple[dict[str, Any], Callable[[Any], None] | None]
 
-    options = dict(brief)
-    plan = options.pop("plan", None)  # an edited plan (re-run from a step)
-    settings = settings_for(platform.settings, options.pop("engines", None))
+
+def run_make(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
+             lease: Lease) -> Outcome:
+    """A make job: the pipeline's steps with the tenant's own provider keys, then the stored
+    artifacts; the local job folder goes once they are stored (the step cache keeps the parts)."""
+    import shutil
+
+    from reelforge.pipeline.runner import run_job
     from reelforge.security.secrets_store import settings_for_job
 
-    settings = settings_for_job(settings, platform.db, job_id)  # the tenant's own keys (issue 9)
-    return make_video(Brief.model_validate(options), settings, work_dir,
-                      on_event=EventWriter(platform, job_id), cancel=lease.should_stop,
-                      job_id=job_id, plan=Plan.model_validate(plan) if plan else None)
+    settings = settings_for_job(platform.settings, platform.db, job_id)  # the tenant's own keys
+    work_dir = jobs_dir(platform) / str(tenant_id)
+    result = run_job(spec, settings, work_dir, on_event=EventWriter(platform, job_id),
+                     cancel=lease.should_stop, job_id=job_id)
+    outcome = _store_result(platform, tenant_id, job_id, result)
+    shutil.rmtree(result.job_dir, ignore_errors=True)
+    return outcome
+
+
+def run_analyze(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
+                lease: Lease) -> Outcome:
+    """An analyze job: one library item's shots, looks or sound, stored with the item."""
+    from reelforge.jobs.analyze import analyze_item
+
+    assert spec.item_id is not None
+    analyze_item(platform, tenant_id, spec.item_id, cancel=lease.should_stop)
+    return {"progress": 1.0, "result": {"item_id": spec.item_id}}, None
+
+
+#: What each job kind runs. A new kind (e.g. "clips") is one function and one line here.
+JOB_KINDS: dict[str, Callable[[Platform, str, int, JobSpec, Lease], Outcome]] = {
+    "make": run_make,
+    "analyze": run_analyze,
+}
 
 
 def _failure(platform: Platform, job_id: str, exc: BaseException, lease: Lease, attempts: int,

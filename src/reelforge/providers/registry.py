@@ -1,5 +1,7 @@
-"""Which engine serves each capability, chosen from settings (and, for voices, the voice id).
+"""The one engine table: which engine serves each capability, for every interface.
 
+The estimate, the studio's engine pickers, the API's catalog, ``reelforge providers``, the CLI's
+``make`` and the worker all read this module, so what is quoted is what runs.
 "auto" means: the remote engine when its key is configured, else the offline engine. Voice ids
 carry their engine: ``joe`` (Piper), ``espeak:en-gb+f3``, ``hume:<name>``, ``openai:<voice>``.
 """
@@ -12,10 +14,86 @@ from reelforge.errors import InputError
 from reelforge.providers.base import MusicSource, ScriptWriter, VideoGenerator, Voice, VoiceInfo
 from reelforge.settings import Settings
 
+#: Engines a job may choose per step (the server's settings choose when a job names none).
+ENGINE_CHOICES: dict[str, tuple[str, ...]] = {
+    "script": ("template", "openai"),
+    "voice": ("piper", "espeak", "hume", "openai"),
+    "video": ("local", "runware"),
+    "music": ("builtin", "library"),
+}
+#: The name each choice's engine records in the manifest (``StepRecord.engine``).
+ENGINE_NAMES: dict[tuple[str, str], str] = {
+    ("script", "template"): "template-writer", ("script", "openai"): "openai",
+    ("voice", "piper"): "piper", ("voice", "espeak"): "espeak-ng", ("voice", "hume"): "hume",
+    ("voice", "openai"): "openai", ("video", "local"): "local-renderer",
+    ("video", "runware"): "runware", ("music", "builtin"): "builtin-catalog",
+    ("music", "library"): "semantic",
+}
+REMOTE = frozenset({("script", "openai"), ("voice", "hume"), ("voice", "openai"),
+                    ("video", "runware"), ("music", "spotify")})
 
-def script_writer(settings: Settings) -> ScriptWriter:
+
+def settings_for(settings: Settings, engines: dict[str, str] | None) -> Settings:
+    """The settings a job runs with when it names its own engine for some steps."""
+    chosen: dict[str, str] = {}
+    for step, engine in (engines or {}).items():
+        if engine in ("", "auto"):
+            continue
+        if engine not in ENGINE_CHOICES.get(step, ()):
+            raise InputError(f"unknown {step} engine {engine!r}", hint="choose one of "
+                             f"{', '.join(ENGINE_CHOICES.get(step, ('auto',)))}")
+        chosen[f"{step}_engine"] = engine
+    return settings.model_copy(update=chosen) if chosen else settings
+
+
+def selected_engines(settings: Settings, voice: str = "joe") -> dict[str, str]:
+    """The choice that serves each capability for a brief spoken by ``voice``."""
+    return {"script": script_choice(settings), "voice": voice_choice(voice),
+            "video": video_choice(settings), "music": music_choice(settings)}
+
+
+def script_choice(settings: Settings) -> str:
     engine = settings.script_engine
     if engine == "openai" or (engine == "auto" and settings.openai_api_key is not None):
+        return "openai"
+    return "template"
+
+
+def video_choice(settings: Settings) -> str:
+    engine = settings.video_engine
+    if engine == "runware" or (engine == "auto" and settings.runware_api_key is not None):
+        return "runware"
+    return "local"
+
+
+def music_choice(settings: Settings) -> str:
+    """"builtin" is the pick-by-mood catalog; "auto" and "library" search by meaning over the
+    built-in songs and the user's library."""
+    return "builtin" if settings.music_engine == "builtin" else "library"
+
+
+def voice_choice(voice: str) -> str:
+    """The voice id decides its engine (a bare id is a Piper voice)."""
+    prefix, _, rest = voice.partition(":")
+    if rest and prefix in ("hume", "openai", "espeak", "piper"):
+        return prefix
+    return "piper"
+
+
+def check_voice_engine(voice: str, engines: dict[str, str] | None) -> None:
+    """A job that names a voice engine must use a voice of that engine (one decision)."""
+    named = (engines or {}).get("voice", "")
+    if named in ("", "auto"):
+        return
+    spoken_by = voice_choice(voice)
+    if named != spoken_by:
+        raise InputError(f"voice {voice!r} is spoken by {spoken_by}, not by the chosen voice "
+                         f"engine {named}",
+                         hint=f"pick a {named} voice (e.g. {named}:<name>) or the engine auto")
+
+
+def script_writer(settings: Settings) -> ScriptWriter:
+    if script_choice(settings) == "openai":
         from reelforge.providers.script.openai_writer import OpenAIScriptWriter
 
         return OpenAIScriptWriter.from_settings(settings)
@@ -25,8 +103,7 @@ def script_writer(settings: Settings) -> ScriptWriter:
 
 
 def video_generator(settings: Settings) -> VideoGenerator:
-    engine = settings.video_engine
-    if engine == "runware" or (engine == "auto" and settings.runware_api_key is not None):
+    if video_choice(settings) == "runware":
         from reelforge.providers.video.runware import RunwareVideo
 
         return RunwareVideo.from_settings(settings)
@@ -38,7 +115,7 @@ def video_generator(settings: Settings) -> VideoGenerator:
 def music_source(settings: Settings) -> MusicSource:
     """Semantic search over the indexed catalog (built-in + the user's songs); "builtin" keeps
     the simple pick-by-mood catalog that needs no analysis."""
-    if settings.music_engine == "builtin":
+    if music_choice(settings) == "builtin":
         from reelforge.providers.music.builtin import BuiltinCatalog
 
         return BuiltinCatalog.from_settings(settings)
@@ -58,15 +135,16 @@ class VoiceChoice:
 def voice_for(voice: str, settings: Settings) -> VoiceChoice:
     """Resolve a user's ``--voice`` to an engine; unknown voices are an InputError."""
     prefix, _, rest = voice.partition(":")
-    if rest and prefix == "hume":
+    choice = voice_choice(voice)
+    if choice == "hume":
         from reelforge.providers.voice.hume import HumeVoice
 
         return VoiceChoice(HumeVoice.from_settings(settings), rest)
-    if rest and prefix == "openai":
+    if choice == "openai":
         from reelforge.providers.voice.openai_speech import OpenAISpeechVoice
 
         return VoiceChoice(OpenAISpeechVoice.from_settings(settings), rest)
-    if rest and prefix == "espeak":
+    if choice == "espeak":
         from reelforge.providers.voice.espeak import EspeakVoiceEngine, espeak_voices
 
         if voice not in {v.id for v in espeak_voices()}:
@@ -94,3 +172,49 @@ def offline_voices(settings: Settings) -> list[VoiceInfo]:
     if espeak.available():
         voices += espeak.voices()
     return voices
+
+
+# --- engine statuses: what `reelforge providers`, the studio and GET /v1/engines show ----------
+
+
+@dataclass
+class EngineStatus:
+    capability: str
+    engine: str
+    kind: str  # offline | remote
+    configured: bool
+    selected: bool
+    base_url: str = ""
+    reachable: bool | None = None  # None: not checked
+    detail: str = ""
+
+
+def engine_statuses(settings: Settings) -> list[EngineStatus]:
+    """Every engine per capability; ``selected`` marks the one the table above picks (for the
+    voice: the engine of the default voice, since the voice id decides)."""
+    openai_key, hume_key = bool(settings.openai_api_key), bool(settings.hume_api_key)
+    configured = {
+        ("script", "openai"): openai_key, ("voice", "hume"): hume_key,
+        ("voice", "openai"): openai_key, ("video", "runware"): bool(settings.runware_api_key),
+    }
+    base_urls = {"openai": settings.openai_base_url, "hume": settings.hume_base_url,
+                 "runware": settings.runware_base_url}
+    details = {("voice", "hume"): "or --voice hume:<name>",
+               ("voice", "openai"): "or --voice openai:<voice>",
+               ("music", "library"): "semantic search: built-in songs + your library"}
+    picked = selected_engines(settings)
+    if settings.voice_engine not in ("auto", "piper"):
+        picked["voice"] = settings.voice_engine
+    statuses = []
+    for capability, choices in ENGINE_CHOICES.items():
+        for choice in choices:
+            remote = (capability, choice) in REMOTE
+            statuses.append(EngineStatus(
+                capability, choice, "remote" if remote else "offline",
+                configured.get((capability, choice), True), picked[capability] == choice,
+                base_urls.get(choice, "") if remote else "",
+                detail=details.get((capability, choice), "")))
+    spotify = bool(settings.spotify_client_id and settings.spotify_client_secret)
+    statuses.append(EngineStatus("music", "spotify", "remote", spotify, False,
+                                 settings.spotify_api_url, detail="metadata only"))
+    return statuses

@@ -19,17 +19,11 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from reelforge.errors import InputError, ReelforgeError
+from reelforge.errors import DecryptionFailed, InputError
 from reelforge.settings import Settings
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
-
-
-class DecryptionFailed(ReelforgeError):
-    """A ciphertext did not authenticate: wrong key, wrong owner, or tampered with."""
-
-    code = "decryption_failed"
 
 
 class MasterKeyMissing(InputError):

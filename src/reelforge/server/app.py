@@ -9,7 +9,6 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from reelforge import __version__
-from reelforge.security import secrets_api
 from reelforge.security.middleware import install_security
 from reelforge.server.deps import KeyCache
 from reelforge.server.errors import install_error_handlers
@@ -25,6 +24,7 @@ from reelforge.server.routes import (
     jobs,
     library,
 )
+from reelforge.server.routes import secrets as secrets_routes
 from reelforge.server.web import mount_studio
 from reelforge.services.platform import Platform, open_platform
 from reelforge.settings import Settings
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     install_security(app, settings)  # issue 9: CSRF on form posts, security headers
     for module in (jobs, events, artifacts, batches, catalog, library, admin, health):
         app.include_router(module.router)
-    app.include_router(secrets_api.router)  # issue 9: tenant provider credentials
+    app.include_router(secrets_routes.router)  # issue 9: tenant provider credentials
     mount_studio(app)  # the web studio at /
     return app
 

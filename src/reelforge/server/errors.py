@@ -1,12 +1,12 @@
 """Every error the API returns has one shape: ``{"error": {"code", "message", "details"}}``.
 
-ReelforgeError → status is mapped here, once: InputError 400 (422 for request validation),
-NotFound 404, QuotaExceeded 429 with Retry-After, ProviderError 502, Canceled 409.
+The status, details and headers come from the error class itself (``reelforge/errors.py``);
+this module only adds the shapes of the web framework's own errors (request validation 422,
+unknown routes 404, wrong methods 405).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import structlog
@@ -16,15 +16,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from reelforge.errors import (
-    Canceled,
-    DependencyMissing,
-    InputError,
-    NotFound,
-    ProviderError,
-    QuotaExceeded,
-    ReelforgeError,
-)
+from reelforge.errors import Forbidden, ReelforgeError, Unauthorized, error_body
+
+__all__ = ["ErrorBody", "Forbidden", "Unauthorized", "error_response", "error_responses",
+           "install_error_handlers"]
 
 log = structlog.get_logger("reelforge.server")
 
@@ -47,51 +42,12 @@ def error_response(status: int, code: str, message: str, details: dict[str, Any]
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def status_of(exc: ReelforgeError) -> int:
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, QuotaExceeded):
-        return 429
-    if isinstance(exc, InputError):
-        return 400
-    if isinstance(exc, ProviderError):
-        return 502
-    if isinstance(exc, Canceled):
-        return 409
-    if isinstance(exc, DependencyMissing):
-        return 503
-    return 500
-
-
-class Forbidden(ReelforgeError):
-    """The key's role may not do this (403)."""
-
-    code = "forbidden"
-
-
-class Unauthorized(ReelforgeError):
-    """No key, or a key that is unknown or revoked (401)."""
-
-    code = "unauthorized"
-
-
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ReelforgeError)
     async def _reelforge(request: Request, exc: ReelforgeError) -> JSONResponse:
-        status = {Forbidden: 403, Unauthorized: 401}.get(type(exc)) or (
-            413 if exc.code == "too_large" else status_of(exc))
-        details: dict[str, Any] = {}
-        if exc.hint:
-            details["hint"] = exc.hint
-        headers: dict[str, str] = {}
-        if isinstance(exc, QuotaExceeded) and exc.retry_after is not None:
-            headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
-            details["retry_after"] = math.ceil(exc.retry_after)
-        if isinstance(exc, ProviderError):
-            details.update(provider=exc.provider, retryable=exc.retryable)
-        if status == 401:
-            headers["WWW-Authenticate"] = "Bearer"
-        return error_response(status, exc.code, exc.message, details, headers)
+        body = error_body(exc)
+        return error_response(exc.http_status, body["code"], body["message"], body["details"],
+                              exc.headers())
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reelforge.domain import Brief
+from reelforge.domain import Brief, JobSpec
 from reelforge.store.jobs import Job
 
 BRIEF_EXAMPLE: dict[str, Any] = {
@@ -53,7 +53,9 @@ class JobOut(Out):
     @classmethod
     def of(cls, job: Job) -> JobOut:
         return cls(id=job.id, kind=job.kind, state=job.state, step=job.step,
-                   progress=job.progress, brief=job.brief, batch_id=job.batch_id,
+                   progress=job.progress,
+                   brief=JobSpec.of_row(job).summary(),
+                   batch_id=job.batch_id,
                    created_at=utc(job.created_at), started_at=utc(job.started_at),  # type: ignore[arg-type]
                    finished_at=utc(job.finished_at), attempts=job.attempts,
                    cancel_requested=job.cancel_requested, error=job.error, result=job.result,

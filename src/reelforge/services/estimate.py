@@ -1,20 +1,20 @@
 """Cost before running: what a brief will likely cost at the engines the settings select.
 
 An estimate from list prices and the brief's length (about 2.6 spoken words a second, 6
-characters a word, one clip per ~6 s scene); the manifest records the real cost afterwards.
-Offline engines cost nothing.
+characters a word, one clip per scene, as many scenes as the selected script writer plans);
+the spend ledger records the real cost afterwards. Offline engines cost nothing.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
-from reelforge.domain import Brief
+from reelforge.domain import Brief, Plan
+from reelforge.pipeline.timeline import CROSSFADE_S
+from reelforge.providers import registry
 from reelforge.settings import Settings
 
 CHARS_PER_SECOND = 2.6 * 6
-SECONDS_PER_SCENE = 6.0
 #: USD per second of generated video at Runware (their Kling pricing is per clip; ~0.06/s).
 RUNWARE_USD_PER_SECOND = 0.06
 #: One structured-output chat completion for the script (~1.5k tokens in and out).
@@ -32,15 +32,16 @@ class Estimate:
     engines: dict[str, str] = field(default_factory=dict)
 
 
-def estimate_cost(brief: Brief, settings: Settings) -> Estimate:
-    from reelforge.cli.providers import engine_statuses
-
-    selected = {s.capability: s.engine for s in engine_statuses(settings) if s.selected}
-    voice_prefix = brief.voice.partition(":")[0] if ":" in brief.voice else selected.get("voice")
-    selected["voice"] = voice_prefix or "piper"
-    scenes = max(1, min(12, math.ceil(brief.duration_s / SECONDS_PER_SCENE)))
+def estimate_cost(brief: Brief, settings: Settings, engines: dict[str, str] | None = None,
+                  plan: Plan | None = None) -> Estimate:
+    """The cost of ``brief`` at the engines the one engine table picks for it (the job's own
+    ``engines`` choices applied to the server's settings), which are the engines that run."""
+    settings = registry.settings_for(settings, engines)
+    selected = registry.selected_engines(settings, brief.voice)
+    scenes = len(plan.scenes) if plan is not None else planned_scenes(selected["script"],
+                                                                        brief.duration_s)
     costs: dict[str, float] = {}
-    if selected.get("script") == "openai":
+    if selected.get("script") == "openai" and plan is None:
         costs["openai"] = costs.get("openai", 0.0) + OPENAI_SCRIPT_USD
     if selected["voice"] == "hume":
         chars = brief.duration_s * CHARS_PER_SECOND
@@ -49,9 +50,20 @@ def estimate_cost(brief: Brief, settings: Settings) -> Estimate:
         costs["openai"] = costs.get("openai", 0.0) + (
             brief.duration_s / 60 * OPENAI_SPEECH_USD_PER_MINUTE)
     if selected.get("video") == "runware":
-        clip = min(settings.runware_durations or [5.0])
-        per_scene = max(clip, SECONDS_PER_SCENE)
-        costs["runware"] = scenes * per_scene * RUNWARE_USD_PER_SECOND
+        lengths = sorted(settings.runware_durations or [5.0])
+        wanted = (brief.duration_s + (scenes - 1) * CROSSFADE_S) / scenes
+        clip = next((d for d in lengths if d >= wanted), lengths[-1])  # as RunwareVideo picks
+        costs["runware"] = scenes * clip * RUNWARE_USD_PER_SECOND
     costs = {k: round(v, 4) for k, v in costs.items()}
     return Estimate(cost_usd=round(sum(costs.values()), 4), by_provider=costs, scenes=scenes,
                     engines=selected)
+
+
+def planned_scenes(script_engine: str, duration_s: float) -> int:
+    if script_engine == "openai":
+        from reelforge.providers.script.openai_writer import scene_count as openai_scenes
+
+        return openai_scenes(duration_s)
+    from reelforge.providers.script.template import scene_count
+
+    return scene_count(duration_s)

@@ -12,30 +12,18 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from pydantic import ValidationError
 
-from reelforge.domain import Brief, Plan
-from reelforge.errors import InputError, QuotaExceeded
+from reelforge.domain import Brief, JobSpec, Plan
+from reelforge.errors import InputError, InvalidField, QuotaExceeded
+from reelforge.services.briefs import check_brief
 from reelforge.services.estimate import estimate_cost
 from reelforge.services.platform import Platform
-from reelforge.settings import Settings
 from reelforge.store import jobs as job_rows
 from reelforge.store.jobs import Job
 from reelforge.store.tenants import Tenant, now
 
 log = structlog.get_logger("reelforge.jobs")
 MAX_BATCH = 100
-
-
-def parse_brief(data: Any, where: str = "brief") -> Brief:
-    """A Brief from JSON-like data; a bad field is one InputError naming it."""
-    try:
-        return Brief.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field_name = ".".join(str(p) for p in first["loc"]) or "brief"
-        raise InputError(f"invalid {where}.{field_name}: {first['msg']}",
-                         hint="see POST /v1/jobs in /docs for the fields a brief takes") from None
 
 
 def tenant_usage_today(session: Any, tenant_id: int) -> Any:
@@ -85,45 +73,21 @@ def check_limits(platform: Platform, session: Any, tenant_id: int, estimated_usd
                             retry_after=3600, hint="wait, use offline engines, or raise the budget")
 
 
-#: Engines a job may choose per step (the server's settings choose when a job names none).
-ENGINE_CHOICES: dict[str, tuple[str, ...]] = {
-    "script": ("template", "openai"), "voice": ("piper", "espeak", "hume", "openai"),
-    "video": ("local", "runware"), "music": ("builtin", "library")}
-
-
-def settings_for(settings: Settings, engines: dict[str, str] | None) -> Settings:
-    """The settings a job runs with when it names its own engine for some steps."""
-    chosen: dict[str, str] = {}
-    for step, engine in (engines or {}).items():
-        if engine in ("", "auto"):
-            continue
-        if engine not in ENGINE_CHOICES.get(step, ()):
-            raise InputError(f"unknown {step} engine {engine!r}", hint="choose one of "
-                             f"{', '.join(ENGINE_CHOICES.get(step, ('auto',)))}")
-        chosen[f"{step}_engine"] = engine
-    return settings.model_copy(update=chosen) if chosen else settings
-
-
 def submit(platform: Platform, tenant_id: int, brief: Brief, *, created_by: str = "",
            batch_id: str | None = None, engines: dict[str, str] | None = None,
            plan: Plan | None = None) -> Job:
-    """Create the job row (after the limits pass), commit it, then send its message.
-
-    ``engines`` (per step) and an edited ``plan`` ride in the job's brief document; the
-    worker takes them out before it validates the brief."""
-    estimate = estimate_cost(brief, settings_for(platform.settings, engines))
-    document = brief.model_dump(mode="json")
-    if engines:
-        document["engines"] = {k: v for k, v in engines.items() if v not in ("", "auto")}
-    if plan is not None:
-        document["plan"] = plan.model_dump(mode="json")
+    """Check the brief, then create the job row (after the limits pass), commit it, then send
+    its message. The row holds the job's ``JobSpec``: brief, engines and an edited plan."""
+    spec = JobSpec(kind="make", brief=brief, engines=engines or {}, plan=plan)
+    check_brief(brief, platform.settings, spec.engines)
+    estimate = estimate_cost(brief, platform.settings, spec.engines, plan)
     # One pooled connection for the whole call: the row's transaction, then the message, then
     # the "sent" mark (a checkout costs a ping; the ORM session cost more than the SQL).
     with platform.db.engine.connect() as connection:
         with connection.begin():
             if batch_id is None:
                 check_limits(platform, connection, tenant_id, estimate.cost_usd)
-            job = job_rows.new_job(connection, tenant_id, document,
+            job = job_rows.new_job(connection, tenant_id, spec.document(),
                                    created_by=created_by, batch_id=batch_id,
                                    estimated_cost_usd=estimate.cost_usd)
         sent = enqueue(platform, [job.id])
@@ -141,13 +105,10 @@ def rerun(platform: Platform, tenant_id: int, job_id: str, *, created_by: str = 
         old = job_rows.get_job(session, tenant_id, job_id)
         if old.kind != "make":
             raise InputError(f"job {job_id!r} is a library analysis; only video jobs re-run")
-        document = dict(old.brief)
-    engines = document.pop("engines", None)
-    earlier_plan = document.pop("plan", None)
-    if plan is None and earlier_plan:
-        plan = Plan.model_validate(earlier_plan)
-    return submit(platform, tenant_id, parse_brief(document), created_by=created_by,
-                  engines=engines, plan=plan)
+        spec = JobSpec.of_row(old)
+    assert spec.brief is not None
+    return submit(platform, tenant_id, spec.brief, created_by=created_by,
+                  engines=spec.engines, plan=plan or spec.plan)
 
 
 def plan_of(platform: Platform, tenant_id: int, job_id: str) -> Plan | None:
@@ -198,12 +159,18 @@ def submit_batch(platform: Platform, tenant_id: int, briefs: list[Brief], *,
         raise InputError(f"the batch has {len(briefs)} briefs; the limit is {MAX_BATCH}",
                          hint="split it into several batches")
     batch = BatchResult(batch_id=str(uuid.uuid4()))
+    for number, brief in enumerate(briefs, 1):
+        try:
+            check_brief(brief, platform.settings)
+        except InvalidField as exc:
+            raise InvalidField(f"brief {number}: {exc.message}", field=exc.field,
+                               hint=exc.hint) from None
     estimates = [estimate_cost(b, platform.settings).cost_usd for b in briefs]
     with platform.db.session() as session:
         check_limits(platform, session, tenant_id, sum(estimates), new_jobs=len(briefs))
         for brief, cost in zip(briefs, estimates, strict=True):
             batch.jobs.append(job_rows.new_job(
-                session, tenant_id, brief.model_dump(mode="json"), created_by=created_by,
+                session, tenant_id, JobSpec(brief=brief).document(), created_by=created_by,
                 batch_id=batch.batch_id, estimated_cost_usd=cost))
     send(platform, [j.id for j in batch.jobs])
     return batch

@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from reelforge.errors import InputError, NotFound
+from reelforge.errors import InputError, NotFound, TooLarge
 from reelforge.security.uploads import HEAD_BYTES, check_content, safe_filename
 from reelforge.services.jobs import check_limits, send
 from reelforge.services.platform import Platform
@@ -21,12 +21,6 @@ from reelforge.store import jobs as job_rows
 from reelforge.store.artifacts import content_type_of, record_artifact
 from reelforge.store.library import LibraryItem, list_items, new_item
 from reelforge.store.tenants import Principal
-
-
-class TooLarge(InputError):
-    """An upload is bigger than the server accepts (413)."""
-
-    code = "too_large"
 
 
 @dataclass

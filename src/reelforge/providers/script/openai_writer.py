@@ -78,9 +78,14 @@ def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def scene_count(duration_s: float) -> int:
+    """How many scenes the OpenAI writer asks for (the estimate quotes the same number)."""
+    return max(2, min(12, round(duration_s / 7.5)))
+
+
 def plan_request(brief: Brief) -> tuple[int, int, str]:
     """(scene count, words per scene, the user message) sized to the brief's duration."""
-    scenes = max(2, min(12, round(brief.duration_s / 7.5)))
+    scenes = scene_count(brief.duration_s)
     words = max(8, round(brief.duration_s * WORDS_PER_SECOND / scenes))
     template = brief.template or "explainer"
     message = (

@@ -136,6 +136,12 @@ class PromptReading:
     count: int | None
 
 
+def scene_count(duration_s: float) -> int:
+    """How many scenes the template writer plans for a video of ``duration_s`` (the estimate
+    asks too, so it quotes what will run)."""
+    return max(3, min(8, round(duration_s / SECONDS_PER_SCENE)))
+
+
 def choose_template(prompt: str) -> str:
     text = prompt.lower()
     if re.search(
@@ -237,7 +243,7 @@ class TemplateScriptWriter:
         reading = read_prompt(brief.prompt, brief.template)
         rng = random.Random(f"{brief.prompt}|{brief.seed}")
         t = reading.template
-        n_scenes = max(3, min(8, round(brief.duration_s / SECONDS_PER_SCENE)))
+        n_scenes = scene_count(brief.duration_s)
         words_per_scene = max(6, int(brief.duration_s * WORDS_PER_SECOND / n_scenes))
         body = list(phrases.BODY[t])
         rng.shuffle(body)

@@ -32,7 +32,7 @@ async def voices(who: Reader, platform: PlatformDep) -> list[VoiceOut]:
             responses=error_responses(401, 403, 429))
 def providers(who: Reader, platform: PlatformDep) -> list[ProviderOut]:
     """Every engine per capability and which one this server selects (keys never shown)."""
-    from reelforge.cli.providers import engine_statuses
+    from reelforge.providers.registry import engine_statuses
 
     return [ProviderOut(capability=s.capability, engine=s.engine, kind=s.kind,
                         configured=s.configured, selected=s.selected, base_url=s.base_url)

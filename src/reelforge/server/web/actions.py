@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from reelforge.domain import MAX_DURATION_S, MIN_DURATION_S
-from reelforge.errors import InputError, QuotaExceeded, ReelforgeError
+from reelforge.errors import InputError, ReelforgeError
+from reelforge.providers.registry import ENGINE_CHOICES, settings_for
 from reelforge.server.deps import PlatformDep
 from reelforge.server.errors import Forbidden
 from reelforge.server.web.pages import create_context
@@ -24,6 +25,7 @@ from reelforge.server.web.routing import StudioRoute
 from reelforge.server.web.session import COOKIE, Who, require, same_origin
 from reelforge.services import jobs as job_service
 from reelforge.services import library as library_service
+from reelforge.services.briefs import parse_brief
 from reelforge.services.estimate import estimate_cost
 from reelforge.store.tenants import authenticate
 
@@ -67,8 +69,8 @@ def brief_from(form: dict[str, str]) -> tuple[Any, dict[str, str]]:
         raise InputError("tell reelforge what the video is about",
                          hint="write one sentence in the prompt box, e.g. "
                               "“Why octopuses are smarter than you think”")
-    brief = job_service.parse_brief(data, where="form")
-    engines = {step: form.get(f"engine_{step}", "") for step in job_service.ENGINE_CHOICES}
+    brief = parse_brief(data, where="form")
+    engines = {step: form.get(f"engine_{step}", "") for step in ENGINE_CHOICES}
     return brief, {k: v for k, v in engines.items() if v}
 
 
@@ -116,7 +118,7 @@ async def estimate(request: Request, who: Who, platform: PlatformDep) -> Respons
     require(who, "catalog:read")
     try:
         brief, engines = brief_from(await form_fields(request))
-        settings = job_service.settings_for(platform.settings, engines)
+        settings = settings_for(platform.settings, engines)
         found = await run_in_threadpool(estimate_cost, brief, settings)
     except ReelforgeError as exc:
         what, todo = in_words(exc)
@@ -136,9 +138,7 @@ async def create_job(request: Request, who: Who, platform: PlatformDep) -> Respo
     except ReelforgeError as exc:
         what, todo = in_words(exc)
         context = create_context(platform, fields)
-        status = 403 if isinstance(exc, Forbidden) else 429 if isinstance(exc, QuotaExceeded) \
-            else 400
-        return render(request, "create.html", who, status=status, what=what, todo=todo,
+        return render(request, "create.html", who, status=exc.http_status, what=what, todo=todo,
                       **context)
     return see(f"/jobs/{job.id}")
 

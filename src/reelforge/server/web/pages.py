@@ -42,11 +42,11 @@ SONG_IDEAS = ("calm piano, hopeful", "upbeat summer road trip", "tender and nost
 
 def engine_options(platform: Platform) -> dict[str, list[dict[str, Any]]]:
     """Per step: each engine, whether the server has it configured, and the default."""
-    from reelforge.cli.providers import engine_statuses
+    from reelforge.providers.registry import ENGINE_CHOICES, engine_statuses
 
-    options: dict[str, list[dict[str, Any]]] = {step: [] for step in job_service.ENGINE_CHOICES}
+    options: dict[str, list[dict[str, Any]]] = {step: [] for step in ENGINE_CHOICES}
     for status in engine_statuses(platform.settings):
-        if status.engine in job_service.ENGINE_CHOICES.get(status.capability, ()):
+        if status.engine in ENGINE_CHOICES.get(status.capability, ()):
             options[status.capability].append({
                 "engine": status.engine, "kind": status.kind, "configured": status.configured,
                 "selected": status.selected})
@@ -191,10 +191,11 @@ async def settings_response(request: Request, who: Principal, platform: Platform
     """Providers (configured, reachable: one cheap unpaid request each) and the tenant's keys."""
     from starlette.concurrency import run_in_threadpool
 
-    from reelforge.cli.providers import _probe_all, engine_statuses
+    from reelforge.providers.reachability import probe_engines
+    from reelforge.providers.registry import engine_statuses
 
     statuses = engine_statuses(platform.settings)
-    await _probe_all(statuses, platform.settings, 3.0)
+    await probe_engines(statuses, platform.settings, 3.0)
     keys = await run_in_threadpool(_keys, platform, who)
     return render(request, "settings.html", who, statuses=statuses, keys=keys,
                   new_key=new_key, status=status)

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from reelforge import __version__
+from reelforge.domain import JobSpec
 from reelforge.errors import ProviderError, QuotaExceeded, ReelforgeError
 from reelforge.server.errors import Forbidden
 from reelforge.store.tenants import Principal
@@ -78,7 +79,7 @@ def job_error_words(error: dict[str, Any] | None) -> tuple[str, str]:
     if not error:
         return "The job stopped without saying why.", "re-run it"
     message = str(error.get("message") or "The job failed.")
-    hint = str(error.get("hint") or "")
+    hint = str((error.get("details") or {}).get("hint") or error.get("hint") or "")
     if error.get("code") == "canceled":
         return "You canceled this job.", "re-run it when you want it"
     if error.get("code") == "internal":
@@ -86,10 +87,15 @@ def job_error_words(error: dict[str, Any] | None) -> tuple[str, str]:
     return message[:1].upper() + message[1:], hint
 
 
+def brief_of(job: Any) -> dict[str, Any]:
+    """A stored job's brief as a flat dict for the templates (engines and plan included)."""
+    return JobSpec.of_row(job).summary()
+
+
 environment = Environment(loader=FileSystemLoader(HERE / "templates"),
                           autoescape=select_autoescape(["html"]), trim_blocks=True,
                           lstrip_blocks=True)
-environment.filters.update(ago=ago, money=money, seconds=seconds, size=size)
+environment.filters.update(ago=ago, money=money, seconds=seconds, size=size, brief=brief_of)
 environment.globals.update(STATE_WORDS=STATE_WORDS, version=__version__)
 
 

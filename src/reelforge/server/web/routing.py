@@ -14,8 +14,7 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from reelforge.errors import NotFound, ReelforgeError
-from reelforge.server.errors import Forbidden, status_of
+from reelforge.errors import NotFound, ReelforgeError, http_status_of
 from reelforge.server.web.render import in_words, render
 from reelforge.server.web.session import SignInNeeded, same_origin
 
@@ -40,12 +39,7 @@ def signin_redirect(request: Request, reason: str) -> Response:
 def error_page(request: Request, exc: BaseException) -> Response:
     what, todo = in_words(exc)
     who = getattr(request.state, "principal", None)
-    if isinstance(exc, Forbidden):
-        status = 403
-    elif isinstance(exc, ReelforgeError):
-        status = 413 if exc.code == "too_large" else status_of(exc)
-    else:
-        status = 500
+    status = http_status_of(exc)
     if is_htmx(request):
         return render(request, "_alert.html", who, what=what, todo=todo)
     title = "Not found" if isinstance(exc, NotFound) else "That did not work"

@@ -1,0 +1,68 @@
+"""A brief is checked once, the same way, at the edge of every interface.
+
+``parse_brief`` turns JSON-like data (an API body, a studio form, a JSONL line) into a Brief, the
+first problem one error naming its field; ``check_brief`` adds what the model alone cannot know
+(is the voice one we have, does it agree with the engine the job names) — before a job is
+queued, budget held or a step run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, get_args
+
+from pydantic import ValidationError
+
+from reelforge.domain import Brief, Emotion, MusicMood, Template
+from reelforge.errors import InputError, InvalidField
+from reelforge.providers import registry
+from reelforge.settings import Settings
+
+#: The values a field takes, for the hint of an "unknown value" error.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "emotion": get_args(Emotion),
+    "music_mood": get_args(MusicMood),
+    "template": get_args(Template),
+    "aspect": ("9:16", "16:9", "1:1"),
+}
+
+
+def parse_brief(data: Any, where: str = "brief",
+                names: Mapping[str, str] | None = None) -> Brief:
+    """A Brief from JSON-like data; the first bad field is one InvalidField naming it (as
+    ``names`` calls it: the CLI says ``--emotion``, the API ``brief.emotion``)."""
+    try:
+        return Brief.model_validate(data)
+    except ValidationError as exc:
+        raise brief_error(exc, where, names) from None
+
+
+def brief_error(exc: ValidationError, where: str = "brief",
+                names: Mapping[str, str] | None = None) -> InvalidField:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or "brief"
+    shown = (names or {}).get(field, f"{where}.{field}")
+    if first["type"] == "literal_error" and field in CHOICES:
+        verb = "invalid" if field == "aspect" else "unknown"  # a shape, not a name
+        return InvalidField(f"{verb} {shown} {first.get('input')!r}", field=field,
+                            hint=f"use one of: {', '.join(CHOICES[field])}")
+    return InvalidField(f"invalid {shown}: {first['msg']}", field=field,
+                        hint="see POST /v1/jobs in /docs for the fields a brief takes")
+
+
+def check_brief(brief: Brief, settings: Settings,
+                engines: Mapping[str, str] | None = None) -> None:
+    """What the model cannot check alone: the job's engines exist, its voice is one we can
+    speak with (offline voices are listed; a remote voice is its provider's to know), and the
+    voice agrees with a voice engine the job names."""
+    chosen = dict(engines or {})
+    try:
+        registry.settings_for(settings, chosen)
+    except InputError as exc:
+        raise InvalidField(exc.message, field="engines", hint=exc.hint) from None
+    try:
+        registry.check_voice_engine(brief.voice, chosen)
+        if registry.voice_choice(brief.voice) in ("piper", "espeak"):
+            registry.voice_for(brief.voice, settings)
+    except InputError as exc:
+        raise InvalidField(exc.message, field="voice", hint=exc.hint) from None

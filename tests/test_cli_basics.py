@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import subprocess
@@ -149,3 +150,20 @@ def test_served_urls_show_a_wildcard_host_as_localhost() -> None:
         "api": "https://localhost:8000/v1", "docs": "https://localhost:8000/docs",
         "studio": "https://localhost:8000/"}
     assert served_urls("::1", 9000, tls=False)["docs"] == "http://[::1]:9000/docs"
+
+
+def test_jobs_list_fits_80_columns_with_every_job_id_whole(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from reelforge.cli.main import app
+
+    briefs = tmp_path / "briefs.jsonl"
+    briefs.write_text("\n".join(json.dumps({"prompt": p, "duration_s": 5})
+                                for p in ("Why cats purr at night and in the morning",
+                                          "Why dogs dig")))
+    queued = CliRunner().invoke(app, ["batch", str(briefs), "--queue", "--tenant", "acme"])
+    assert queued.exit_code == 0, queued.output
+    lines = _lines_at_80_columns(["jobs", "list", "--tenant", "acme"], monkeypatch)
+    assert set(json.loads(queued.stdout)["jobs"]) <= {line.split()[0] for line in lines
+                                                      if line.strip()}

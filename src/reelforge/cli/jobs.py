@@ -6,7 +6,8 @@ import json
 
 import typer
 from rich.console import Console
-from rich.table import Table
+
+from reelforge.cli.tables import compact_table
 
 app = typer.Typer(help="Queued jobs: list, show, cancel, sweep.", no_args_is_help=True)
 
@@ -35,9 +36,8 @@ def list_command(tenant: str = typer.Option(..., "--tenant"),
 
     platform = _platform()
     tenant_id = _tenant_id(platform, tenant)
-    table = Table(title=f"jobs of {tenant}")
-    for column in ("id", "state", "step", "progress", "created", "prompt"):
-        table.add_column(column)
+    table = compact_table("id", "state", "step", "progress", "created", "prompt",
+                          title=f"jobs of {tenant}", whole=("id",))
     with platform.db.session() as session:
         for job in list_jobs(session, tenant_id, state=state, limit=limit):
             prompt = str(JobSpec.of_row(job).summary().get("prompt", ""))

@@ -140,6 +140,9 @@ def main() -> None:
     load_after = os.getloadavg()
     timings = [Timing(name, command, seconds[name]) for name, command in commands.items()]
 
+    source = subprocess.run([sys.executable, "-c", "import reelforge; print(reelforge.__file__)"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    print(f"reelforge: {' '.join(reelforge)} (package {source})")
     print(f"clip: {clip.name} (synthetic: {true_shots} shots, {CLIP_SECONDS} s, 30 fps, H.264)")
     print(f"shots found: reelforge {ours}"
           + (f", PySceneDetect AdaptiveDetector {theirs}" if theirs is not None else ""))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -41,6 +42,7 @@ class Timing:
     name: str
     command: list[str]
     seconds: list[float]
+    cpu_seconds: list[float]  # user + system of the process; less sensitive to machine load
 
     @property
     def median(self) -> float:
@@ -48,7 +50,8 @@ class Timing:
 
     def row(self) -> str:
         return (f"{self.name:<34} median {self.median:6.3f} s   min {min(self.seconds):6.3f}"
-                f"   max {max(self.seconds):6.3f}   ({len(self.seconds)} runs)")
+                f"   max {max(self.seconds):6.3f}   CPU median "
+                f"{statistics.median(self.cpu_seconds):6.3f} s   ({len(self.seconds)} runs)")
 
 
 def make_clip(folder: Path, width: int, height: int) -> tuple[Path, int]:
@@ -82,15 +85,19 @@ def scenedetect_command() -> list[str] | None:
     return [found] if found else None
 
 
-def wall_time(command: list[str]) -> float:
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one run of ``command``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                           check=False)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n"
                          f"{done.stderr.decode(errors='replace')[-2000:]}")
-    return elapsed
+    return elapsed, cpu
 
 
 def shots_found(reelforge: list[str], scenedetect: list[str] | None,
@@ -132,13 +139,14 @@ def main() -> None:
     ours, theirs = shots_found(reelforge, scenedetect, clip)
     load_before = os.getloadavg()
     for command in commands.values():  # warm the page cache and .pyc files; not timed
-        wall_time(command)
-    seconds: dict[str, list[float]] = {name: [] for name in commands}
+        timed(command)
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for _ in range(args.runs):
         for name, command in commands.items():
-            seconds[name].append(wall_time(command))
+            runs[name].append(timed(command))
     load_after = os.getloadavg()
-    timings = [Timing(name, command, seconds[name]) for name, command in commands.items()]
+    timings = [Timing(name, command, [wall for wall, _ in runs[name]],
+                      [cpu for _, cpu in runs[name]]) for name, command in commands.items()]
 
     source = subprocess.run([sys.executable, "-c", "import reelforge; print(reelforge.__file__)"],
                             capture_output=True, text=True, check=True).stdout.strip()
@@ -165,6 +173,7 @@ def main() -> None:
             "load_average": {"before": load_before[0], "after": load_after[0]},
             "timings": {t.name: {"median_s": t.median, "min_s": min(t.seconds),
                                  "max_s": max(t.seconds), "runs": t.seconds,
+                                 "cpu_median_s": statistics.median(t.cpu_seconds),
                                  "command": t.command} for t in timings},
             "shots_over_pyscenedetect": ratio}, indent=2))
 

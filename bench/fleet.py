@@ -1,7 +1,9 @@
 """A reelforge fleet on one machine: `reelforge serve` ×2 and `reelforge worker` ×1/2/4 on
 PostgreSQL, Redis and a moto S3 server, every remote engine at the provider fakes (Runware taking
-seconds per clip). Submits jobs over HTTP, SIGKILLs one worker halfway, and reports jobs/minute,
-p99 job latency, lost and duplicated jobs and repeated paid calls (counted at the fakes).
+seconds per clip). Submits jobs over HTTP, SIGKILLs one worker partway through, and reports
+jobs/minute, p99 job latency, lost and duplicated jobs and repeated paid calls, counted twice:
+at the fakes (what was billed) and in the spend ledger (one job step's same request billed more
+than once).
 
     .venv/bin/python bench/fleet.py --jobs 200 --workers 1 2 4 \\
         --database postgresql+psycopg://postgres@127.0.0.1:5432/test \\
@@ -9,10 +11,12 @@ p99 job latency, lost and duplicated jobs and repeated paid calls (counted at th
 
 Each process gets its own data folder, as a machine or pod would; they share only PostgreSQL,
 Redis, S3 and the step-cache folder (the volume docs/scaling.md asks a fleet to share). The kill
-is a real SIGKILL of the worker's process group, placed (SIGSTOP, look, SIGKILL) where none of
-its jobs is inside a synchronous paid call (script, narration): no client can make those
-idempotent, so a kill there may repeat one call (docs/scaling.md). ``--blind-kill`` kills
-without looking. tests/fleet runs the small version of this in CI.
+is a real SIGKILL of the worker's process group at a random instant (blind, as a crash or an OOM
+kill would come), so it may land inside a synchronous paid call (script, narration), which no
+client can make idempotent: such a call may be repeated, once per call in flight (docs/scaling.md).
+Runware tasks are resumed by their taskUUID and must never repeat. ``--quiet-kill`` waits for a
+moment outside those calls instead (SIGSTOP, look, SIGKILL). tests/fleet runs the small version
+of this in CI.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -40,6 +45,8 @@ KEY = "sk-fleet-0123456789abcdef"
 PAID = {"plan": ("openai", "chat"), "narrate": ("hume", "tts"),
         "visualize": ("runware", "videoInference")}
 SYNC_PAID_STEPS = ("plan", "narrate")  # calls that cannot be resumed, only repeated
+#: spend-ledger operation → the fakes' name of it
+LEDGER_OPERATIONS = {"chat.completions": "chat", "tts": "tts", "videoInference": "videoInference"}
 
 
 def stop_process(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM,
@@ -83,7 +90,7 @@ class RoundReport:
     succeeded: int
     lost: int
     duplicated: int
-    repeated_paid: dict[str, int]
+    repeated_paid: dict[str, int]  # at the fakes: billed beyond one per distinct paid step
     paid: dict[str, int]
     wall_s: float
     latencies_s: list[float]  # submitted → succeeded (with every job submitted at once: queueing)
@@ -93,6 +100,9 @@ class RoundReport:
     resumed: int = 0  # jobs of the killed worker that another worker finished
     resumed_cache_hits: int = 0  # steps those resumed runs took from the step cache
     kill_in_paid_call: bool = False
+    in_paid_call_at_kill: int = 0  # the killed worker's jobs inside a script/narration call
+    ledger_repeated: dict[str, int] = field(default_factory=dict)  # same fingerprint, billed >1
+    ledger_unsettled: int = 0  # calls left "sent" (may have been billed)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -384,18 +394,19 @@ class Fleet:
                     busy.append(job_id)
         return busy
 
-    def kill_worker(self, worker: Worker, *, blind: bool = False,
-                    tries: int = 200) -> tuple[list[str], bool]:
-        """SIGKILL ``worker``'s process group; returns (its running jobs, killed in a paid call).
+    def kill_worker(self, worker: Worker, *, blind: bool = True,
+                    tries: int = 200) -> tuple[list[str], list[str]]:
+        """SIGKILL ``worker``'s process group; returns (its running jobs, those of them that
+        were inside a synchronous paid call at the kill).
 
-        Unless ``blind``: SIGSTOP it, and kill only when no job of it is inside a synchronous
-        paid call (else SIGCONT and look again, at most ``tries`` times).
+        ``blind`` (the default) kills at once; else SIGSTOP it, and kill only when no job of it
+        is inside a synchronous paid call (else SIGCONT and look again, at most ``tries`` times).
         """
         pgid = worker.process.pid
         for attempt in range(1, tries + 1):
-            os.killpg(pgid, signal.SIGSTOP)
+            os.killpg(pgid, signal.SIGSTOP)  # frozen, so what we read is what the kill hits
             jobs = self.running_jobs_of(worker)
-            in_call = bool(self.in_sync_paid_call(jobs))
+            in_call = self.in_sync_paid_call(jobs)
             if blind or not in_call or attempt == tries:
                 break
             os.killpg(pgid, signal.SIGCONT)
@@ -404,6 +415,26 @@ class Fleet:
         worker.process.wait(timeout=30)
         self.workers.remove(worker)
         return jobs, in_call
+
+    def ledger_repeats(self, job_ids: list[str]) -> tuple[dict[str, int], int]:
+        """From the spend ledger: (calls billed again for a request already billed by the same
+        job step, by operation; calls left unsettled). Billed means confirmed or may have been
+        billed. Two jobs may ask the same (the fake script repeats sentences): not a repeat."""
+        from reelforge.store.ledger import SpendCall
+
+        with self.db.session() as session:
+            rows = session.query(SpendCall.job_id, SpendCall.step, SpendCall.operation,
+                                 SpendCall.fingerprint, SpendCall.state,
+                                 SpendCall.may_have_billed).filter(
+                SpendCall.job_id.in_(job_ids)).all()
+        billed = Counter((job, step, operation, fingerprint)
+                         for job, step, operation, fingerprint, state, maybe in rows
+                         if state in ("confirmed", "sent") or maybe)
+        repeated = {name: 0 for name in LEDGER_OPERATIONS.values()}
+        for (_, _, operation, _), count in billed.items():
+            name = LEDGER_OPERATIONS.get(operation, operation)
+            repeated[name] = repeated.get(name, 0) + count - 1
+        return repeated, sum(1 for row in rows if row.state == "sent")
 
     def resumed(self, killed_jobs: list[str]) -> tuple[int, int]:
         """(killed jobs that succeeded on a second attempt, cache hits of those attempts)."""
@@ -479,7 +510,7 @@ def briefs_for(tag: str, count: int) -> list[dict[str, Any]]:
 
 
 def run_round(fleet: Fleet, workers: int, jobs: int, *, kill_after: float = 0.5,
-              blind_kill: bool = False, timeout_s: float = 1800.0) -> RoundReport:
+              blind_kill: bool = True, timeout_s: float = 1800.0) -> RoundReport:
     """Start ``workers`` workers, run ``jobs`` jobs, SIGKILL one worker when ``kill_after`` of
     them have succeeded (a replacement starts, as a Deployment would), then audit."""
     fleet.reset_fakes()
@@ -490,7 +521,7 @@ def run_round(fleet: Fleet, workers: int, jobs: int, *, kill_after: float = 0.5,
     started = time.monotonic()
     job_ids = fleet.submit(briefs_for(tag, jobs))
     killed_jobs: list[str] = []
-    killed, in_call = "", False
+    killed, in_call = "", []
     deadline = started + timeout_s
     while True:
         states = fleet.states(job_ids)
@@ -509,11 +540,14 @@ def run_round(fleet: Fleet, workers: int, jobs: int, *, kill_after: float = 0.5,
     lost, duplicated, repeated, problems, latencies = fleet.audit(job_ids, killed_jobs, paid)
     succeeded = sum(1 for s in fleet.states(job_ids).values() if s == "succeeded")
     resumed, hits = fleet.resumed(killed_jobs)
+    ledger_repeated, unsettled = fleet.ledger_repeats(job_ids)
     return RoundReport(workers=workers, jobs=jobs, succeeded=succeeded, lost=lost,
                        duplicated=duplicated, repeated_paid=repeated, paid=paid, wall_s=wall,
                        latencies_s=latencies, run_s=fleet.last_run_s, killed=killed,
                        killed_jobs=len(killed_jobs),
-                       resumed=resumed, resumed_cache_hits=hits, kill_in_paid_call=in_call,
+                       resumed=resumed, resumed_cache_hits=hits,
+                       kill_in_paid_call=bool(in_call), in_paid_call_at_kill=len(in_call),
+                       ledger_repeated=ledger_repeated, ledger_unsettled=unsettled,
                        problems=problems)
 
 
@@ -529,8 +563,11 @@ def print_table(reports: list[RoundReport]) -> None:
               f"{r.lost:>5} {r.duplicated:>4} {repaid:>7} "
               f"{r.killed + f' ({r.killed_jobs})':>18}")
     for r in reports:
-        print(f"workers={r.workers}: paid at the fakes {r.paid}; repeated {r.repeated_paid}"
-              + ("; the kill landed inside a paid call" if r.kill_in_paid_call else ""))
+        print(f"workers={r.workers}: paid at the fakes {r.paid}; repeated at the fakes"
+              f" {r.repeated_paid}; repeated in the ledger {r.ledger_repeated}"
+              f" ({r.ledger_unsettled} unsettled)"
+              + (f"; the kill caught {r.in_paid_call_at_kill} job(s) inside a script or"
+                 " narration call" if r.kill_in_paid_call else ""))
         for problem in r.problems[:10]:
             print(f"  ! {problem}")
 
@@ -546,8 +583,12 @@ def main() -> None:
     parser.add_argument("--database", default=os.environ.get(
         "REELFORGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
-    parser.add_argument("--blind-kill", action="store_true",
-                        help="SIGKILL without waiting for a moment outside paid calls")
+    parser.add_argument("--quiet-kill", action="store_true",
+                        help="wait for a moment outside script/narration calls to SIGKILL"
+                        " (default: a blind kill at a random instant)")
+    parser.add_argument("--kill-after", type=float, default=None,
+                        help="fraction of jobs done before the kill (default: random in"
+                        " 0.2-0.8)")
     parser.add_argument("--keep", action="store_true", help="keep the logs folder")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="rf-fleet-"))
@@ -559,7 +600,10 @@ def main() -> None:
     reports = []
     with Fleet(options) as fleet:
         for workers in args.workers:
-            report = run_round(fleet, workers, args.jobs, blind_kill=args.blind_kill)
+            kill_after = args.kill_after if args.kill_after is not None else (
+                random.uniform(0.2, 0.8))
+            report = run_round(fleet, workers, args.jobs, kill_after=kill_after,
+                               blind_kill=not args.quiet_kill)
             reports.append(report)
             print_table([report])
     print_table(reports)

@@ -179,6 +179,9 @@ class Settings(BaseSettings):
     artifact_s3_sse: Literal["AES256", "aws:kms"] | None = None  # S3 server-side encryption
     artifact_s3_kms_key_id: str | None = None  # the KMS key for aws:kms (default: the bucket's)
 
+    # --- step cache (docs/scaling.md "The step cache") ------------------------------------------
+    cache_max_gb: float = Field(default=20.0, gt=0)  # step cache bound; least recently used go
+
     @property
     def cache_dir(self) -> Path:
         """Step cache: finished step outputs, keyed by (step, engine, version, inputs)."""

@@ -82,3 +82,34 @@ def test_faults_can_be_planned_from_settings(tmp_path: object) -> None:
 
     with pytest.raises(InputError, match="service:ROUTE=kind"):
         parse_fault_plan("hume=429")
+
+
+def test_fault_plan_reads_kinds_that_contain_an_x_whole() -> None:
+    from reelforge.fakes.common import parse_fault_plan
+
+    assert parse_fault_plan("spotify:GET /v1/search=expired-token") == (
+        ("spotify", "GET /v1/search", "expired-token", 1),)
+    assert parse_fault_plan("spotify:GET /v1/search=expired-tokenx3") == (
+        ("spotify", "GET /v1/search", "expired-token", 3),)
+
+
+def test_fault_plan_with_an_unknown_kind_is_a_clear_error_naming_the_kinds() -> None:
+    import pytest
+
+    from reelforge.errors import InputError
+    from reelforge.fakes.common import parse_fault_plan
+
+    with pytest.raises(InputError, match="unknown fault kind 'teapot'") as caught:
+        parse_fault_plan("hume:POST /v0/tts=teapotx2")
+    assert "expired-token" in (caught.value.hint or "")
+
+
+def test_fake_refuses_to_plan_an_unknown_fault_over_http(
+    served: RunningFakes, http: httpx.Client
+) -> None:
+    base = served["hume"].url
+    refused = http.post(f"{base}/_fake/faults", json={"route": "POST /v0/tts", "kind": "teapot"})
+    assert refused.status_code == 400 and "teapot" in refused.json()["error"]
+    asked = http.post(f"{base}/v0/tts", json={}, headers={"X-Fake-Fault": "teapot"})
+    assert asked.status_code == 400 and "unknown fault kind" in asked.json()["error"]
+    assert served["hume"].state.stats()["pending_faults"] == {}

@@ -54,14 +54,14 @@ def test_a_worker_that_lost_its_lease_records_no_artifacts_steps_or_usage(
             job = job_rows.new_job(session, tenant_by_name(session, "acme").id, BRIEF)
             job_id = job.id
 
-        def make(platform: Any, job_id: str, brief: Any, work_dir: Path, lease: Any) -> Any:
+        def make(spec: Any, settings: Any, work_dir: Path, **options: Any) -> Any:
             if taken_over:  # meanwhile the sweep gave the job to another worker, which runs it
                 with platform.db.session() as session:
                     session.execute(update(Job).where(Job.id == job_id)
                                     .values(lease_owner="other-host:1:abcdef"))
             return finished_pipeline(work_dir / job_id, job_id)
 
-        monkeypatch.setattr("reelforge.jobs.worker._make", make)
+        monkeypatch.setattr("reelforge.pipeline.runner.run_job", make)
         state = execute_job(platform, job_id)
         with platform.db.session() as session:
             recorded = counts(session, job_id)

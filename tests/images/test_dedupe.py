@@ -102,3 +102,21 @@ def test_flat_pictures_of_the_same_colour_group_and_of_different_colours_do_not(
 
 def test_fewer_than_two_pictures_have_no_groups() -> None:
     assert find_duplicate_groups([]) == []
+
+
+def test_keeper_is_the_well_exposed_picture_not_its_darkened_copy(
+    save: Save, settings: Settings
+) -> None:
+    """A frame fading out (mean luma 0.12) and its well-exposed twin (0.24), same size: dividing
+    sharpness by contrast squared used to keep the dark one (its noise is large beside its
+    contrast); exposure and absolute detail keep the well-exposed one."""
+    well = ImageEnhance.Brightness(scene(3, (640, 480))).enhance(0.53)
+    save(well, "well_exposed.jpg", quality=92)
+    save(ImageEnhance.Brightness(well).enhance(0.5), "fading.jpg", quality=92)
+    folder = settings.data_dir.parent / "pictures"
+    analyses = analyze_folder(folder, settings, workers=1).analyses
+    assert sorted(round(a.pixels.brightness, 2) for a in analyses) == [0.12, 0.24]
+
+    (group,) = find_duplicate_groups(analyses)
+
+    assert Path(group.keeper.path).name == "well_exposed.jpg"

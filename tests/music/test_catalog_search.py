@@ -184,12 +184,12 @@ def test_an_index_that_missed_a_database_change_is_rebuilt(builtin_settings) -> 
 def test_outdated_descriptions_are_rewritten_from_stored_features_without_decoding(
     builtin_catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reelforge.providers.music.catalog as catalog_module
+    import reelforge.providers.music.song_analysis as song_analysis
 
     def no_decoding(*_args: object) -> None:
         raise AssertionError("nothing should be decoded")
 
-    monkeypatch.setattr(catalog_module, "decode_audio", no_decoding)
+    monkeypatch.setattr(song_analysis, "decode_audio", no_decoding)
     with builtin_catalog.db.session() as session:
         from reelforge.store.songs import song_by_key
 

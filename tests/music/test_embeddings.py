@@ -69,7 +69,8 @@ def test_a_vector_depends_on_its_text_only_not_on_the_other_texts_of_the_call(en
 
 
 def test_the_prepared_int8_model_agrees_with_the_shipped_float_model(encoder) -> None:
-    from reelforge.media.embeddings import TextEncoder, model_files
+    from reelforge.media.embedding_model import model_files
+    from reelforge.media.embeddings import TextEncoder
 
     shipped, tokenizer = model_files()
     assert encoder.model_path != shipped  # the prepared file is in use
@@ -79,8 +80,7 @@ def test_the_prepared_int8_model_agrees_with_the_shipped_float_model(encoder) ->
 
 
 def test_the_model_is_prepared_once_and_atomically(tmp_path) -> None:
-    from reelforge.media.embedding_model import prepared_model
-    from reelforge.media.embeddings import model_files
+    from reelforge.media.embedding_model import model_files, prepared_model
 
     shipped, _ = model_files()
     first = prepared_model(shipped, tmp_path)
@@ -91,8 +91,7 @@ def test_the_model_is_prepared_once_and_atomically(tmp_path) -> None:
 
 def test_an_unwritable_models_folder_is_one_clear_error(tmp_path) -> None:
     from reelforge.errors import InputError
-    from reelforge.media.embedding_model import prepared_model
-    from reelforge.media.embeddings import model_files
+    from reelforge.media.embedding_model import model_files, prepared_model
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the models folder should be")

@@ -147,7 +147,7 @@ def test_a_failed_index_write_leaves_the_previous_index_whole_and_is_repaired(
     def crash(*_args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("reelforge.providers.music.catalog.save_index", crash)
+    monkeypatch.setattr("reelforge.providers.music.song_index.save_index", crash)
     with pytest.raises(OSError, match="disk full"):
         scan_folder(catalog, music_folder, workers=1)
     monkeypatch.undo()

@@ -47,7 +47,7 @@ def test_a_second_worker_loads_the_shared_index_without_rebuilding(
     def no_rebuild(*_args: object) -> None:
         raise AssertionError("the shared index should have been used as it is")
 
-    monkeypatch.setattr(reader, "_rebuild", no_rebuild)
+    monkeypatch.setattr(reader.song_index, "_build", no_rebuild)
     assert reader.search("sunny weather", k=1)[0].track.title == "Sunshine"
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from platform_support import ROLES, write_fake_result
 
-from reelforge.domain import Brief
+from reelforge.domain import JobSpec
 from reelforge.services.platform import Platform, open_platform
 from reelforge.settings import Settings
 from reelforge.store.db import forget_databases
@@ -88,10 +88,11 @@ def fake_pipeline(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Replace the pipeline with an instant one; returns the ids of the jobs it ran."""
     ran: list[str] = []
 
-    def fake_make(platform: Platform, job_id: str, brief: dict[str, Any], work_dir: Path,
-                  lease: Any) -> Any:
+    def fake_run(spec: JobSpec, settings: Any, out_dir: Path, **options: Any) -> Any:
+        job_id = options["job_id"]
         ran.append(job_id)
-        return write_fake_result(work_dir / job_id, Brief.model_validate(brief), job_id)
+        assert spec.brief is not None
+        return write_fake_result(out_dir / job_id, spec.brief, job_id)
 
-    monkeypatch.setattr("reelforge.jobs.worker._make", fake_make)
+    monkeypatch.setattr("reelforge.pipeline.runner.run_job", fake_run)
     return ran

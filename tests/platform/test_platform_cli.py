@@ -10,6 +10,7 @@ from platform_support import TINY
 from typer.testing import CliRunner
 
 from reelforge.cli.main import app
+from reelforge.domain import JobSpec
 from reelforge.errors import InputError
 from reelforge.services.platform import Platform
 from reelforge.settings import Settings
@@ -46,7 +47,8 @@ def test_batch_queue_creates_one_job_per_brief(cli: CliRunner, platform: Platfor
         acme = get_or_create_tenant(session, "acme").id
         queued = job_rows.list_jobs(session, acme, batch_id=made["batch_id"])
     assert sorted(j.id for j in queued) == sorted(made["jobs"])
-    assert {j.brief["prompt"] for j in queued} == {"Why cats purr", "Why dogs dig"}
+    assert {JobSpec.of_row(j).summary()["prompt"] for j in queued} == {"Why cats purr",
+                                                                       "Why dogs dig"}
 
 
 def test_usage_reports_jobs_minutes_and_cost_by_provider(cli: CliRunner,

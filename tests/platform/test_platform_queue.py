@@ -70,18 +70,18 @@ def test_submitted_job_runs_once_and_stores_artifacts_steps_and_usage(
 def test_retryable_provider_error_requeues_with_backoff_then_succeeds(
     platform: Platform, monkeypatch: pytest.MonkeyPatch, fake_pipeline: list[str]
 ) -> None:
-    from reelforge.jobs import worker
+    from reelforge.pipeline import runner
 
-    succeed = worker._make
+    succeed = runner.run_job
     calls: list[int] = []
 
-    def flaky(*args: Any) -> Any:
+    def flaky(*args: Any, **options: Any) -> Any:
         calls.append(1)
         if len(calls) == 1:
             raise ProviderError("busy", provider="runware", retryable=True, status=503)
-        return succeed(*args)
+        return succeed(*args, **options)
 
-    monkeypatch.setattr(worker, "_make", flaky)
+    monkeypatch.setattr(runner, "run_job", flaky)
     platform.settings = platform.settings.model_copy(update={"job_retry_backoff_s": 30.0})
     made = job_service.submit(platform, tenant(platform), Brief(**TINY))
     platform.queue.drain()
@@ -102,16 +102,16 @@ def test_retryable_provider_error_requeues_with_backoff_then_succeeds(
 def test_non_retryable_error_fails_the_job_with_one_error_body(
     platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def bad(*args: Any) -> Any:
+    def bad(*args: Any, **options: Any) -> Any:
         raise InputError("unknown voice 'nobody'", hint="run `reelforge voices`")
 
-    monkeypatch.setattr("reelforge.jobs.worker._make", bad)
+    monkeypatch.setattr("reelforge.pipeline.runner.run_job", bad)
     made = job_service.submit(platform, tenant(platform), Brief(**TINY))
     platform.queue.drain()
     done = job(platform, made.id)
     assert done.state == "failed"
     assert done.error == {"code": "invalid_input", "message": "unknown voice 'nobody'",
-                          "hint": "run `reelforge voices`"}
+                          "details": {"hint": "run `reelforge voices`"}}
 
 
 def test_canceled_queued_job_never_runs(platform: Platform, fake_pipeline: list[str]) -> None:
@@ -165,16 +165,17 @@ def test_cancel_of_a_running_job_stops_it_between_steps(
 ) -> None:
     from reelforge.errors import Canceled
 
-    def slow(platform_: Platform, job_id: str, brief: Any, work_dir: Any, lease: Any) -> Any:
-        job_service.cancel(platform_, job(platform_, job_id).tenant_id, job_id)
+    def slow(spec: Any, settings: Any, out_dir: Any, **options: Any) -> Any:
+        job_id, should_stop = options["job_id"], options["cancel"]
+        job_service.cancel(platform, job(platform, job_id).tenant_id, job_id)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:  # the pipeline checks cancel() between steps
-            if lease.should_stop():
+            if should_stop():
                 raise Canceled("stopped")
             time.sleep(0.05)
         raise AssertionError("cancel never reached the pipeline")
 
-    monkeypatch.setattr("reelforge.jobs.worker._make", slow)
+    monkeypatch.setattr("reelforge.pipeline.runner.run_job", slow)
     made = job_service.submit(platform, tenant(platform), Brief(**TINY))
     platform.queue.drain()
     assert job(platform, made.id).state == "canceled"

@@ -10,8 +10,10 @@ import pytest
 
 from reelforge.errors import InputError, ProviderError
 from reelforge.fakes.server import RunningFakes
+from reelforge.providers import spend
 from reelforge.providers.base import SpeechRequest
 from reelforge.providers.http import HttpPolicy, ProviderHttpError
+from reelforge.providers.spend import MemorySpendLedger, PaidRequest, SpendScope
 from reelforge.providers.voice.hume import HumeVoice
 from reelforge.settings import Settings
 
@@ -25,6 +27,7 @@ def wav_info(path: Path) -> tuple[int, int, float]:
 
 
 ROUTE = "POST /v0/tts"
+SCOPE = SpendScope(tenant_id=1, job_id="job-1", step="narrate scene-01")
 SENTENCES = ("Octopuses have three hearts.", "Each arm can taste what it touches.")
 
 
@@ -109,7 +112,7 @@ class FailFirstConnect(httpx.AsyncHTTPTransport):
         return await super().handle_async_request(request)
 
 
-@pytest.mark.parametrize("fault", ["429", "500", "502", "503"])
+@pytest.mark.parametrize("fault", ["429", "500", "503"])
 def test_hume_client_retries_a_paid_call_the_server_refused_then_pays_once(
     fault: str, impatient_paid_settings: Settings, fakes: RunningFakes, tmp_path: Path
 ) -> None:
@@ -226,3 +229,71 @@ def test_hume_unknown_voice_is_a_clear_non_retried_error(
 def test_hume_without_a_key_is_an_input_error(settings: Settings) -> None:
     with pytest.raises(InputError, match="HUME_API_KEY"):
         HumeVoice.from_settings(settings)
+
+
+@pytest.mark.parametrize("status", ["502", "504"])
+def test_hume_gateway_error_to_a_paid_call_is_not_resent_and_recorded_as_maybe_billed(
+    status: str, hume: HumeVoice, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    """A 502/504 comes from a gateway in front of Hume: the request may have reached it."""
+    ledger = MemorySpendLedger()
+    fakes["hume"].state.inject(ROUTE, status, times=1)
+    with spend.recording(ledger, SCOPE), pytest.raises(ProviderHttpError) as caught:
+        speak(hume, tmp_path)
+    assert caught.value.kind == "unconfirmed" and caught.value.status == int(status)
+    assert "not retried, to avoid paying twice" in str(caught.value)
+    assert fakes["hume"].state.requests[ROUTE] == 1
+    (entry,) = ledger.entries
+    assert entry.state == "failed" and entry.settlement is not None
+    assert entry.settlement.may_have_billed is True
+
+
+def test_hume_paid_call_is_in_the_ledger_before_it_is_sent_then_confirmed(
+    hume: HumeVoice, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    seen_before_send: list[str] = []
+
+    class Watching(MemorySpendLedger):
+        def before_send(self, scope: SpendScope, request: PaidRequest) -> str:
+            seen_before_send.append(f"{fakes['hume'].state.requests[ROUTE]} requests so far")
+            return super().before_send(scope, request)
+
+    ledger = Watching()
+    with spend.recording(ledger, SCOPE):
+        _, result = speak(hume, tmp_path)
+    assert seen_before_send == ["0 requests so far"]
+    (entry,) = ledger.entries
+    (call,) = result.calls  # type: ignore[attr-defined]
+    assert (entry.scope, entry.request.provider, entry.request.operation) == (SCOPE, "hume", "tts")
+    assert entry.request.model == hume.model
+    assert entry.request.estimated_cost_usd == pytest.approx(call.cost_usd)
+    assert entry.state == "confirmed" and entry.settlement is not None
+    assert entry.settlement.request_id == call.request_id
+    assert entry.settlement.cost_usd == pytest.approx(call.cost_usd)
+
+
+def test_hume_paid_call_the_server_refused_is_recorded_as_not_billed(
+    hume: HumeVoice, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    ledger = MemorySpendLedger()
+    fakes["hume"].state.inject(ROUTE, "503", times=10)
+    with spend.recording(ledger, SCOPE), pytest.raises(ProviderError):
+        speak(hume, tmp_path)
+    (entry,) = ledger.entries
+    assert entry.state == "failed" and entry.settlement is not None
+    assert entry.settlement.may_have_billed is False
+
+
+def test_hume_without_a_recording_writes_no_ledger_and_still_speaks(
+    hume: HumeVoice, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    assert spend.current() is None
+    out, _ = speak(hume, tmp_path)
+    assert out.exists()
+
+
+def test_hume_engine_version_changes_with_the_octave_version(remote_settings: Settings) -> None:
+    """The version keys the step cache: other Octave audio must not be reused."""
+    versions = {HumeVoice.from_settings(remote_settings.model_copy(
+        update={"hume_octave_version": v})).version for v in (None, "1", "2")}
+    assert len(versions) == 3

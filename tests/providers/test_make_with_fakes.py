@@ -80,3 +80,27 @@ def test_make_with_all_remote_engines_on_the_fakes_is_complete_and_pays_once(
     remote_steps = [s for s in second["steps"] if s["engine"] in ("openai", "hume", "runware")]
     assert remote_steps and all(s["cache_hit"] and not s["calls"] for s in remote_steps)
     assert set(second["outputs"]) == set(first["outputs"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("route", "fault"), [("POST /v1 getResponse", "500"),
+                                              ("GET /media", "truncate")])
+def test_make_that_gave_up_on_runware_is_run_again_and_pays_one_task_per_scene(
+    route: str, fault: str, remote_env: None, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    """Issue 15: every poll answered 500 until `make` gave up, then the same make again paid
+    for 4 videoInference tasks of a 2-scene plan. The second run now finishes those tasks."""
+    from reelforge.cli.main import app
+
+    runware = fakes["runware"].state
+    runware.inject(route, fault, times=1000)
+    args = ["make", "Why octopuses are smarter than you think", "--duration", "10",
+            "--voice", "hume:Ava Song", "--out", str(tmp_path / "out"), "--json"]
+    failed = CliRunner().invoke(app, args)
+    assert failed.exit_code != 0
+    scenes = fakes["hume"].state.paid["tts"]
+    assert scenes >= 2 and runware.paid["videoInference"] == scenes
+    runware.faults.clear()
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0, (again.output, again.exception)
+    assert runware.paid["videoInference"] == scenes  # one billed task per scene, not two

@@ -59,7 +59,7 @@ def test_openai_speech_leaves_out_instructions_for_tts_1(
     assert "instructions" not in body
 
 
-@pytest.mark.parametrize("fault", ["429", "500", "502", "503"])
+@pytest.mark.parametrize("fault", ["429", "500", "503"])
 def test_openai_speech_retries_each_refusal_of_the_server_then_pays_once(
     fault: str, impatient_paid_settings: Settings, fakes: RunningFakes, tmp_path: Path
 ) -> None:
@@ -71,7 +71,7 @@ def test_openai_speech_retries_each_refusal_of_the_server_then_pays_once(
     assert fakes["openai"].state.paid["speech"] == 1
 
 
-@pytest.mark.parametrize("fault", ["drop", "malformed", "slow"])
+@pytest.mark.parametrize("fault", ["drop", "malformed", "slow", "502", "504"])
 def test_openai_speech_is_not_resent_once_it_may_have_been_billed(
     fault: str, impatient_paid_settings: Settings, fakes: RunningFakes, tmp_path: Path
 ) -> None:
@@ -99,7 +99,7 @@ def test_openai_speech_slower_than_the_read_timeout_finishes_within_the_generati
 def test_openai_speech_gives_up_after_the_retry_budget(
     voice: OpenAISpeechVoice, fakes: RunningFakes, tmp_path: Path
 ) -> None:
-    fakes["openai"].state.inject(ROUTE, "502", times=10)
+    fakes["openai"].state.inject(ROUTE, "503", times=10)
     with pytest.raises(ProviderError, match="gave up after 4 attempts"):
         voice.speak(SpeechRequest(sentences=SENTENCES[:1], voice="coral"), tmp_path / "a.wav")
     assert fakes["openai"].state.requests[ROUTE] == 4 and not (tmp_path / "a.wav").exists()
@@ -125,3 +125,19 @@ def test_openai_speech_rejects_an_overlong_sentence_before_sending(
 def test_openai_speech_lists_the_builtin_voices_with_their_prefix(voice: OpenAISpeechVoice) -> None:
     ids = [v.id for v in voice.voices()]
     assert "openai:coral" in ids and all(i.startswith("openai:") for i in ids)
+
+
+def test_openai_speech_records_one_ledger_entry_per_sentence(
+    voice: OpenAISpeechVoice, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    from reelforge.providers import spend
+
+    ledger = spend.MemorySpendLedger()
+    scope = spend.SpendScope(tenant_id=1, job_id="job-1", step="narrate scene-01")
+    with spend.recording(ledger, scope):
+        result = voice.speak(SpeechRequest(sentences=SENTENCES, voice="coral"),
+                             tmp_path / "a.wav")
+    assert [e.state for e in ledger.entries] == ["confirmed", "confirmed"]
+    assert [e.settlement.cost_usd for e in ledger.entries if e.settlement] == pytest.approx(
+        [c.cost_usd for c in result.calls], abs=1e-6)
+    assert fakes["openai"].state.paid["speech"] == 2

@@ -82,7 +82,7 @@ def test_openai_writer_fails_clearly_when_the_model_refuses_twice(
     assert fakes["openai"].state.paid["chat"] == 2
 
 
-@pytest.mark.parametrize("fault", ["429", "500", "502", "503"])
+@pytest.mark.parametrize("fault", ["429", "500", "503"])
 def test_openai_writer_retries_each_refusal_of_the_server_then_pays_once(
     fault: str, impatient_paid_settings: Settings, fakes: RunningFakes
 ) -> None:
@@ -93,7 +93,7 @@ def test_openai_writer_retries_each_refusal_of_the_server_then_pays_once(
     assert fakes["openai"].state.paid["chat"] == 1
 
 
-@pytest.mark.parametrize("fault", ["drop", "malformed", "slow"])
+@pytest.mark.parametrize("fault", ["drop", "malformed", "slow", "502", "504"])
 def test_openai_writer_is_not_resent_once_the_completion_may_have_been_billed(
     fault: str, impatient_paid_settings: Settings, fakes: RunningFakes
 ) -> None:
@@ -166,3 +166,20 @@ def test_openai_writer_version_names_the_model(remote_settings: Settings) -> Non
 def test_openai_writer_without_a_key_is_an_input_error(settings: Settings) -> None:
     with pytest.raises(InputError, match="OPENAI_API_KEY"):
         OpenAIScriptWriter.from_settings(settings)
+
+
+def test_openai_writer_records_each_completion_in_the_ledger_once_settled(
+    remote_settings: Settings, fakes: RunningFakes
+) -> None:
+    from reelforge.providers import spend
+
+    ledger = spend.MemorySpendLedger()
+    scope = spend.SpendScope(tenant_id=1, job_id="job-1", step="plan")
+    fakes["openai"].state.inject(ROUTE, "invalid-output", times=1)  # one repair turn: 2 calls
+    with spend.recording(ledger, scope):
+        result = OpenAIScriptWriter.from_settings(remote_settings).write(BRIEF)
+    assert [e.state for e in ledger.entries] == ["confirmed", "confirmed"]
+    assert [e.settlement.request_id for e in ledger.entries if e.settlement] == [
+        c.request_id for c in result.calls]
+    assert len({e.request.fingerprint for e in ledger.entries}) == 2  # two different asks
+    assert fakes["openai"].state.paid["chat"] == 2

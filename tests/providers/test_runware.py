@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from reelforge.domain import Scene
 from reelforge.errors import InputError, ProviderError
+from reelforge.fakes.common import FakeState
 from reelforge.fakes.server import RunningFakes
+from reelforge.providers import spend
 from reelforge.providers.base import ClipRequest
-from reelforge.providers.video.runware import RunwareVideo
+from reelforge.providers.spend import MemorySpendLedger, SpendScope
+from reelforge.providers.video.runware import ESTIMATED_USD_PER_SECOND, RunwareVideo
 from reelforge.settings import Settings
 
 SUBMIT, POLL, MEDIA = "POST /v1 videoInference", "POST /v1 getResponse", "GET /media"
 SCENE = Scene(index=0, title="Octopus", narration="An octopus opens a jar.",
               visual_prompt="an octopus opening a glass jar underwater, macro shot",
               negative_prompt="blurry, text")
+SCOPE = SpendScope(tenant_id=1, job_id="job-1", step="visualize scene-01")
 
 
 def clip(scene: Scene = SCENE) -> ClipRequest:
@@ -279,3 +285,124 @@ def test_runware_task_of_a_killed_worker_is_polled_on_resume_not_paid_again(
     assert not note.exists()  # done: the note is gone, the next identical request pays anew
     RunwareVideo.from_settings(remote_settings).generate(clip(), tmp_path / "again.mp4")
     assert fakes["runware"].state.paid["videoInference"] == 2
+
+
+def test_runware_task_noted_but_never_sent_by_a_killed_worker_is_sent_once_on_resume(
+    remote_settings: Settings, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    engine = RunwareVideo.from_settings(remote_settings)
+    task = engine.build_task(clip())
+    note = engine._journal_note(task)
+    assert note is not None
+    note.parent.mkdir(parents=True)
+    note.write_text(json.dumps({"task_uuid": task["taskUUID"], "call_id": None}))
+    result = RunwareVideo.from_settings(remote_settings).generate(clip(), tmp_path / "clip.mp4")
+    assert result.calls[0].request_id == task["taskUUID"]
+    assert fakes["runware"].state.paid["videoInference"] == 1 and not note.exists()
+
+
+# --- an attempt that gave up is resumed, never paid for again ------------------------------
+
+
+def _give_up_on_polls(state: FakeState) -> None:
+    state.inject(POLL, "500", times=4)  # 1 try + http_max_retries (3): the poll gives up
+
+
+def _give_up_on_downloads(state: FakeState) -> None:
+    state.inject(MEDIA, "truncate", times=4)
+
+
+def _lose_every_submit_reply(state: FakeState) -> None:
+    state.inject(SUBMIT, "drop-after", times=4)  # done by Runware; no reply ever arrives
+
+
+def _hold_past_the_deadline(state: FakeState) -> None:
+    state.config.task_delay_s = 1.0  # these settings give the first attempt 0.3 s
+
+
+@pytest.mark.parametrize("failure", [_give_up_on_polls, _give_up_on_downloads,
+                                     _lose_every_submit_reply, _hold_past_the_deadline])
+def test_runware_attempt_that_gave_up_is_resumed_and_its_task_billed_once(
+    failure: Callable[[FakeState], None], remote_settings: Settings, fakes: RunningFakes,
+    tmp_path: Path,
+) -> None:
+    state = fakes["runware"].state
+    ledger = MemorySpendLedger()
+    first_try = remote_settings.model_copy(update={"runware_deadline_s": 0.3})
+    failure(state)
+    with spend.recording(ledger, SCOPE):
+        with pytest.raises(ProviderError) as caught:
+            RunwareVideo.from_settings(first_try).generate(clip(), tmp_path / "clip.mp4")
+        assert caught.value.retryable  # the worker tries again: that must not pay again
+        (entry,) = ledger.entries
+        # billed (Runware said done) or may be billing: either way counted, never hidden
+        assert entry.state == ("confirmed" if failure is _give_up_on_downloads else "sent")
+        state.faults.clear()
+        state.config.task_delay_s = 0.2
+        result = RunwareVideo.from_settings(remote_settings).generate(clip(),
+                                                                      tmp_path / "clip.mp4")
+    assert state.paid["videoInference"] == 1
+    (body, *resent) = state.bodies[SUBMIT]
+    assert result.calls[0].request_id == body[0]["taskUUID"]
+    assert all(again[0]["taskUUID"] == body[0]["taskUUID"] for again in resent)
+    assert (tmp_path / "clip.mp4").read_bytes()[4:8] == b"ftyp"
+    (entry,) = ledger.entries
+    assert entry.state == "confirmed" and entry.settlement is not None
+    assert entry.settlement.request_id == result.calls[0].request_id
+    assert entry.settlement.cost_usd == pytest.approx(0.35)
+    notes = remote_settings.cache_dir / "runware-tasks"
+    assert not [p for p in notes.rglob("*") if p.is_file()]  # Runware said done: note closed
+
+
+def test_runware_task_that_runware_failed_closes_its_note_and_is_not_billed(
+    runware: RunwareVideo, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    ledger = MemorySpendLedger()
+    fakes["runware"].state.inject(SUBMIT, "task-error", times=1)
+    with spend.recording(ledger, SCOPE), pytest.raises(ProviderError, match="inferenceError"):
+        runware.generate(clip(), tmp_path / "clip.mp4")
+    (entry,) = ledger.entries
+    assert entry.state == "failed" and entry.settlement is not None
+    assert entry.settlement.may_have_billed is False
+    runware.generate(clip(), tmp_path / "clip.mp4")  # a new task, as the failed one is over
+    assert len(set(t[0]["taskUUID"] for t in fakes["runware"].state.bodies[SUBMIT])) == 2
+
+
+def test_runware_ledger_entry_names_tenant_job_step_model_and_estimate(
+    runware: RunwareVideo, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    ledger = MemorySpendLedger()
+    with spend.recording(ledger, SCOPE):
+        runware.generate(clip(), tmp_path / "clip.mp4")
+    (entry,) = ledger.entries
+    assert entry.scope == SCOPE
+    assert (entry.request.provider, entry.request.operation) == ("runware", "videoInference")
+    assert entry.request.model == runware.model and len(entry.request.fingerprint) == 64
+    assert entry.request.estimated_cost_usd == pytest.approx(5.0 * ESTIMATED_USD_PER_SECOND)
+
+
+def test_runware_notes_of_two_tenants_never_share_a_task(
+    runware: RunwareVideo, fakes: RunningFakes, tmp_path: Path
+) -> None:
+    task = runware.build_task(clip())
+    with spend.recording(MemorySpendLedger(), SCOPE):
+        ours = runware._journal_note(task)
+    with spend.recording(MemorySpendLedger(), SpendScope(tenant_id=2, job_id="j2", step="v")):
+        theirs = runware._journal_note(task)
+    assert ours != theirs
+
+
+def test_runware_note_is_written_once_so_two_workers_share_one_task(tmp_path: Path) -> None:
+    import uuid
+
+    from reelforge.providers.video.runware import TaskNote, _read_note, _write_note
+
+    path = tmp_path / "ab" / "abcdef"
+    first = TaskNote(path, str(uuid.uuid4()), "call-1", resumed=False)
+    second = TaskNote(path, str(uuid.uuid4()), "call-2", resumed=False)
+    assert _write_note(first) and not _write_note(second)
+    found = _read_note(path)
+    assert found is not None and (found.task_uuid, found.call_id) == (first.task_uuid, "call-1")
+    assert found.resumed and not list(path.parent.glob("*.part"))
+    path.write_text("not a note")
+    assert _read_note(path) is None and _write_note(second)  # an unreadable note is replaced

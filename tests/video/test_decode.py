@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from reelforge.errors import InputError, NotFound
-from reelforge.media.decode import decode_for_analysis, probe_video
+from reelforge.media.decode import decode_for_analysis
+from reelforge.media.probe import probe_video
 
 from .conftest import Clip, run_ffmpeg_args
 from .synth import ShotSpec, compose, encode

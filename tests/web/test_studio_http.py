@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from reelforge.domain import Brief, Plan, Scene
+from reelforge.domain import Brief, JobSpec, Plan, Scene
 from reelforge.services import jobs as job_service
 from reelforge.services.platform import Platform, open_platform
 from reelforge.settings import Settings
@@ -116,7 +116,8 @@ def test_estimate_follows_the_engine_chosen_for_each_step(platform: Platform,
     offline = client.post("/estimate", data={**FORM, "engine_video": "local"})
     assert "$0.00" in offline.text and "free" in offline.text
     remote = client.post("/estimate", data={**FORM, "engine_video": "runware"})
-    assert "runware $0.36" in remote.text  # one 6-second clip at $0.06/s
+    # the template writer plans 3 scenes (issue 15: the estimate counted 1), 3 × 5 s at $0.06/s
+    assert "runware $0.90" in remote.text
 
 
 def test_re_run_from_an_edited_scene_keeps_the_brief_and_engines_and_carries_the_plan(
@@ -134,9 +135,11 @@ def test_re_run_from_an_edited_scene_keeps_the_brief_and_engines_and_carries_the
     new_id = answer.headers["location"].rsplit("/", 1)[1]
     with platform.db.session() as session:
         again = job_rows.get_job(session, _tenant(platform), new_id)
-    assert again.brief["engines"] == {"script": "template", "video": "local"}
-    assert again.brief["plan"]["scenes"][0]["narration"] == "Cats purr softly."
-    assert again.brief["prompt"] == "Why cats purr" and again.brief["aspect"] == "1:1"
+    spec = JobSpec.of_row(again)
+    assert spec.engines == {"script": "template", "video": "local"}
+    assert spec.plan is not None and spec.plan.scenes[0].narration == "Cats purr softly."
+    assert spec.brief is not None and spec.brief.prompt == "Why cats purr"
+    assert spec.brief.aspect == "1:1"
     missing = client.post(f"/jobs/{job.id}/scenes/3", data={"narration": "x"})
     assert missing.status_code == 400 and "no scene 4" in missing.text
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import time
+import signal
+import threading
 from typing import Annotated
 
 import typer
@@ -39,7 +40,7 @@ def serve_command(
 
     Paste the printed export lines into another shell and run `reelforge make` there.
 
-    Ctrl-C stops the fakes. See docs/providers.md for fault kinds and routes.
+    Ctrl-C or SIGTERM stops the fakes. See docs/providers.md for fault kinds and routes.
     """
     from reelforge.fakes.common import FakeConfig, parse_fault_plan
     from reelforge.fakes.server import start_fakes
@@ -73,9 +74,12 @@ def serve_command(
         for key, value in env.items():
             print(f"export {key}={value}")
         print("\nfakes running; Ctrl-C stops them", flush=True)
+    # SIGTERM too: a shell starts background jobs (`make test &`, nohup) with SIGINT ignored
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     try:
-        while all(fake.thread.is_alive() for fake in running.fakes.values()):
-            time.sleep(0.5)
+        while not stop.is_set() and all(f.thread.is_alive() for f in running.fakes.values()):
+            stop.wait(0.5)
     except KeyboardInterrupt:
         pass
     finally:

@@ -1,4 +1,4 @@
-"""`reelforge usage --tenant acme --since 7d`: jobs, minutes rendered, cost by provider."""
+"""`reelforge usage --tenant acme --since 7d`: jobs, minutes rendered, paid calls and cost."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import dataclasses
 import json
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 
 def usage_command(
@@ -15,7 +13,11 @@ def usage_command(
     since: str = typer.Option("7d", "--since", help="7d, 24h, 30m, 2w or a date (2026-11-01)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """What a tenant used: jobs by state, minutes rendered, cost by provider."""
+    """What a tenant used: jobs by state, minutes rendered, paid calls and their cost by provider
+    (failed jobs included; calls of unknown outcome shown as may have been billed)."""
+    from rich.console import Console
+    from rich.table import Table
+
     from reelforge.services.platform import open_platform
     from reelforge.services.usage import tenant_usage
     from reelforge.settings import Settings
@@ -25,6 +27,7 @@ def usage_command(
         doc = dataclasses.asdict(summary)
         doc["since"] = summary.since.isoformat()
         doc["cost_usd"] = summary.cost_usd
+        doc["may_have_been_billed_usd"] = summary.may_have_been_billed_usd
         print(json.dumps(doc, indent=2))
         return
     table = Table(title=f"usage of {summary.tenant} since {summary.since:%Y-%m-%d %H:%M} UTC")
@@ -33,7 +36,11 @@ def usage_command(
     for state, count in sorted(summary.jobs.items()):
         table.add_row(f"jobs {state}", str(count))
     table.add_row("minutes rendered", f"{summary.minutes_rendered:.2f}")
+    for outcome, count in sorted(summary.paid_calls.items()):
+        table.add_row(f"paid calls {outcome}", str(count))
     for provider, cost in sorted(summary.cost_by_provider.items()):
         table.add_row(f"cost {provider or 'other'}", f"${cost:.4f}")
     table.add_row("cost total", f"${summary.cost_usd:.4f}")
+    for provider, cost in sorted(summary.may_have_been_billed_by_provider.items()):
+        table.add_row(f"may have been billed {provider}", f"${cost:.4f} (estimate)")
     Console().print(table)

@@ -2,17 +2,19 @@
 
 A fault is planned per route (``state.inject("POST /v0/tts", "429", times=2)``, or over HTTP with
 ``POST /_fake/faults``) or asked for by one request with the ``X-Fake-Fault`` header. Kinds:
-``429`` (with Retry-After), ``500``/``502``/``503``, ``slow`` (take the whole request, then wait
-``slow_response_s`` before working: a client that gives up meanwhile is still billed, as by a real
-provider), ``drop`` (close the connection mid-reply), ``malformed`` (broken JSON), ``truncate``
+``429`` (with Retry-After), ``500``/``502``/``503``/``504``, ``slow`` (take the whole request, then
+wait ``slow_response_s`` before working: a client that gives up meanwhile is still billed, as by a
+real provider), ``drop`` (close the connection mid-reply), ``malformed`` (broken JSON), ``truncate``
 (a download cut short), plus service-specific ones (``task-error`` for Runware,
-``refusal``/``invalid-output`` for OpenAI chat, ``expired-token`` for Spotify).
+``refusal``/``invalid-output`` for OpenAI chat, ``expired-token`` for Spotify). An unknown
+kind is an error wherever it is planned, never silently ignored.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import re
 import threading
 import uuid
 from collections import Counter
@@ -28,7 +30,20 @@ from reelforge.errors import InputError
 from reelforge.settings import Settings
 
 FAULT_HEADER = "x-fake-fault"
-HTTP_FAULTS = ("429", "500", "502", "503", "slow", "drop", "malformed")
+HTTP_FAULTS = ("429", "500", "502", "503", "504", "slow", "drop", "malformed")
+#: Faults one service's handlers act on (``service_fault``).
+SERVICE_FAULTS = ("truncate", "drop-after", "task-error", "task-error-top", "refusal",
+                  "invalid-output", "expired-token")
+FAULT_KINDS = HTTP_FAULTS + SERVICE_FAULTS
+_TIMES = re.compile(r"^(?P<kind>.+?)x(?P<times>\d+)$")
+
+
+def check_fault_kind(kind: str) -> str:
+    """``kind`` if a fake knows it; else a clear error listing the kinds that exist."""
+    if kind not in FAULT_KINDS:
+        raise InputError(f"unknown fault kind {kind!r}",
+                         hint=f"use one of {', '.join(FAULT_KINDS)}")
+    return kind
 
 
 @dataclass
@@ -58,16 +73,22 @@ class FakeConfig:
 
 
 def parse_fault_plan(text: str) -> tuple[tuple[str, str, str, int], ...]:
-    """``service:ROUTE=kind[xN]`` items separated by ``;`` → (service, route, kind, times)."""
+    """``service:ROUTE=kind[xN]`` items separated by ``;`` → (service, route, kind, times).
+
+    The count is an ``x`` followed by digits at the very end, so kinds that contain an ``x``
+    (``expired-token``) read whole.
+    """
     plan = []
     for item in filter(None, (part.strip() for part in text.split(";"))):
         service, _, rest = item.partition(":")
         route, _, fault = rest.rpartition("=")
-        kind, _, times = fault.partition("x")
-        if not service or not route or not kind or (times and not times.isdigit()):
+        fault = fault.strip()
+        counted = _TIMES.match(fault)
+        kind, times = (counted["kind"], int(counted["times"])) if counted else (fault, 1)
+        if not service.strip() or not route.strip() or not kind or times < 1:
             raise InputError(f"cannot read the fault {item!r}",
                              hint="write service:ROUTE=kind[xN], e.g. hume:POST /v0/tts=429x2")
-        plan.append((service.strip(), route.strip(), kind.strip(), int(times or 1)))
+        plan.append((service.strip(), route.strip(), check_fault_kind(kind), times))
     return tuple(plan)
 
 
@@ -85,6 +106,7 @@ class FakeState:
 
     def inject(self, route: str, kind: str, times: int = 1) -> None:
         """Make the next ``times`` requests to ``route`` fail with ``kind``."""
+        check_fault_kind(kind)
         with self.lock:
             self.faults.setdefault(route, []).extend([kind] * times)
 
@@ -149,6 +171,9 @@ async def http_fault(
     """Count the request and apply a generic HTTP fault, if one is planned; None means go on."""
     state.count(route)
     kind = state.take_fault(route, request)
+    if kind is not None and kind not in FAULT_KINDS:  # only a header can carry one
+        return JSONResponse({"error": f"unknown fault kind {kind!r} in {FAULT_HEADER}",
+                             "kinds": list(FAULT_KINDS)}, status_code=400)
     if kind is None or kind not in HTTP_FAULTS:
         if kind is not None:  # a service-specific fault: hand it back through request.state
             request.state.fault = kind
@@ -166,7 +191,8 @@ async def http_fault(
     status = int(kind)
     headers = request_id()
     message = {429: "Rate limit reached; slow down.", 500: "Internal server error.",
-               502: "Bad gateway.", 503: "Service temporarily unavailable."}[status]
+               502: "Bad gateway.", 503: "Service temporarily unavailable.",
+               504: "Gateway timeout."}[status]
     if status in (429, 503):
         # Real services send whole seconds; a fractional setting (tests) adds retry-after-ms,
         # which clients that follow the OpenAI/Hume SDKs read first.
@@ -200,8 +226,13 @@ def add_admin_routes(app: FastAPI, state: FakeState, service: str) -> None:
         return state.stats()
 
     @app.post("/_fake/faults", include_in_schema=False)
-    async def faults(payload: dict[str, Any]) -> dict[str, Any]:
-        state.inject(str(payload["route"]), str(payload["kind"]), int(payload.get("times", 1)))
+    async def faults(payload: dict[str, Any]) -> Any:
+        try:
+            state.inject(str(payload["route"]), str(payload["kind"]),
+                         int(payload.get("times", 1)))
+        except (KeyError, ValueError, InputError) as exc:
+            return JSONResponse({"error": f"cannot plan this fault: {exc}",
+                                 "kinds": list(FAULT_KINDS)}, status_code=400)
         return state.stats()
 
     @app.post("/_fake/reset", include_in_schema=False)

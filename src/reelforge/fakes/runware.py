@@ -67,7 +67,7 @@ def runware_error(code: str, message: str, *, task: dict[str, Any] | None = None
 
 def _http_error_body(status: int, message: str) -> dict[str, Any]:
     code = {429: "rateLimitExceeded", 500: "internalServerError", 502: "badGateway",
-            503: "serviceUnavailable"}.get(status, "error")
+            503: "serviceUnavailable", 504: "gatewayTimeout"}.get(status, "error")
     return {"errors": [runware_error(code, message)]}
 
 

@@ -24,8 +24,7 @@ def analysis_of(kind: str, path: Path) -> dict[str, Any]:
     if kind == "image":
         from reelforge.media.image_files import analyze_file
 
-        doc = dataclasses.asdict(analyze_file(path))
-        doc.pop("thumb", None)
+        doc = dataclasses.asdict(analyze_file(path))  # with its thumbnail: dedupe compares them
         doc["path"] = path.name
         return doc
     from reelforge.media.audio_analysis import analyse_audio, decode_audio

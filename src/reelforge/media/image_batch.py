@@ -11,7 +11,6 @@ concern; this cache can be deleted at any time.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -32,6 +31,7 @@ from reelforge.media.image_files import (
     decode_image,
     preview_jpeg,
 )
+from reelforge.media.parallel import results_as_finished
 from reelforge.settings import Settings
 
 Progress = Callable[[int, int], None]
@@ -179,16 +179,15 @@ def analyze_paths(
 def _run(
     todo: list[_Job], workers: int | None, max_pixels: int, include_gps: bool, previews: bool
 ) -> Iterator[_Outcome]:
-    """Analyse ``todo`` in a process pool (or in this process for one worker or few files)."""
+    """Analyse ``todo`` in worker processes (here, for one worker or few files), each outcome
+    as soon as it exists, so the cache keeps what an interrupted run already did."""
     count = workers or os.cpu_count() or 1
     tasks = [(job, max_pixels, include_gps, previews) for job in todo]
-    if count <= 1 or len(todo) < 4:
-        yield from map(_analyze_job, tasks)
-        return
+    if len(todo) < 4:
+        count = 1
     chunk = max(1, min(8, len(todo) // (count * 8)))
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with context.Pool(processes=min(count, len(todo))) as pool:
-        yield from pool.imap_unordered(_analyze_job, tasks, chunksize=chunk)
+    for _, outcome in results_as_finished(_analyze_job, tasks, workers=count, chunksize=chunk):
+        yield outcome
 
 
 def _analyze_job(task: tuple[_Job, int, bool, bool]) -> _Outcome:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import html
-import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from reelforge.media.image_files import (
     decode_image,
     preview_jpeg,
 )
+from reelforge.media.parallel import map_in_processes
 
 TEMPLATE = Path(__file__).parent / "templates" / "image_report.html"
 MAX_PER_CLUSTER = 60
@@ -117,26 +117,11 @@ def make_thumbnails(
     paths: Sequence[str], *, workers: int | None = None, progress: Progress | None = None
 ) -> dict[str, str | None]:
     """path → JPEG data URI (None when the file can no longer be read)."""
-    count = min(workers or os.cpu_count() or 1, max(1, len(paths)))
-    done: dict[str, str | None] = {}
-    if count <= 1 or len(paths) < 8:
-        results = map(thumbnail_uri, paths)
-        for path, uri in zip(paths, results, strict=True):
-            done[path] = uri
-            if progress:
-                progress(len(done), len(paths))
-        return done
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with context.Pool(count) as pool:
-        for path, uri in pool.imap_unordered(_thumbnail_task, paths, chunksize=4):
-            done[path] = uri
-            if progress:
-                progress(len(done), len(paths))
-    return done
-
-
-def _thumbnail_task(path: str) -> tuple[str, str | None]:
-    return path, thumbnail_uri(path)
+    count = workers or os.cpu_count() or 1
+    if len(paths) < 8:
+        count = 1  # a pool costs more than a few thumbnails
+    uris = map_in_processes(thumbnail_uri, paths, workers=count, progress=progress, chunksize=4)
+    return dict(zip(paths, uris, strict=True))
 
 
 def thumbnail_uri(path: str, side: int = PREVIEW_SIDE) -> str | None:

@@ -19,7 +19,7 @@ from reelforge.assemble.render import RenderOptions
 from reelforge.domain import Brief, JobSpec, Manifest, MusicChoice, Plan
 from reelforge.errors import InputError
 from reelforge.media.ffmpeg import find_ffmpeg
-from reelforge.pipeline.cache import StepCache
+from reelforge.pipeline.cache import CacheScope, StepCache
 from reelforge.pipeline.step import JobRun, ProgressFn, Results, Step, StepEvent
 from reelforge.pipeline.steps import MAKE_STEPS
 from reelforge.pipeline.steps.analyze import write_json
@@ -114,7 +114,7 @@ def make_video(
     job_id: str | None = None,
     plan: Plan | None = None,
     engines: dict[str, str] | None = None,
-    cache: StepCache | None = None,
+    cache_scope: CacheScope | None = None,
 ) -> JobResult:
     """Make the video for ``brief`` in ``out_dir/<job_id>/``; returns its manifest.
 
@@ -122,7 +122,7 @@ def make_video(
     are unchanged hit the step cache, so a re-run redoes only what the edit touched."""
     spec = JobSpec(kind="make", brief=brief, plan=plan, engines=engines or {})
     return run_job(spec, settings, Path(out_dir or settings.out_dir), on_event=on_event,
-                   cancel=cancel, job_id=job_id, cache=cache)
+                   cancel=cancel, job_id=job_id, cache_scope=cache_scope)
 
 
 def run_job(
@@ -134,9 +134,12 @@ def run_job(
     on_event: ProgressFn | None = None,
     cancel: Callable[[], bool] | None = None,
     job_id: str | None = None,
-    cache: StepCache | None = None,
+    cache_scope: CacheScope | None = None,
 ) -> JobResult:
-    """Run ``steps`` for a make job in ``out_dir/<job_id>/`` and write its manifest."""
+    """Run ``steps`` for a make job in ``out_dir/<job_id>/`` and write its manifest.
+
+    ``cache_scope``: whose step cache the job reads and fills (a tenant's, sealed with its key
+    when it encrypts artifacts; the CLI's is "local")."""
     assert spec.brief is not None
     wall = time.monotonic()
     settings = registry.settings_for(settings, spec.engines)
@@ -151,6 +154,7 @@ def run_job(
             f"cannot create the job folder {job_dir}: {exc.strerror}",
             hint="choose another folder with --out",
         ) from exc
+    cache = StepCache.for_settings(settings, cache_scope)
     job = JobRun(spec, settings, job_dir, engines, steps, cache=cache, on_event=on_event,
                  cancel=cancel)
     results = Results()

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from reelforge.domain import JobSpec, ProviderCall, StepRecord
 from reelforge.errors import Canceled
 from reelforge.pipeline.cache import StepCache, place, step_key
+from reelforge.providers import spend
 from reelforge.providers.base import Engine
 from reelforge.settings import Settings
 
@@ -134,11 +135,12 @@ class JobRun:
         assert spec.brief is not None
         self.spec, self.brief, self.settings, self.dir = spec, spec.brief, settings, job_dir
         self.engines = engines
-        self.cache = cache or StepCache(settings.cache_dir)
+        self.cache = cache or StepCache.for_settings(settings)
         self.on_event: ProgressFn = on_event or (lambda event: None)
         self.cancel = cancel or (lambda: False)
         self.records: list[StepRecord] = []
         self._lock = threading.Lock()
+        self.spend = spend.current()  # scene threads start without it: run_step re-enters it
         self._span: dict[str, tuple[float, float]] = {}
         done = 0.0
         for step in steps:
@@ -178,7 +180,8 @@ class JobRun:
             return {"result": made.result.model_dump(mode="json"),
                     "calls": [c.model_dump(mode="json") for c in made.calls]}
 
-        entry = self.cache.get_or_make(key, build)
+        with spend.within_step(self.spend, label):  # paid calls land in the spend ledger
+            entry = self.cache.get_or_make(key, build)
         result = result_type.model_validate(entry.value["result"])
         calls = [] if entry.hit else [ProviderCall(**c) for c in entry.value.get("calls", [])]
         for name, target in (files or {}).items():

@@ -2,15 +2,16 @@
 
 Timeouts (connect, read, and an overall limit per attempt), the retry policy of ``retry.py``
 (408/409/429/5xx, connection errors, Retry-After up to a cap; a paid call is never resent once it
-may have reached the provider, ``paid_calls.py``), one mapping of failures into
-``ProviderError`` (``http_errors.py``), a real User-Agent, secret redaction in every log line and
-error, and Prometheus counters per provider (``metrics.py``). Clients are async inside (httpx);
-``run_sync`` lets the sync engine Protocols call them.
+may have reached the provider, a 502/504 from a gateway included, ``paid_calls.py``), one
+mapping of failures into ``ProviderError`` (``http_errors.py``), a real User-Agent, secret
+redaction in every log line and error, and Prometheus counters per provider (``metrics.py``).
+Clients are async inside (httpx); ``run_sync`` lets the sync engine Protocols call them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import time
 from collections.abc import Callable, Coroutine, Iterable, Mapping
@@ -31,7 +32,12 @@ from reelforge.providers.http_errors import (
     parse_retry_after,
     vendor_message,
 )
-from reelforge.providers.paid_calls import SendProgress, may_have_been_processed, unconfirmed_error
+from reelforge.providers.paid_calls import (
+    SendProgress,
+    may_have_been_processed,
+    status_may_have_been_processed,
+    unconfirmed_error,
+)
 from reelforge.providers.retry import HttpPolicy, Outcome, call_with_retries
 
 T = TypeVar("T")
@@ -155,11 +161,15 @@ class ProviderHttp:
                 raise self._send_error(operation, exc, paid=paid, progress=progress) from None
             request_id = response.headers.get(self.request_id_header)
             if response.status_code >= 400:
-                raise error_from_response(
+                error = error_from_response(
                     self.provider, operation, response.status_code, response.headers,
                     response.content, key_name=self.key_name, request_id=request_id,
                     redact=self.redact,
                 )
+                if paid and status_may_have_been_processed(response.status_code):
+                    raise unconfirmed_error(self.provider, error.message,
+                                            status=response.status_code, request_id=request_id)
+                raise error
             data = None
             if parse is not None:
                 try:
@@ -322,5 +332,6 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(coro)
+    context = contextvars.copy_context()  # the spend recording (providers/spend.py) goes along
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+        return pool.submit(context.run, asyncio.run, coro).result()

@@ -150,6 +150,12 @@ class ArtifactKeys:
         key, on = self._lookup(tenant)
         return key if on else None
 
+    def for_step_cache(self, tenant_id: int) -> bytes | None:
+        """The key the tenant's step cache entries are sealed with, or None when the tenant
+        does not encrypt (a sub-key of its artifact key: one purpose, one key)."""
+        key, on = self._lookup(tenant_id)
+        return derive_key(key, "step-cache") if key and on else None
+
     def for_reading(self, path: str) -> bytes:
         tenant = self.tenant_of(path)
         key = self._lookup(tenant)[0] if tenant is not None else None

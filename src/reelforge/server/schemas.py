@@ -207,8 +207,15 @@ class UsageOut(Out):
     since: datetime
     jobs: dict[str, int]
     minutes_rendered: float
-    cost_by_provider: dict[str, float]
-    cost_usd: float
+    cost_by_provider: dict[str, float] = Field(description="Confirmed spend per provider.")
+    cost_usd: float = Field(description="Confirmed spend.")
+    may_have_been_billed_by_provider: dict[str, float] = Field(
+        default_factory=dict, description="Estimates of calls whose billing is unknown (sent and"
+        " never settled, or failed after they may have reached the provider).")
+    may_have_been_billed_usd: float = 0.0
+    paid_calls: dict[str, int] = Field(
+        default_factory=dict, description="Paid calls by outcome: confirmed, failed,"
+        " 'may have been billed'.")
 
 
 class AuditOut(Out):

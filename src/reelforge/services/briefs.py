@@ -56,10 +56,7 @@ def check_brief(brief: Brief, settings: Settings,
     speak with (offline voices are listed; a remote voice is its provider's to know), and the
     voice agrees with a voice engine the job names."""
     chosen = dict(engines or {})
-    try:
-        registry.settings_for(settings, chosen)
-    except InputError as exc:
-        raise InvalidField(exc.message, field="engines", hint=exc.hint) from None
+    registry.settings_for(settings, chosen)  # an unknown engine is an InputError naming it
     try:
         registry.check_voice_engine(brief.voice, chosen)
         if registry.voice_choice(brief.voice) in ("piper", "espeak"):

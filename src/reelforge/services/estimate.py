@@ -15,8 +15,6 @@ from reelforge.providers import registry
 from reelforge.settings import Settings
 
 CHARS_PER_SECOND = 2.6 * 6
-#: USD per second of generated video at Runware (their Kling pricing is per clip; ~0.06/s).
-RUNWARE_USD_PER_SECOND = 0.06
 #: One structured-output chat completion for the script (~1.5k tokens in and out).
 OPENAI_SCRIPT_USD = 0.002
 OPENAI_SPEECH_USD_PER_MINUTE = 0.015
@@ -53,7 +51,9 @@ def estimate_cost(brief: Brief, settings: Settings, engines: dict[str, str] | No
         lengths = sorted(settings.runware_durations or [5.0])
         wanted = (brief.duration_s + (scenes - 1) * CROSSFADE_S) / scenes
         clip = next((d for d in lengths if d >= wanted), lengths[-1])  # as RunwareVideo picks
-        costs["runware"] = scenes * clip * RUNWARE_USD_PER_SECOND
+        from reelforge.providers.video.runware import ESTIMATED_USD_PER_SECOND
+
+        costs["runware"] = scenes * clip * ESTIMATED_USD_PER_SECOND
     costs = {k: round(v, 4) for k, v in costs.items()}
     return Estimate(cost_usd=round(sum(costs.values()), 4), by_provider=costs, scenes=scenes,
                     engines=selected)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 import structlog
 
 from reelforge.domain import Brief, JobSpec, Plan
-from reelforge.errors import InputError, InvalidField, QuotaExceeded
+from reelforge.errors import InputError, InvalidField, NotFound, QuotaExceeded
 from reelforge.services.briefs import check_brief
 from reelforge.services.estimate import estimate_cost
 from reelforge.services.platform import Platform
@@ -26,48 +26,91 @@ log = structlog.get_logger("reelforge.jobs")
 MAX_BATCH = 100
 
 
-def tenant_usage_today(session: Any, tenant_id: int) -> Any:
-    """One round trip: the tenant's limits, jobs in 24 h, money spent or committed, bytes stored."""
-    from sqlalchemy import case, func, select
+def lock_tenant(db: Any, tenant_id: int) -> Any:
+    """Take the tenant's row lock until the transaction ends; returns the tenant's limits.
+
+    The first statement of every submit: concurrent submits of one tenant queue here, so each
+    counts the jobs the one before it committed (without it, READ COMMITTED let 20 simultaneous
+    submits all pass a quota of 3). An UPDATE rather than SELECT … FOR UPDATE because SQLite has
+    no row locks: there the UPDATE takes the database's write lock, which serialises the same way.
+    """
+    from sqlalchemy import Table, update
+
+    table = cast(Table, Tenant.__table__)  # Core, not ORM: no session bookkeeping
+    row = db.execute(update(table).where(table.c.id == tenant_id).values(id=table.c.id)
+                     .returning(table.c.jobs_per_day, table.c.storage_mb,
+                                table.c.budget_usd_per_day)).first()
+    if row is None:
+        raise NotFound(f"no tenant {tenant_id}")
+    return row
+
+
+def spent_since(db: Any, tenant_id: int, since: datetime) -> float:
+    """Money the tenant has spent since ``since``, from the spend ledger: every paid call
+    confirmed or that may have been billed, whether its job succeeded, failed or was canceled."""
+    from reelforge.store.usage import spent_since as ledger_spent_since
+
+    return ledger_spent_since(db, tenant_id, since)
+
+
+def tenant_usage_today(db: Any, tenant_id: int) -> Any:
+    """One round trip: jobs made in 24 h, money held by unfinished jobs, bytes stored.
+
+    A queued or running job holds its whole estimate; when it ends, the hold goes (its state
+    leaves queued/running) and only what it spent stays counted, so nothing is released by
+    hand and nothing can drift."""
+    from sqlalchemy import func, select
 
     from reelforge.store.artifacts import Artifact
 
     day_ago = now() - timedelta(days=1)
-    recent = (Job.tenant_id == tenant_id) & (Job.created_at >= day_ago)
-    active = Job.state.in_(("queued", "running"))
-    return session.execute(select(
-        Tenant.jobs_per_day, Tenant.storage_mb, Tenant.budget_usd_per_day,
-        select(func.count()).select_from(Job).where(recent, Job.kind == "make")
+    return db.execute(select(
+        select(func.count()).select_from(Job)
+        .where(Job.tenant_id == tenant_id, Job.created_at >= day_ago, Job.kind == "make")
         .scalar_subquery().label("jobs"),
-        select(func.coalesce(func.sum(case((active, Job.cost_usd + Job.estimated_cost_usd),
-                                           else_=Job.cost_usd)), 0.0))
-        .where(recent).scalar_subquery().label("committed"),
+        select(func.coalesce(func.sum(Job.estimated_cost_usd), 0.0))
+        .where(Job.tenant_id == tenant_id, Job.state.in_(("queued", "running")))
+        .scalar_subquery().label("held"),
         select(func.coalesce(func.sum(Artifact.size), 0)).where(Artifact.tenant_id == tenant_id)
         .scalar_subquery().label("stored"),
-    ).where(Tenant.id == tenant_id)).one()
+    )).one()
 
 
-def check_limits(platform: Platform, session: Any, tenant_id: int, estimated_usd: float,
+def check_limits(platform: Platform, db: Any, tenant_id: int, estimated_usd: float,
                  new_jobs: int = 1) -> None:
-    """Quotas (jobs/day, storage) and the daily cost budget, before anything is queued."""
+    """Quotas (jobs/day, storage) and the daily cost budget, before anything is queued.
+
+    Call it first in the transaction that inserts the jobs: when jobs are added it locks the
+    tenant (``lock_tenant``), so the count it checks is still true when that transaction
+    commits and the inserted rows become the reservation the next submit counts."""
+    from sqlalchemy import select
+
     settings = platform.settings
-    row = tenant_usage_today(session, tenant_id)
-    jobs_per_day = row.jobs_per_day if row.jobs_per_day is not None else (
+    if new_jobs > 0 or estimated_usd > 0:
+        limits = lock_tenant(db, tenant_id)
+    else:  # an upload checks storage only; it needs no lock
+        limits = db.execute(select(Tenant.jobs_per_day, Tenant.storage_mb,
+                                   Tenant.budget_usd_per_day).where(Tenant.id == tenant_id)).one()
+    row = tenant_usage_today(db, tenant_id)
+    jobs_per_day = limits.jobs_per_day if limits.jobs_per_day is not None else (
         settings.quota_jobs_per_day)
     used = int(row.jobs)
-    if used + new_jobs > jobs_per_day:
+    if new_jobs > 0 and used + new_jobs > jobs_per_day:
         raise QuotaExceeded(f"the tenant's quota of {jobs_per_day} jobs a day is used up "
                             f"({used} in the last 24 h)", retry_after=3600,
                             hint="wait, or ask an admin to raise the tenant's jobs_per_day")
-    storage_mb = row.storage_mb if row.storage_mb is not None else settings.quota_storage_mb
+    storage_mb = limits.storage_mb if limits.storage_mb is not None else (
+        settings.quota_storage_mb)
     stored = int(row.stored) / 1e6
     if stored >= storage_mb:
         raise QuotaExceeded(f"the tenant stores {stored:.0f} MB, its quota is {storage_mb:.0f} MB",
                             hint="delete old jobs (DELETE /v1/jobs/{id}) to free space")
-    budget = row.budget_usd_per_day if row.budget_usd_per_day is not None else (
+    if new_jobs == 0 and estimated_usd <= 0:
+        return
+    budget = limits.budget_usd_per_day if limits.budget_usd_per_day is not None else (
         settings.budget_usd_per_day)
-    committed = float(row.committed)
-    if committed + estimated_usd > budget:
+    committed = spent_since(db, tenant_id, now() - timedelta(days=1)) + float(row.held)
+    if committed + estimated_usd > budget + 1e-9:
         raise QuotaExceeded(f"this job (about ${estimated_usd:.2f}) would pass the tenant's "
                             f"daily budget of ${budget:.2f} (${committed:.2f} spent or committed)",
                             retry_after=3600, hint="wait, use offline engines, or raise the budget")

@@ -7,9 +7,10 @@ gets an ``analyze`` job, so analysis runs on the workers like any other job.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -146,30 +147,30 @@ def clusters(platform: Platform, tenant_id: int) -> Clusters:
                     unclustered=groups.get(-1, []), method=result.method)
 
 
-def duplicate_groups(platform: Platform, tenant_id: int, radius: int = 6) -> list[list[str]]:
-    """Pictures that look like one picture (resized or recompressed copies): item ids grouped
-    by perceptual hash within ``radius`` bits, most pixels first (the one to keep)."""
-    items: list[tuple[str, int, tuple[int, int]]] = []
+def duplicate_groups(platform: Platform, tenant_id: int) -> list[list[str]]:
+    """Item ids of pictures that are one picture, the suggested keeper first: the same
+    definition as `reelforge images dedupe` (``media.dedupe.find_duplicate_groups``)."""
     with platform.db.session() as session:
-        for item in list_items(session, tenant_id, kind="image", limit=10_000):
-            doc = item.analysis or {}
-            if doc.get("phash"):
-                pixels = int(doc.get("width", 0)) * int(doc.get("height", 0))
-                items.append((item.id, int(doc["phash"], 16), (pixels, item.size)))
-    parent = list(range(len(items)))
+        documents = [(item.id, item.analysis or {})
+                     for item in list_items(session, tenant_id, kind="image", limit=10_000)]
+    return duplicate_item_groups(documents)
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
-    for i in range(len(items)):
-        for j in range(i + 1, len(items)):
-            if (items[i][1] ^ items[j][1]).bit_count() <= radius:
-                parent[root(j)] = root(i)
-    groups: dict[int, list[tuple[str, int, tuple[int, int]]]] = {}
-    for i, entry in enumerate(items):
-        groups.setdefault(root(i), []).append(entry)
-    return [[m[0] for m in sorted(g, key=lambda m: m[2], reverse=True)]
-            for g in groups.values() if len(g) > 1]
+def duplicate_item_groups(documents: Sequence[tuple[str, Mapping[str, Any]]]) -> list[list[str]]:
+    """``find_duplicate_groups`` over stored picture analyses, as item ids. An analysis stored
+    before analyses kept their thumbnail cannot be compared: it is left out until the item is
+    analysed again."""
+    from reelforge.media.dedupe import find_duplicate_groups
+    from reelforge.media.image_files import ImageAnalysis
+
+    analyses: list[ImageAnalysis] = []
+    item_of: dict[int, str] = {}
+    for item_id, doc in documents:
+        try:
+            analysis = ImageAnalysis.from_dict(dict(doc))
+        except (TypeError, KeyError, ValueError, AttributeError):
+            continue  # not analysed yet, failed, or an older layout
+        item_of[id(analysis)] = item_id
+        analyses.append(analysis)
+    return [[item_of[id(member)] for member in group.members]
+            for group in find_duplicate_groups(analyses)]

@@ -31,6 +31,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "reelforge.store.tenants", "reelforge.store.jobs", "reelforge.store.artifacts",
     "reelforge.store.library", "reelforge.store.usage", "reelforge.store.audit",
     "reelforge.security.secrets_store",  # tenant data keys and provider secrets (issue 9)
+    "reelforge.store.ledger",  # the spend ledger: every paid call (issue 15)
 )
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"

@@ -8,8 +8,9 @@ its id in the FAISS index, so the index can always be rebuilt from this table al
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -214,7 +215,33 @@ def embedded_vectors(
         last = int(ids[-1])
 
 
-def catalog_fingerprint(session: Session, model_id: str) -> str:
+@dataclass(frozen=True)
+class CatalogFingerprint:
+    """The state of the songs embedded with one model. An index records the fingerprint it was
+    built from: a different one means it is stale; ``count`` and ``id_sum`` let an index check
+    that an incremental update left it holding exactly the table's songs."""
+
+    model_id: str
+    count: int
+    id_sum: int
+    newest: str  # ISO time of the latest change; "" for no songs
+
+    def to_json(self) -> str:
+        """The fingerprint as an index stores it (JSON: ISO times hold colons)."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> CatalogFingerprint | None:
+        """A stored fingerprint, or None when ``text`` is not one (e.g. an older index)."""
+        try:
+            data = json.loads(text)
+            return cls(model_id=str(data["model_id"]), count=int(data["count"]),
+                       id_sum=int(data["id_sum"]), newest=str(data["newest"]))
+        except (ValueError, TypeError, KeyError):
+            return None
+
+
+def catalog_fingerprint(session: Session, model_id: str) -> CatalogFingerprint:
     """Changes whenever an embedded song is added, removed or re-embedded: the index compares
     it with the one it was built from to know it is stale."""
     count, id_sum, newest = session.execute(
@@ -222,5 +249,5 @@ def catalog_fingerprint(session: Session, model_id: str) -> str:
             Song.embedding_id.is_not(None), Song.embedding_model == model_id
         )
     ).one()
-    stamp = newest.isoformat() if newest is not None else "-"
-    return f"{model_id}:{int(count)}:{int(id_sum or 0)}:{stamp}"
+    return CatalogFingerprint(model_id=model_id, count=int(count), id_sum=int(id_sum or 0),
+                              newest=newest.isoformat() if newest is not None else "")

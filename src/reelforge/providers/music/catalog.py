@@ -2,37 +2,31 @@
 
 Every source — the built-in tracks, the user's folders, Spotify metadata — hands songs to
 ``SongCatalog.add``; the database row is the source of truth (features, description and the
-vector itself), and the FAISS index is a cache of it that is rebuilt whenever its fingerprint
-no longer matches the table, so a crash mid-way never leaves a wrong index behind.
+vector itself). The FAISS index (``song_index``) is a cache of it, updated with each change and
+rebuilt whenever its fingerprint no longer matches the table, so a crash mid-way never leaves a
+wrong index behind. Audio is analysed in worker processes by ``song_analysis``.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from reelforge.domain import Track
 from reelforge.errors import InputError
-from reelforge.media.audio_analysis import AudioFeatures, analyse_audio, decode_audio
+from reelforge.media.audio_analysis import AudioFeatures
 from reelforge.media.embeddings import TextEncoder, get_text_encoder, vector_to_bytes
-from reelforge.media.index import VectorIndex, index_location, index_stamp, load_index, save_index
+from reelforge.media.index import VectorIndex, index_location
 from reelforge.providers.music.description import describe_song
+from reelforge.providers.music.song_analysis import ANALYSIS_VERSION, analyse_files
+from reelforge.providers.music.song_index import SongIndex
 from reelforge.settings import Settings
 from reelforge.store.db import Database, open_database
 from reelforge.store.songs import (
     Song,
     SongFilter,
-    catalog_fingerprint,
     delete_songs,
-    embedded_vectors,
     filtered_ids,
     set_tags,
     song_by_key,
@@ -40,10 +34,7 @@ from reelforge.store.songs import (
     songs_of_source,
 )
 
-ANALYSIS_VERSION = 1
 EMBED_BATCH = 64
-#: How long a reader trusts its index before comparing it with the table again.
-FINGERPRINT_TTL_S = 2.0
 Progress = Callable[[int, int], None]
 
 
@@ -102,12 +93,13 @@ class SongCatalog:
         self.settings = settings
         self._encoder = encoder
         self._db: Database | None = None
-        self.location = index_location(settings, "songs")
-        self._index: VectorIndex | None = None
-        self._index_stamp: str | None = None
-        self._lock = threading.RLock()
-        self._checked_at = 0.0  # monotonic time of the last index-vs-table comparison
+        self.song_index = SongIndex(index_location(settings, "songs"))
         self._builtin_checked = False
+
+    @property
+    def location(self) -> str:
+        """Where the index is saved (a path, or a URL in the artifact store)."""
+        return self.song_index.location
 
     @property
     def db(self) -> Database:
@@ -168,84 +160,18 @@ class SongCatalog:
         self.refresh_index(removed=list(ids))
 
     def refresh_index(self, *, changed: Sequence[int] = (), removed: Sequence[int] = ()) -> None:
-        """Apply a change to the index and save it; rebuild instead when the stored index does
-        not match the table (another writer, a crash, a model change)."""
-        with self._lock:
-            index = self._load_stored()
-            fingerprint = self._fingerprint()
-            if index is None or index.kind != "flat" or index.model_id != self.encoder.model_id:
-                index = self._rebuild(fingerprint)
-            else:
-                index.remove(list(removed))
-                if changed:
-                    with self.db.session() as session:
-                        rows = songs_by_id(session, list(changed))
-                    present = [i for i in changed if i in rows and rows[i].embedding]
-                    vectors = np.stack(
-                        [np.frombuffer(rows[i].embedding or b"", dtype="<f4") for i in present]
-                    ) if present else np.zeros((0, index.dimension), dtype=np.float32)
-                    index.add(present, vectors)
-                index.fingerprint = fingerprint
-                if not _matches(index, fingerprint):
-                    index = self._rebuild(fingerprint)
-            save_index(index, self.location)
-            self._index, self._index_stamp = index, index_stamp(self.location)
-            self._checked_at = time.monotonic()
+        """Apply a change to the saved index (rebuilt when it does not match the table)."""
+        self.song_index.update(self.db, self.encoder, changed=changed, removed=removed)
 
     def rebuild_index(self) -> VectorIndex:
         """Rebuild the index from the table alone (no audio is decoded) and save it."""
-        with self._lock:
-            index = self._rebuild(self._fingerprint())
-            save_index(index, self.location)
-            self._index, self._index_stamp = index, index_stamp(self.location)
-            self._checked_at = time.monotonic()
-            return index
-
-    def _fingerprint(self) -> str:
-        with self.db.session() as session:
-            return catalog_fingerprint(session, self.encoder.model_id)
-
-    def _rebuild(self, fingerprint: str) -> VectorIndex:
-        ids_parts, vector_parts = [], []
-        with self.db.session() as session:
-            for ids, vectors in embedded_vectors(session, self.encoder.model_id):
-                ids_parts.append(ids)
-                vector_parts.append(vectors)
-        ids = np.concatenate(ids_parts) if ids_parts else np.zeros(0, dtype=np.int64)
-        vectors = (
-            np.concatenate(vector_parts)
-            if vector_parts
-            else np.zeros((0, self.encoder.dimension), dtype=np.float32)
-        )
-        return VectorIndex.build(
-            ids, vectors, model_id=self.encoder.model_id, fingerprint=fingerprint
-        )
-
-    def _load_stored(self) -> VectorIndex | None:
-        stamp = index_stamp(self.location)
-        if self._index is not None and stamp is not None and stamp == self._index_stamp:
-            return self._index
-        return load_index(self.location)
+        return self.song_index.rebuild(self.db, self.encoder)
 
     # --- reading -------------------------------------------------------------------------------
 
     def index(self) -> VectorIndex:
         """The index, reloaded when another process replaced the file, rebuilt when stale."""
-        with self._lock:
-            stamp = index_stamp(self.location)
-            if self._index is None or stamp != self._index_stamp:
-                self._index = load_index(self.location)
-                self._index_stamp = stamp
-            now = time.monotonic()
-            if self._index is not None and now - self._checked_at < FINGERPRINT_TTL_S:
-                return self._index
-            fingerprint = self._fingerprint()
-            if self._index is None or self._index.fingerprint != fingerprint:
-                self._index = self._rebuild(fingerprint)
-                save_index(self._index, self.location)
-                self._index_stamp = index_stamp(self.location)
-            self._checked_at = now
-            return self._index
+        return self.song_index.current(self.db, self.encoder)
 
     def search(
         self,
@@ -361,16 +287,6 @@ def song_input_from_row(row: Song) -> SongInput:
     )
 
 
-def _matches(index: VectorIndex, fingerprint: str) -> bool:
-    """Whether the index holds exactly the count and id sum the fingerprint records."""
-    parts = fingerprint.split(":")
-    try:
-        count, id_sum = int(parts[-4]), int(parts[-3])
-    except (IndexError, ValueError):
-        return False
-    return len(index) == count and int(index.ids.sum()) == id_sum
-
-
 def _fill_row(row: Song, song: SongInput, description: str) -> None:
     row.source = song.source
     row.title = song.title
@@ -392,56 +308,6 @@ def _fill_row(row: Song, song: SongInput, description: str) -> None:
     row.file_mtime = song.file_mtime
     row.content_hash = song.content_hash
     row.analysis_version = ANALYSIS_VERSION if song.features else 0
-
-
-# --- analysis in worker processes ----------------------------------------------------------------
-
-
-def analyse_file(path: str) -> AudioFeatures | str:
-    """Decode once and analyse; a failure comes back as its reason (workers never raise)."""
-    try:
-        return analyse_audio(decode_audio(Path(path)))
-    except InputError as exc:
-        return exc.message
-    except MemoryError:
-        return "not enough memory to decode it"
-    except Exception as exc:  # a broken file must not stop the batch
-        return f"analysis failed: {type(exc).__name__}: {exc}"
-
-
-def analyse_files(
-    paths: Sequence[str], *, workers: int = 2, progress: Progress | None = None
-) -> list[AudioFeatures | str]:
-    """``analyse_file`` over many files, in parallel over ``workers`` processes, in order."""
-    return map_in_processes(analyse_file, paths, workers=workers, progress=progress)
-
-
-def map_in_processes(
-    func: Callable[[str], Any], paths: Sequence[str], *, workers: int,
-    progress: Progress | None = None,
-) -> list[Any]:
-    """``func`` (a module-level function) over ``paths`` in ``workers`` processes; results in
-    the order of ``paths``, progress as they finish."""
-    results: list[Any] = [""] * len(paths)
-    if workers <= 1 or len(paths) <= 1:
-        for i, path in enumerate(paths):
-            results[i] = func(path)
-            if progress:
-                progress(i + 1, len(paths))
-        return results
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with context.Pool(min(workers, len(paths))) as pool:
-        items = [(func, i, path) for i, path in enumerate(paths)]
-        for done, (i, result) in enumerate(pool.imap_unordered(_indexed_call, items), start=1):
-            results[i] = result
-            if progress:
-                progress(done, len(paths))
-    return results
-
-
-def _indexed_call(item: tuple[Callable[[str], Any], int, str]) -> tuple[int, Any]:
-    func, i, path = item
-    return i, func(path)
 
 
 def builtin_tracks() -> dict[str, Track]:

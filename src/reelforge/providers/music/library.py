@@ -20,13 +20,10 @@ from typing import Any
 
 from reelforge.errors import InputError
 from reelforge.media.audio_analysis import AudioFeatures
-from reelforge.providers.music.catalog import (
-    SongCatalog,
-    SongInput,
-    analyse_file,
-    map_in_processes,
-)
+from reelforge.media.parallel import map_in_processes
+from reelforge.providers.music.catalog import SongCatalog, SongInput
 from reelforge.providers.music.description import inferred_moods
+from reelforge.providers.music.song_analysis import analyse_file
 from reelforge.store.songs import library_key, library_songs_under
 
 AUDIO_SUFFIXES = frozenset({".mp3", ".wav", ".flac", ".ogg", ".opus", ".oga", ".m4a"})

@@ -29,7 +29,12 @@ from reelforge.providers.http import (
     run_sync,
 )
 from reelforge.providers.http_errors import error_from_response
-from reelforge.providers.paid_calls import may_have_been_processed, unconfirmed_error
+from reelforge.providers.paid_calls import (
+    may_have_been_processed,
+    paid_call,
+    status_may_have_been_processed,
+    unconfirmed_error,
+)
 from reelforge.settings import Settings
 
 PROVIDER = "openai"
@@ -41,6 +46,7 @@ PRICES_PER_M_TOKENS = {
     "gpt-4.1-mini": (0.40, 1.60), "gpt-4.1": (2.00, 8.00), "gpt-5-mini": (0.25, 2.00),
     "gpt-5": (1.25, 10.00),
 }
+CHARS_PER_TOKEN, ESTIMATED_OUTPUT_TOKENS = 4, 1500  # the ledger's estimate before the reply
 _UNSUPPORTED_IN_STRICT = ("default", "minLength", "maxLength", "title")
 
 SYSTEM_PROMPT = (
@@ -189,11 +195,15 @@ class OpenAIScriptWriter:
                     model=self.model, messages=messages, response_format=response_format,
                 )
             except openai.APIStatusError as exc:
-                raise error_from_response(
+                error = error_from_response(
                     PROVIDER, "write script", exc.status_code, dict(exc.response.headers),
                     exc.response.content, key_name="OPENAI_API_KEY",
                     request_id=exc.request_id, redact=self.redact,
-                ) from None
+                )
+                if status_may_have_been_processed(exc.status_code):  # a gateway's 502/504
+                    raise unconfirmed_error(PROVIDER, error.message, status=exc.status_code,
+                                            request_id=exc.request_id) from None
+                raise error from None
             except openai.APITimeoutError as exc:
                 if may_have_been_processed(exc.__cause__):
                     raise unconfirmed_error(
@@ -221,13 +231,19 @@ class OpenAIScriptWriter:
                     status=raw.status_code, request_id=raw.headers.get("x-request-id"),
                 ) from None
 
-        outcome = await call_with_retries(attempt, provider=PROVIDER, operation="write script",
-                                          policy=self.policy, redact=self.redact)
-        raw, completion = outcome.value
-        request_id = raw.headers.get("x-request-id")
-        usage = completion.usage
-        cost = self._cost(usage.prompt_tokens if usage else 0,
-                          usage.completion_tokens if usage else 0)
+        asked = {"model": self.model, "messages": messages, "response_format": response_format}
+        estimate = self._cost(len(json.dumps(asked)) // CHARS_PER_TOKEN, ESTIMATED_OUTPUT_TOKENS)
+        with paid_call(PROVIDER, "chat.completions", self.model, request=asked,
+                       estimated_cost_usd=estimate) as paid:
+            outcome = await call_with_retries(attempt, provider=PROVIDER,
+                                              operation="write script", policy=self.policy,
+                                              redact=self.redact)
+            raw, completion = outcome.value
+            request_id = raw.headers.get("x-request-id")
+            usage = completion.usage
+            cost = self._cost(usage.prompt_tokens if usage else 0,
+                              usage.completion_tokens if usage else 0)
+            paid.confirm(request_id=request_id or completion.id, cost_usd=cost)
         metrics.record_cost(PROVIDER, "chat", cost)
         call = ProviderCall(
             provider=PROVIDER, operation="chat.completions", model=completion.model or self.model,

@@ -6,9 +6,13 @@ overall deadline, reads failures both inside ``data`` and in top-level ``errors[
 de-duplicates the cumulative results by ``videoUUID``. The video is streamed to a temporary file,
 checked for size and type, then renamed into place.
 
-A task in flight is written down (``journal_dir``, in the fleet-shared step cache) before it is
-sent: a worker killed while Runware renders leaves the note, and the job's next run, on any
-worker, polls that task (its re-submit meets ``conflictTaskUUID``) instead of paying again.
+A task is paid for once. Its note (``journal_dir``, in the fleet-shared step cache, per tenant)
+is written before the task is sent and lives until Runware says the task finished (and its video
+is in place) or failed: a poll that gave up, a download cut short, the deadline, or a killed
+worker all leave it, and the next attempt, on any worker, re-sends that same ``taskUUID``
+(Runware's idempotency: a known one meets ``conflictTaskUUID``), then polls and downloads that
+task instead of paying for a new one. The spend ledger gets the task when its note is written
+and settles it when Runware reports it done (with its cost) or failed.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import re
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +32,10 @@ import httpx
 
 from reelforge.domain import ProviderCall
 from reelforge.errors import InputError, ProviderError
-from reelforge.providers import metrics
+from reelforge.providers import metrics, spend
 from reelforge.providers.base import ClipRequest, ClipResult
 from reelforge.providers.http import HttpPolicy, ProviderHttp, ProviderHttpError, run_sync
+from reelforge.providers.paid_calls import PaidCall, begin_paid_call, resumed_paid_call
 from reelforge.security.ssrf import GuardedTransport, UrlPolicy, origin_of
 from reelforge.settings import Settings
 
@@ -39,6 +46,23 @@ VIDEO_TYPES = ("video/mp4", "application/octet-stream", "binary/octet-stream")
 SIZE_MULTIPLE, MIN_SIDE, MAX_SIDE = 8, 128, 2048
 MAX_PROMPT_CHARS = 3000
 MAX_SEED = 2**63 - 1
+#: The ledger's estimate before Runware reports a task's own ``cost`` (list price of klingai).
+ESTIMATED_USD_PER_SECOND = 0.06
+
+
+@dataclass(frozen=True)
+class TaskNote:
+    """The task in flight for one request, as written down before it was first sent."""
+
+    path: Path | None
+    task_uuid: str
+    call_id: str | None  # its spend-ledger entry, when a ledger was recording
+    resumed: bool  # an earlier attempt wrote it: the task may already exist at Runware
+
+    def close(self) -> None:
+        """Runware said the task finished or failed: the next identical request is new work."""
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
 
 
 class RunwareVideo:
@@ -163,32 +187,44 @@ class RunwareVideo:
 
     def generate(self, request: ClipRequest, out_mp4: Path) -> ClipResult:
         task = self.build_task(request)
-        note = self._journal_note(task)
-        resumed = False
-        if note is not None:
-            earlier = _read_note(note, max_age_s=self.deadline_s)
-            if earlier:
-                task["taskUUID"], resumed = earlier, True
-            else:
-                note.parent.mkdir(parents=True, exist_ok=True)
-                part = note.with_name(f"{note.name}.{uuid.uuid4().hex[:8]}.part")
-                part.write_text(task["taskUUID"], encoding="utf-8")
-                part.replace(note)
+        estimate = round(ESTIMATED_USD_PER_SECOND * float(task["duration"]), 6)
+        note, paid = self._open_task(task, estimate)
+        task["taskUUID"] = note.task_uuid
+        calls = run_sync(self._run(task, out_mp4, note=note, paid=paid))
         try:
-            calls = run_sync(self._run(task, out_mp4, resumed=resumed))
-        finally:  # done, or failed in this process: only a killed worker leaves its note
-            if note is not None:
-                note.unlink(missing_ok=True)
-        width, height, fps, duration = probe_video(out_mp4)
+            width, height, fps, duration = probe_video(out_mp4)
+        except ProviderError:
+            note.close()  # a finished task whose video is unusable: a re-run orders a new one
+            raise
+        note.close()
         return ClipResult(duration_s=duration, width=width, height=height, fps=fps, calls=calls)
 
+    def _open_task(self, task: dict[str, Any], estimate: float) -> tuple[TaskNote, PaidCall]:
+        """The note of this request's task: an earlier attempt's, or a new one (written, with
+        the ledger entry, before anything is sent)."""
+        what = {k: v for k, v in task.items() if k != "taskUUID"}
+        path = self._journal_note(task)
+        earlier = _read_note(path) if path is not None else None
+        if earlier is not None:
+            return earlier, resumed_paid_call(earlier.call_id, estimate)
+        paid = begin_paid_call(PROVIDER, "videoInference", self.model, request=what,
+                               estimated_cost_usd=estimate)
+        note = TaskNote(path, task["taskUUID"], paid.call_id, resumed=False)
+        if path is not None and not _write_note(note):
+            # another worker noted the same request a moment ago: ours is never sent
+            paid.fail(may_have_billed=False)
+            return self._open_task(task, estimate)  # resume theirs (or, if just closed, anew)
+        return note, paid
+
     def _journal_note(self, task: dict[str, Any]) -> Path | None:
-        """Where the in-flight task for this exact request is noted (None: no journal)."""
+        """Where the in-flight task for this exact request of this tenant is noted."""
         if self.journal_dir is None:
             return None
         what = {k: v for k, v in task.items() if k != "taskUUID"}
         digest = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
-        return self.journal_dir / digest[:2] / digest
+        active = spend.current()
+        owner = f"tenant-{active.scope.tenant_id}" if active is not None else "local"
+        return self.journal_dir / owner / digest[:2] / digest
 
     def _http(self) -> ProviderHttp:
         return ProviderHttp(
@@ -197,13 +233,19 @@ class RunwareVideo:
             transport=self._transport,
         )
 
-    async def _run(self, task: dict[str, Any], out_mp4: Path, *,
-                   resumed: bool = False) -> list[ProviderCall]:
+    async def _run(self, task: dict[str, Any], out_mp4: Path, *, note: TaskNote,
+                   paid: PaidCall) -> list[ProviderCall]:
         task_uuid = task["taskUUID"]
         async with self._http() as http:
-            submit_attempts, submit_s = await self._submit(http, task, resumed=resumed)
-            videos, polls, poll_attempts, poll_s = await self._poll(http, task_uuid)
+            submit_attempts, submit_s = await self._submit(http, task, note=note, paid=paid)
+            try:
+                videos, polls, poll_attempts, poll_s = await self._poll(http, task_uuid)
+            except TaskFailed:
+                paid.fail(may_have_billed=False, request_id=task_uuid)
+                note.close()
+                raise
             cost = sum(float(v.get("cost") or 0.0) for v in videos)
+            paid.confirm(request_id=task_uuid, cost_usd=cost)  # done and billed at Runware
             metrics.record_cost(PROVIDER, "videoInference", cost)
             out_mp4.parent.mkdir(parents=True, exist_ok=True)
         # the download goes through the SSRF guard and never carries the API key
@@ -220,6 +262,7 @@ class RunwareVideo:
             head = fh.read(12)
         if head[4:8] != b"ftyp":
             out_mp4.unlink(missing_ok=True)
+            note.close()  # finished, but unusable: a re-run orders a new video
             raise ProviderError("the downloaded video is not an MP4 file", provider=PROVIDER,
                                 request_id=task_uuid, hint="try again; report it if it persists")
         return [
@@ -234,19 +277,27 @@ class RunwareVideo:
                          attempts=download.attempts),
         ]
 
-    async def _submit(self, http: ProviderHttp, task: dict[str, Any], *,
-                      resumed: bool = False) -> tuple[int, float]:
+    async def _submit(self, http: ProviderHttp, task: dict[str, Any], *, note: TaskNote,
+                      paid: PaidCall) -> tuple[int, float]:
         try:
             # Not ``paid=True``: Runware de-duplicates the client's taskUUID (a resent task meets
             # conflictTaskUUID and is not billed again), so a lost reply is safe to retry.
             reply = await http.request("submit videoInference", "POST", "", json_body=[task])
         except ProviderHttpError as exc:
-            # A retried submit whose first try did reach Runware, or the task a killed worker
-            # sent (resumed from the journal): the task exists, so poll it.
-            if "conflictTaskUUID" in exc.message and (exc.attempts > 1 or resumed):
+            # A retried submit whose first try did reach Runware, or the task of an earlier
+            # attempt (resumed from its note): the task exists, so poll it.
+            if "conflictTaskUUID" in exc.message and (exc.attempts > 1 or note.resumed):
                 return exc.attempts, 0.0
+            if _rejected(exc) and exc.attempts == 1 and not note.resumed:
+                paid.fail(may_have_billed=False, request_id=task["taskUUID"])
+                note.close()  # Runware refused it: no task exists
             raise
-        self._raise_task_errors(reply.data, task["taskUUID"])
+        try:
+            self._raise_task_errors(reply.data, task["taskUUID"])
+        except TaskFailed:
+            paid.fail(may_have_billed=False, request_id=task["taskUUID"])
+            note.close()
+            raise
         return reply.attempts, reply.duration_s
 
     async def _poll(
@@ -279,7 +330,8 @@ class RunwareVideo:
                 return list(videos.values()), polls, attempts, time.monotonic() - started
             if time.monotonic() >= deadline:
                 raise ProviderError(
-                    f"the video was not ready after {self.deadline_s:.0f} s", provider=PROVIDER,
+                    f"the video was not ready after {self.deadline_s:.0f} s; the task is still"
+                    " Runware's and a re-run polls it without paying again", provider=PROVIDER,
                     retryable=True, request_id=task_uuid,
                     hint="Runware is busy; try again later or raise REELFORGE_RUNWARE_DEADLINE_S",
                 )
@@ -300,22 +352,51 @@ class RunwareVideo:
         retryable = code in ("timeoutProvider",) or "RateLimit" in code
         hint = ("the prompt was refused by the model's content policy; reword the scene"
                 if "Policy" in code else "try again; if it keeps failing, try another model")
-        raise ProviderError(f"video generation failed: {code}: {message}", provider=PROVIDER,
-                            retryable=retryable, request_id=task_uuid, hint=hint)
+        raise TaskFailed(f"video generation failed: {code}: {message}", provider=PROVIDER,
+                         retryable=retryable, request_id=task_uuid, hint=hint)
 
 
-def _read_note(note: Path, *, max_age_s: float) -> str | None:
-    """The task UUID a note holds, unless it is missing or older than any task could run."""
+class TaskFailed(ProviderError):
+    """Runware said the task failed (or does not exist): it is over, and paid for no more."""
+
+
+def _rejected(exc: ProviderHttpError) -> bool:
+    """Runware answered the submit with a refusal (4xx): the task was not created."""
+    return exc.status is not None and 400 <= exc.status < 500
+
+
+def _read_note(path: Path) -> TaskNote | None:
+    """The note at ``path`` (an earlier attempt's task), or None when there is none."""
     try:
-        if time.time() - note.stat().st_mtime > max_age_s:
-            return None
-        text = note.read_text(encoding="utf-8").strip()
+        text = path.read_text(encoding="utf-8").strip()
     except OSError:
         return None
     try:
-        return str(uuid.UUID(text))
-    except ValueError:
-        return None
+        doc = json.loads(text) if text.startswith("{") else {"task_uuid": text}
+        task_uuid = str(uuid.UUID(str(doc["task_uuid"])))
+        call_id = doc.get("call_id")
+    except (ValueError, KeyError, TypeError):
+        return None  # unreadable: treated as absent, and replaced by the next note
+    return TaskNote(path, task_uuid, str(call_id) if call_id else None, resumed=True)
+
+
+def _write_note(note: TaskNote) -> bool:
+    """Write ``note`` unless another one is there already (atomic: a hard link of a whole file)."""
+    assert note.path is not None
+    note.path.parent.mkdir(parents=True, exist_ok=True)
+    part = note.path.with_name(f"{note.path.name}.{uuid.uuid4().hex[:8]}.part")
+    part.write_text(json.dumps({"task_uuid": note.task_uuid, "call_id": note.call_id}),
+                    encoding="utf-8")
+    try:
+        if note.path.exists() and _read_note(note.path) is None:
+            os.replace(part, note.path)  # an unreadable note is replaced
+            return True
+        os.link(part, note.path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def _data(body: Any) -> list[dict[str, Any]]:

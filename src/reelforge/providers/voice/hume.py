@@ -21,6 +21,7 @@ from reelforge.errors import InputError, ProviderError
 from reelforge.providers import metrics
 from reelforge.providers.base import SpeechRequest, SpeechResult, VoiceInfo
 from reelforge.providers.http import HttpPolicy, ProviderHttp, run_sync
+from reelforge.providers.paid_calls import paid_call
 from reelforge.providers.voice.remote_wav import (
     Pcm,
     acting_direction,
@@ -41,7 +42,6 @@ class HumeVoice:
     """Speaks through Hume's Octave TTS REST API (voice by name or id, library or custom)."""
 
     name = "hume"
-    version = "1"
 
     def __init__(
         self,
@@ -61,6 +61,9 @@ class HumeVoice:
         self.octave_version = octave_version
         self.usd_per_1k_chars = usd_per_1k_chars
         self._transport = transport
+        self.model = f"octave-{octave_version or 'auto'}"
+        # the step cache key: another Octave version speaks differently, so it is new audio
+        self.version = f"2:{self.model}"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HumeVoice:
@@ -163,17 +166,19 @@ class HumeVoice:
                 }
                 if self.octave_version:
                     body["version"] = self.octave_version
-                # billed per character and not idempotent: never resent once it may have arrived
-                reply = await http.request("synthesize speech", "POST", "/v0/tts", json_body=body,
-                                           paid=True)
-                data = reply.data if isinstance(reply.data, dict) else {}
-                request_id = data.get("request_id") or reply.request_id
-                pieces += self._snippets(data, batch, request_id)
                 cost = sum(map(len, batch)) * self.usd_per_1k_chars / 1000
+                # billed per character and not idempotent: never resent once it may have arrived
+                with paid_call(PROVIDER, "tts", self.model, request=body,
+                               estimated_cost_usd=cost) as paid:
+                    reply = await http.request("synthesize speech", "POST", "/v0/tts",
+                                               json_body=body, paid=True)
+                    data = reply.data if isinstance(reply.data, dict) else {}
+                    request_id = data.get("request_id") or reply.request_id
+                    paid.confirm(request_id=request_id, cost_usd=cost)
+                pieces += self._snippets(data, batch, request_id)
                 metrics.record_cost(PROVIDER, "tts", cost)
                 calls.append(ProviderCall(
-                    provider=PROVIDER, operation="tts",
-                    model=f"octave-{self.octave_version or 'auto'}",
+                    provider=PROVIDER, operation="tts", model=self.model,
                     duration_s=round(reply.duration_s, 3), cost_usd=round(cost, 6),
                     request_id=request_id, attempts=reply.attempts,
                 ))

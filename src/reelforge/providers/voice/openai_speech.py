@@ -18,6 +18,7 @@ from reelforge.errors import InputError
 from reelforge.providers import metrics
 from reelforge.providers.base import SpeechRequest, SpeechResult, VoiceInfo
 from reelforge.providers.http import HttpPolicy, ProviderHttp, run_sync
+from reelforge.providers.paid_calls import paid_call
 from reelforge.providers.voice.remote_wav import (
     Pcm,
     acting_direction,
@@ -34,6 +35,7 @@ VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "s
 #: (USD per million input characters, USD per minute of audio); published list prices.
 PRICES = {"tts-1": (15.0, 0.0), "tts-1-hd": (30.0, 0.0), "gpt-4o-mini-tts": (0.0, 0.015)}
 FOLLOWS_INSTRUCTIONS = ("gpt-4o-mini-tts",)
+WORDS_PER_SECOND = 2.5  # speech length guessed for the ledger's estimate before the reply
 
 
 class OpenAISpeechVoice:
@@ -120,15 +122,19 @@ class OpenAISpeechVoice:
                                         "response_format": "wav", "speed": self.speed}
                 if instructions:
                     body["instructions"] = instructions
-                reply = await http.request(
-                    "synthesize speech", "POST", "/audio/speech", json_body=body,
-                    parse=functools.partial(read_wav, provider=PROVIDER,
-                                            what=f"audio of sentence {index + 1}"),
-                    paid=True,  # billed and not idempotent: never resent once it may have arrived
-                )
-                pcm: Pcm = reply.data
+                estimate = self._cost(text, len(text.split()) / WORDS_PER_SECOND)
+                with paid_call(PROVIDER, "audio.speech", self.model, request=body,
+                               estimated_cost_usd=estimate) as paid:
+                    reply = await http.request(
+                        "synthesize speech", "POST", "/audio/speech", json_body=body,
+                        parse=functools.partial(read_wav, provider=PROVIDER,
+                                                what=f"audio of sentence {index + 1}"),
+                        paid=True,  # billed, not idempotent: never resent once it may have arrived
+                    )
+                    pcm: Pcm = reply.data
+                    cost = self._cost(text, pcm.duration_s)
+                    paid.confirm(request_id=reply.request_id, cost_usd=cost)
                 pieces.append((text, pcm))
-                cost = self._cost(text, pcm.duration_s)
                 metrics.record_cost(PROVIDER, "speech", cost)
                 calls.append(ProviderCall(
                     provider=PROVIDER, operation="audio.speech", model=self.model,

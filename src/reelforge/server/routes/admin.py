@@ -50,13 +50,17 @@ def tenant_usage(who: Annotated[Principal, Depends(allowed("usage:read"))],
                  platform: PlatformDep,
                  since: Annotated[str, Query(max_length=32, description="e.g. 7d, 24h, "
                                              "2026-11-01")] = "7d") -> UsageOut:
-    """Jobs, minutes rendered and cost by provider since a moment."""
+    """Jobs, minutes rendered and paid calls' cost by provider since a moment (failed and
+    cancelled jobs included; calls of unknown outcome shown as may have been billed)."""
     moment = parse_since(since)
     with platform.db.session() as session:
         summary = usage.summarize(session, who.tenant_id, who.tenant, moment)
     return UsageOut(tenant=summary.tenant, since=summary.since, jobs=summary.jobs,
                     minutes_rendered=summary.minutes_rendered,
-                    cost_by_provider=summary.cost_by_provider, cost_usd=summary.cost_usd)
+                    cost_by_provider=summary.cost_by_provider, cost_usd=summary.cost_usd,
+                    may_have_been_billed_by_provider=summary.may_have_been_billed_by_provider,
+                    may_have_been_billed_usd=summary.may_have_been_billed_usd,
+                    paid_calls=summary.paid_calls)
 
 
 @router.get("/audit", response_model=list[AuditOut], responses=error_responses(401, 403, 429))

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from reelforge.domain import Brief
 from reelforge.errors import InputError, ReelforgeError
-from reelforge.settings import Settings
+
+if TYPE_CHECKING:
+    from reelforge.domain import Brief
 
 
 def read_briefs(path: Path) -> list[Brief]:
@@ -48,6 +50,8 @@ def batch_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Make a video per brief; one failing brief does not stop the others."""
+    from reelforge.settings import Settings
+
     settings = Settings()
     briefs = read_briefs(briefs_file)
     if queue:

@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from reelforge.errors import InputError
-from reelforge.settings import Settings
 
 app = typer.Typer(
     help="Faithful local fakes of the remote services (OpenAI, Hume, Runware, Spotify).",
@@ -45,6 +44,7 @@ def serve_command(
     """
     from reelforge.fakes.common import FakeConfig, parse_fault_plan
     from reelforge.fakes.server import start_fakes
+    from reelforge.settings import Settings
 
     if host not in LOOPBACK and not host.startswith("127."):
         raise InputError(f"--host {host} is not a loopback address",

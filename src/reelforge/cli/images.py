@@ -7,18 +7,18 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from reelforge.errors import InputError
-from reelforge.media.dedupe import DuplicateGroup, find_duplicate_groups
-from reelforge.media.image_batch import BatchResult, analyze_folder
-from reelforge.media.image_clusters import ImageClustering, cluster_images
-from reelforge.settings import Settings
+
+if TYPE_CHECKING:
+    from reelforge.media.dedupe import DuplicateGroup
+    from reelforge.media.image_batch import BatchResult
+    from reelforge.media.image_clusters import ImageClustering
 
 app = typer.Typer(
     help="Describe, de-duplicate and group a folder of pictures (parallel, incremental).",
@@ -81,6 +81,8 @@ def dedupe_command(
     max_megapixels: float = MaxMpOpt,
 ) -> None:
     """Find near-duplicates (resized, recompressed, cropped, re-exposed) and suggest a keeper."""
+    from reelforge.media.dedupe import find_duplicate_groups
+
     _check_outputs(json_out, report)
     batch = _analyze(folder, workers, no_cache, max_megapixels, False)
     groups = find_duplicate_groups(batch.analyses)
@@ -116,6 +118,9 @@ def cluster_command(
     max_megapixels: float = MaxMpOpt,
 ) -> None:
     """Group pictures by look (colour, tone, layout, texture) and name each group."""
+    from reelforge.media.dedupe import find_duplicate_groups
+    from reelforge.media.image_clusters import cluster_images
+
     _check_outputs(json_out, report)
     batch = _analyze(folder, workers, no_cache, max_megapixels, False)
     groups = find_duplicate_groups(batch.analyses)
@@ -151,6 +156,9 @@ def _check_outputs(json_out: str | None, report: Path | None) -> None:
 
 def _analyze(folder: Path, workers: int | None, no_cache: bool, max_megapixels: float,
              include_gps: bool) -> BatchResult:
+    from reelforge.media.image_batch import analyze_folder
+    from reelforge.settings import Settings
+
     settings = Settings()
     with _progress("analysing") as update:
         return analyze_folder(folder, settings, workers=workers, use_cache=not no_cache,
@@ -162,6 +170,7 @@ def _report(path: Path, folder: Path, batch: BatchResult, clustering: ImageClust
             groups: list[DuplicateGroup], workers: int | None) -> None:
     from reelforge.media.image_batch import load_previews
     from reelforge.media.image_report import write_image_report
+    from reelforge.settings import Settings
 
     previews = load_previews(Settings(), [a.path for a in batch.analyses])
     with _progress("thumbnails") as update:
@@ -174,6 +183,14 @@ def _report(path: Path, folder: Path, batch: BatchResult, clustering: ImageClust
 @contextmanager
 def _progress(label: str) -> Iterator[Any]:
     """A progress bar on stderr (hidden when stderr is not a terminal)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                    console=err, transient=True, disable=not err.is_terminal)
     task = bar.add_task(label, total=None)

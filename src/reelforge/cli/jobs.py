@@ -6,15 +6,15 @@ import json
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from reelforge.settings import Settings
+from reelforge.cli.tables import compact_table
 
 app = typer.Typer(help="Queued jobs: list, show, cancel, sweep.", no_args_is_help=True)
 
 
 def _platform():
     from reelforge.services.platform import open_platform
+    from reelforge.settings import Settings
 
     return open_platform(Settings())
 
@@ -36,9 +36,8 @@ def list_command(tenant: str = typer.Option(..., "--tenant"),
 
     platform = _platform()
     tenant_id = _tenant_id(platform, tenant)
-    table = Table(title=f"jobs of {tenant}")
-    for column in ("id", "state", "step", "progress", "created", "prompt"):
-        table.add_column(column)
+    table = compact_table("id", "state", "step", "progress", "created", "prompt",
+                          title=f"jobs of {tenant}", whole=("id",))
     with platform.db.session() as session:
         for job in list_jobs(session, tenant_id, state=state, limit=limit):
             prompt = str(JobSpec.of_row(job).summary().get("prompt", ""))

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from reelforge.settings import Settings
-from reelforge.store.db import open_database
-from reelforge.store.tenants import create_key, list_keys, revoke_key, tenant_by_name
+from reelforge.cli.tables import compact_table
 
 app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 
@@ -21,6 +18,10 @@ def create(
     rate: float | None = typer.Option(None, "--rate", help="Requests a minute."),
 ) -> None:
     """Create a key. It is printed once, here; only its hash is stored."""
+    from reelforge.settings import Settings
+    from reelforge.store.db import open_database
+    from reelforge.store.tenants import create_key
+
     with open_database(Settings()).session() as session:
         made = create_key(session, tenant, role, name=name, rate_per_minute=rate)
     Console(stderr=True).print(f"created {made.role} key {made.prefix} for tenant {made.tenant}; "
@@ -31,11 +32,14 @@ def create(
 @app.command("list")
 def list_command(tenant: str = typer.Option(..., "--tenant")) -> None:
     """The tenant's keys (prefixes only)."""
+    from reelforge.settings import Settings
+    from reelforge.store.db import open_database
+    from reelforge.store.tenants import list_keys, tenant_by_name
+
     with open_database(Settings()).session() as session:
         found = tenant_by_name(session, tenant)
-        table = Table(title=f"keys of {found.name}")
-        for column in ("prefix", "role", "name", "created", "revoked"):
-            table.add_column(column)
+        table = compact_table("prefix", "role", "name", "created", "revoked",
+                              title=f"keys of {found.name}", whole=("prefix",))
         for key in list_keys(session, found.id):
             table.add_row(key.prefix, key.role, key.name, f"{key.created_at:%Y-%m-%d %H:%M}",
                           "yes" if key.revoked else "")
@@ -46,6 +50,10 @@ def list_command(tenant: str = typer.Option(..., "--tenant")) -> None:
 def revoke(prefix: str = typer.Argument(..., help="The key's prefix (from `keys list`)."),
            tenant: str = typer.Option(..., "--tenant")) -> None:
     """Revoke a key; servers stop accepting it within seconds."""
+    from reelforge.settings import Settings
+    from reelforge.store.db import open_database
+    from reelforge.store.tenants import revoke_key, tenant_by_name
+
     with open_database(Settings()).session() as session:
         revoke_key(session, tenant_by_name(session, tenant).id, prefix)
     Console(stderr=True).print(f"revoked {prefix}")
@@ -60,6 +68,9 @@ def rotate(prefix: str = typer.Argument(..., help="The key's prefix (from `keys 
                     ", 24).")) -> None:
     """Replace a key: prints the new one once; the old one works until the overlap ends."""
     from reelforge.security.key_rotation import rotate_key
+    from reelforge.settings import Settings
+    from reelforge.store.db import open_database
+    from reelforge.store.tenants import tenant_by_name
 
     settings = Settings()
     with open_database(settings).session() as session:

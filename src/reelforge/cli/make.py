@@ -5,23 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from reelforge.domain import EMOTIONS, MAX_DURATION_S, MIN_DURATION_S, Brief
+from reelforge.cli.brief_choices import EMOTIONS, MAX_DURATION_S, MIN_DURATION_S
 from reelforge.errors import InputError
-from reelforge.pipeline.runner import StepEvent, make_video
-from reelforge.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from reelforge.domain import Brief
+    from reelforge.pipeline.runner import StepEvent
 
 #: How the CLI names each brief field in its errors.
 OPTION_NAMES = {"duration_s": "--duration", "prompt": "PROMPT", "aspect": "--aspect",
@@ -62,6 +57,9 @@ def brief_from_options(**fields: object) -> Brief:
     """Validate user options into a Brief; a bad value is one InputError naming the option
     (the same check as the API's and the studio's, ``services/briefs.py``). A ``--script``
     with no ``--duration`` lasts as long as the script takes to say."""
+    from pydantic import ValidationError
+
+    from reelforge.domain import Brief
     from reelforge.services.briefs import brief_error, with_script_duration
 
     try:
@@ -172,6 +170,12 @@ def make_command(
         raise InputError("no prompt given",
                          hint='reelforge make "Why octopuses are smart" (or --script FILE, '
                               "--from FILE, --batch briefs.jsonl)")
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from reelforge.pipeline.runner import make_video
+    from reelforge.settings import Settings
+
     settings = Settings()
     brief = brief_from_options(
         prompt=prompt or "",

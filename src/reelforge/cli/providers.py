@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import asdict
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from reelforge.providers.reachability import probe_engines
-from reelforge.providers.registry import engine_statuses
-from reelforge.settings import Settings
+from reelforge.cli.tables import compact_table
 
 
 def providers_command(
@@ -27,6 +23,12 @@ def providers_command(
     RUNWARE_API_KEY, SPOTIFY_CLIENT_ID + SPOTIFY_CLIENT_SECRET); the base URLs can point at
     OpenAI-compatible servers or at `reelforge fakes serve`.
     """
+    import asyncio
+
+    from reelforge.providers.reachability import probe_engines
+    from reelforge.providers.registry import engine_statuses
+    from reelforge.settings import Settings
+
     settings = Settings()
     statuses = engine_statuses(settings)
     if check:
@@ -34,10 +36,9 @@ def providers_command(
     if json_out:
         print(json.dumps([asdict(s) for s in statuses], indent=2))
         return
-    table = Table(title="reelforge engines")
-    for column in ("capability", "engine", "kind", "configured", "selected", "reachable",
-                   "detail"):
-        table.add_column(column)
+    table = compact_table("capability", "engine", "kind", "configured", "selected", "reachable",
+                          "detail", title="reelforge engines", whole=("capability", "engine"),
+                          folded=("detail",))
     for s in statuses:
         reachable = {None: "-", True: "[green]yes[/]", False: "[red]no[/]"}[s.reachable]
         if s.kind == "offline":

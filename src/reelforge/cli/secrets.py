@@ -9,19 +9,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from reelforge.security.envelope import master_key_from, new_key_text, parse_master_key
-from reelforge.security.secrets_store import (
-    PROVIDER_SECRETS,
-    delete_secret,
-    list_secrets,
-    rewrap_data_keys,
-    set_secret,
-)
-from reelforge.settings import Settings
-from reelforge.store.db import open_database
-from reelforge.store.tenants import tenant_by_name
+from reelforge.cli.tables import compact_table
+from reelforge.security.secret_names import PROVIDER_SECRETS
 
 app = typer.Typer(help="Per-tenant provider credentials, encrypted at rest.",
                   no_args_is_help=True)
@@ -35,6 +25,12 @@ def set_command(
     stdin: bool = typer.Option(False, "--stdin", help="Read the value from stdin."),
 ) -> None:
     """Store (or replace) a credential for the tenant's jobs; shown back as its last four."""
+    from reelforge.security.envelope import master_key_from
+    from reelforge.security.secrets_store import set_secret
+    from reelforge.settings import Settings
+    from reelforge.store.db import open_database
+    from reelforge.store.tenants import tenant_by_name
+
     value = sys.stdin.readline() if stdin else typer.prompt(f"{name.upper()}", hide_input=True)
     settings = Settings()
     master = master_key_from(settings)
@@ -46,13 +42,18 @@ def set_command(
 @app.command("list")
 def list_command(tenant: str = typer.Option(..., "--tenant")) -> None:
     """The tenant's credentials: names and last four characters only."""
+    from reelforge.security.envelope import master_key_from
+    from reelforge.security.secrets_store import list_secrets
+    from reelforge.settings import Settings
+    from reelforge.store.db import open_database
+    from reelforge.store.tenants import tenant_by_name
+
     settings = Settings()
     with open_database(settings).session() as session:
         found = list_secrets(session, master_key_from(settings),
                              tenant_by_name(session, tenant).id)
-    table = Table(title=f"provider credentials of {tenant}")
-    for column in ("name", "ends with", "updated"):
-        table.add_column(column)
+    table = compact_table("name", "ends with", "updated", title=f"provider credentials of {tenant}",
+                          whole=("name",))
     for info in found:
         table.add_row(info.name, f"…{info.last4}", f"{info.updated_at:%Y-%m-%d %H:%M}")
     Console().print(table)
@@ -62,6 +63,11 @@ def list_command(tenant: str = typer.Option(..., "--tenant")) -> None:
 def delete_command(name: str = typer.Argument(...),
                    tenant: str = typer.Option(..., "--tenant")) -> None:
     """Forget a credential; the tenant's jobs fall back to the server's own key, if any."""
+    from reelforge.security.secrets_store import delete_secret
+    from reelforge.settings import Settings
+    from reelforge.store.db import open_database
+    from reelforge.store.tenants import tenant_by_name
+
     with open_database(Settings()).session() as session:
         delete_secret(session, tenant_by_name(session, tenant).id, name)
     Console(stderr=True).print(f"deleted {name.upper()} of {tenant}")
@@ -70,6 +76,8 @@ def delete_command(name: str = typer.Argument(...),
 @app.command("new-master-key")
 def new_master_key() -> None:
     """Print a fresh random master key (base64) for REELFORGE_MASTER_KEY or a key file."""
+    from reelforge.security.envelope import new_key_text
+
     print(new_key_text())
 
 
@@ -81,6 +89,11 @@ def rotate_master(
     """Re-wrap every tenant's data key with the new master key (secrets stay as they are).
     The current key comes from REELFORGE_MASTER_KEY / _FILE; switch the servers to the new
     key afterwards. Safe to run again if interrupted."""
+    from reelforge.security.envelope import master_key_from, parse_master_key
+    from reelforge.security.secrets_store import rewrap_data_keys
+    from reelforge.settings import Settings
+    from reelforge.store.db import open_database
+
     settings = Settings()
     old, new = master_key_from(settings), parse_master_key(new_key_file.read_text())
     with open_database(settings).session() as session:
@@ -98,6 +111,9 @@ def encrypt_artifacts(
     """Encrypt the tenant's new artifacts at rest (AES-GCM with a key derived from its data
     key); files already stored stay as they are and remain readable either way."""
     from reelforge.security.artifact_crypto import set_artifact_encryption
+    from reelforge.settings import Settings
+    from reelforge.store.db import open_database
+    from reelforge.store.tenants import tenant_by_name
 
     settings = Settings()
     with open_database(settings).session() as session:

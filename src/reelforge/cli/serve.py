@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from reelforge.settings import Settings
+if TYPE_CHECKING:
+    from reelforge.settings import Settings
+
+APP = "reelforge.server.app:app_from_environment"
 
 
 def serve_command(
@@ -21,6 +24,8 @@ def serve_command(
     """Serve the API. Jobs are queued; run `reelforge worker` (one or many) to make them."""
     import uvicorn
 
+    from reelforge.settings import Settings
+
     # Options go into the environment so every uvicorn worker process builds the same Settings.
     for name, value in (("SERVE_HOST", host), ("SERVE_PORT", port), ("SERVE_WORKERS", workers),
                         ("TLS_CERT", tls_cert), ("TLS_KEY", tls_key)):
@@ -32,7 +37,11 @@ def serve_command(
     from reelforge.services.platform import open_platform
 
     open_platform(settings)  # migrate once, and fail here with one clear line if misconfigured
-    uvicorn.run("reelforge.server.app:app_from_environment", **uvicorn_options(settings))
+    from reelforge.cli.listening import serve
+
+    code = serve(uvicorn.Config(APP, **uvicorn_options(settings)))
+    if code:
+        raise typer.Exit(code)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -42,3 +51,4 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
             "workers": settings.serve_workers, "access_log": False, "log_level": "warning",
             "ssl_certfile": str(settings.tls_cert) if settings.tls_cert else None,
             "ssl_keyfile": str(settings.tls_key) if settings.tls_key else None}
+

@@ -11,17 +11,16 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
+from reelforge.cli.tables import compact_table
 from reelforge.errors import InputError
-from reelforge.providers.music.catalog import SongCatalog, SongHit, SongInput
-from reelforge.settings import Settings
-from reelforge.store.songs import SOURCES, SongFilter
+
+if TYPE_CHECKING:
+    from reelforge.providers.music.catalog import SongCatalog, SongHit, SongInput
 
 app = typer.Typer(
     help="Your song catalog: add music folders, search songs by meaning, group them, and import "
@@ -33,12 +32,23 @@ err = Console(stderr=True)
 
 
 def _catalog() -> SongCatalog:
+    from reelforge.providers.music.catalog import SongCatalog
+    from reelforge.settings import Settings
+
     return SongCatalog(Settings())
 
 
 @contextmanager
 def _progress(enabled: bool = True) -> Iterator[Callable[[str], Callable[[int, int], None]]]:
     """Yields ``task(description)`` → a ``(done, total)`` callback driving one progress bar."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn(), console=err, transient=True, disable=not enabled)
 
@@ -74,6 +84,8 @@ def parse_bpm_range(text: str | None) -> tuple[float | None, float | None]:
 
 
 def _validated_sources(sources: list[str]) -> tuple[str, ...]:
+    from reelforge.store.songs import SOURCES
+
     for source in sources:
         if source not in SOURCES:
             raise InputError(f"--source {source!r} is not a song source",
@@ -160,6 +172,8 @@ def search_command(
     if min_duration < 0 or (max_duration is not None and max_duration < min_duration):
         raise InputError("--min-duration/--max-duration do not form a valid range",
                          hint="use seconds, e.g. --min-duration 30 --max-duration 240")
+    from reelforge.store.songs import SongFilter
+
     bpm_min, bpm_max = parse_bpm_range(bpm)
     song_filter = SongFilter(
         sources=_validated_sources(source or []), usable_only=usable_only,
@@ -176,7 +190,7 @@ def search_command(
     if not hits:
         out.print("no songs match those filters")
         return
-    table = Table("score", "title", "artist", "source", "s", "BPM", "key", "tags")
+    table = compact_table("score", "title", "artist", "source", "s", "BPM", "key", "tags")
     for hit in hits:
         t = hit.track
         table.add_row(f"{hit.score:.3f}", t.title, t.artist, t.source, f"{t.duration_s:.0f}",
@@ -203,7 +217,8 @@ def list_command(
     if as_json:
         out.print_json(json.dumps(rows))
         return
-    table = Table("id", "title", "artist", "source", "s", "BPM", "key", "tags")
+    table = compact_table("id", "title", "artist", "source", "s", "BPM", "key", "tags",
+                          whole=("id",))
     for r in rows:
         table.add_row(str(r["id"]), r["title"], r["artist"], r["source"], f"{r['duration_s']:.0f}",
                       f"{r['bpm']:.0f}" if r["bpm"] else "", r["key_name"] or "",
@@ -253,7 +268,9 @@ def import_spotify_command(
 
     Example: reelforge songs import-spotify "lofi piano" --limit 20
     """
+    from reelforge.providers.music.catalog import SongCatalog
     from reelforge.providers.music.spotify import SpotifyCatalog
+    from reelforge.settings import Settings
 
     settings = Settings()
     tracks = SpotifyCatalog.from_settings(settings).search_tracks(query, limit=limit)
@@ -272,6 +289,8 @@ def import_spotify_command(
 
 def spotify_song(track: Any) -> SongInput:
     """A Spotify track as a metadata-only catalog song."""
+    from reelforge.providers.music.catalog import SongInput
+
     album = track.tags[0] if track.tags else ""
     return SongInput(
         key=track.id if track.id.startswith("spotify:") else f"spotify:{track.id}",

@@ -7,8 +7,6 @@ import json
 
 import typer
 
-from reelforge.settings import Settings
-
 
 def usage_command(
     tenant: str = typer.Option(..., "--tenant", help="Tenant name."),
@@ -22,6 +20,7 @@ def usage_command(
 
     from reelforge.services.platform import open_platform
     from reelforge.services.usage import tenant_usage
+    from reelforge.settings import Settings
 
     summary = tenant_usage(open_platform(Settings()), tenant, since)
     if as_json:

@@ -10,16 +10,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from reelforge.errors import InputError, ReelforgeError
-from reelforge.media.keyframes import choose_keyframes, write_keyframes
-from reelforge.media.shots import detect_shots_in
-from reelforge.media.video_analysis import analysis_document, analyze_video
 
 app = typer.Typer(
     help="Find the shots of a video (cuts, fades, dissolves), pick keyframes, analyse looks and "
@@ -63,10 +58,14 @@ def shots_command(
     """List the shots of FILE: frames, times, timecodes and how each one begins."""
     if as_json and as_csv:
         raise InputError("--json and --csv both print to stdout", hint="choose one")
+    from reelforge.media.shots import detect_shots_in
+
     with _progress(f"shots in {file.name}") as tick:
         detection = detect_shots_in(file, fast=not full, min_shot_s=min_shot, on_progress=tick)
     written = []
     if keyframes is not None:
+        from reelforge.media.keyframes import choose_keyframes, write_keyframes
+
         chosen = choose_keyframes(detection)
         written = write_keyframes(detection, chosen, keyframes, size=keyframe_size,
                                   image_format=keyframe_format)  # type: ignore[arg-type]
@@ -107,6 +106,8 @@ def analyze_command(
 ) -> None:
     """Analyse FILE: file facts, shots with motion, tone, colour, palette, sharpness and
     descriptor, pacing and keyframes, as JSON (schema docs/schemas/video-analysis.v1.json)."""
+    from reelforge.media.video_analysis import analyze_video
+
     with _progress(f"analysing {file.name}") as tick:
         doc = analyze_video(file, fast=not full, min_shot_s=min_shot, keyframes_dir=keyframes,
                             keyframe_size=keyframe_size, strip_path=strip, on_progress=tick)
@@ -130,7 +131,11 @@ def cluster_command(
     full: bool = FullOpt,
 ) -> None:
     """Group similar shots across the videos in FOLDER (HDBSCAN, k-means fallback)."""
+    import numpy as np
+
     from reelforge.media.clustering import cluster_descriptors
+    from reelforge.media.shots import detect_shots_in
+    from reelforge.media.video_analysis import analysis_document
 
     files = video_files(folder)
     items: list[dict[str, Any]] = []
@@ -216,6 +221,8 @@ def _write_csv(rows: list[dict[str, Any]]) -> None:
 @contextmanager
 def _progress(what: str) -> Iterator[Callable[[float], None]]:
     """A transient progress bar on stderr; yields a callback taking a 0..1 fraction."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(TextColumn("{task.description}"), BarColumn(),
                   TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), console=err,
                   transient=True,

@@ -7,11 +7,9 @@ from dataclasses import asdict
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from reelforge.cli.tables import compact_table
 from reelforge.errors import InputError
-from reelforge.providers.registry import offline_voices
-from reelforge.settings import Settings
 
 
 def voices_command(
@@ -27,6 +25,9 @@ def voices_command(
     Use an id with `reelforge make --voice`; remote ids carry their engine (`hume:<name>`,
     `openai:<voice>`).
     """
+    from reelforge.providers.registry import offline_voices
+    from reelforge.settings import Settings
+
     settings = Settings()
     if provider == "offline":
         voices = offline_voices(settings)
@@ -43,9 +44,9 @@ def voices_command(
     if as_json:
         print(json.dumps([asdict(v) for v in voices], indent=2))
         return
-    table = Table(title="Voices (use the id with `reelforge make --voice`)")
-    for column in ("id", "name", "language", "accent", "gender", "engine"):
-        table.add_column(column)
+    table = compact_table("id", "name", "language", "accent", "gender", "engine",
+                          title="Voices (use the id with `reelforge make --voice`)",
+                          whole=("id", "engine"))
     for v in voices:
         table.add_row(v.id, v.name, v.language, v.accent, v.gender, v.engine)
     Console().print(table)

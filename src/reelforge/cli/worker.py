@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import typer
 from rich.console import Console
-
-from reelforge.settings import Settings
 
 
 def worker_command(
@@ -15,10 +15,14 @@ def worker_command(
     drain: bool = typer.Option(False, "--drain", help="Run what is queued now, then exit."),
 ) -> None:
     """Consume the job queue until Ctrl-C. Run as many as you like, on as many machines."""
+    from reelforge.jobs.queue import queue_url
     from reelforge.server.observability import configure_logging
+    from reelforge.settings import Settings
 
     settings = Settings()
     configure_logging(settings)
+    err = Console(stderr=True, highlight=False)
+    serves = describe_queue(queue_url(settings), settings.queue_name)
     if drain:
         from reelforge.jobs.sweep import sweep
         from reelforge.services.platform import open_platform
@@ -26,8 +30,28 @@ def worker_command(
         platform = open_platform(settings)
         sweep(platform)
         done = platform.queue.drain(limit=10_000)
-        Console(stderr=True).print(f"ran {done} queued message(s)")
+        err.print(f"ran {done} queued message(s) from {serves}", soft_wrap=True)
         return
     from reelforge.jobs.consumer import run_worker
 
-    run_worker(settings, threads=threads, metrics_port=metrics_port)
+    threads_used = threads or settings.worker_threads
+
+    def ready() -> None:
+        err.print(f"worker ready: {serves}, {threads_used} job(s) at a time"
+                  + (f", metrics on 127.0.0.1:{metrics_port}" if metrics_port else "")
+                  + "; Ctrl-C stops it", soft_wrap=True)  # one line, however long the path
+
+    run_worker(settings, threads=threads, metrics_port=metrics_port, on_ready=ready)
+
+
+def describe_queue(url: str, name: str) -> str:
+    """The queue as a user names it: backend, name and where (never the password)."""
+    parts = urlsplit(url)
+    backend = "sqlite" if parts.scheme == "sqlite" else "redis"  # as jobs/queue.py builds it
+    if parts.scheme == "sqlite":
+        where = url.removeprefix("sqlite:///")
+    elif parts.scheme == "unix":
+        where = parts.path
+    else:
+        where = f"{parts.hostname or 'localhost'}:{parts.port or 6379}{parts.path or '/0'}"
+    return f"{backend} queue {name!r} at {where}"

@@ -35,18 +35,10 @@ from reelforge.security.envelope import (
     unwrap_data_key,
     wrap_data_key,
 )
+from reelforge.security.secret_names import PROVIDER_SECRETS
 from reelforge.settings import Settings
 from reelforge.store.db import Base
 from reelforge.store.tenants import now
-
-#: Secret name → the Settings field it replaces for the tenant's jobs.
-PROVIDER_SECRETS: dict[str, str] = {
-    "OPENAI_API_KEY": "openai_api_key",
-    "HUME_API_KEY": "hume_api_key",
-    "RUNWARE_API_KEY": "runware_api_key",
-    "SPOTIFY_CLIENT_ID": "spotify_client_id",
-    "SPOTIFY_CLIENT_SECRET": "spotify_client_secret",
-}
 
 
 class TenantKey(Base):

@@ -60,8 +60,8 @@ def caption_video(video: Path, out_dir: Path, style: CaptionStyle, settings: Set
     from reelforge.assemble.captions import write_captions
     from reelforge.assemble.fonts import font_family, font_file
     from reelforge.assemble.render import RenderOptions, burn_captions
-    from reelforge.media.probe import probe_video
     from reelforge.media.ffmpeg import find_ffmpeg
+    from reelforge.media.probe import probe_video
 
     info = probe_video(video)
     if not info.has_audio:

@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase
 from pydantic import SecretStr
 
-from reelforge.services.platform import open_platform
+from reelforge.jobs.platform import open_platform
 from reelforge.settings import Settings
 from reelforge.store.db import forget_databases
 from reelforge.store.tenants import create_key

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from reelforge.domain import Brief, Manifest, StepRecord
+from reelforge.jobs.platform import open_platform
 from reelforge.jobs.worker import execute_job
-from reelforge.services.platform import open_platform
 from reelforge.settings import Settings
 from reelforge.store import jobs as job_rows
 from reelforge.store.artifacts import Artifact

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from platform_support import ROLES, write_fake_result
 
 from reelforge.domain import JobSpec
-from reelforge.services.platform import Platform, open_platform
+from reelforge.jobs.platform import Platform, open_platform
 from reelforge.settings import Settings
 from reelforge.store.db import forget_databases
 from reelforge.store.tenants import create_key

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from platform_support import TINY, auth
 
-from reelforge.services.platform import Platform
+from reelforge.jobs.platform import Platform
 
 JOB = "0b8e6c9e-3a53-4a59-9b43-7b7c1d0f2a11"
 

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from platform_support import TINY, auth
 
-from reelforge.services.platform import Platform
+from reelforge.jobs.platform import Platform
 from reelforge.store.jobs import Job
 
 

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from reelforge.domain import Brief
 from reelforge.errors import QuotaExceeded
+from reelforge.jobs.platform import Platform
 from reelforge.services import jobs as job_service
 from reelforge.services.estimate import estimate_cost
-from reelforge.services.platform import Platform
 from reelforge.store.jobs import Job
 from reelforge.store.tenants import Tenant, create_key
 

@@ -20,8 +20,8 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from reelforge.domain import Brief
+from reelforge.jobs.platform import Platform
 from reelforge.services.estimate import estimate_cost
-from reelforge.services.platform import Platform
 from reelforge.store.jobs import Job
 from reelforge.store.tenants import Tenant, create_key
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from reelforge.cli.main import app
 from reelforge.domain import JobSpec
 from reelforge.errors import InputError
-from reelforge.services.platform import Platform
+from reelforge.jobs.platform import Platform
 from reelforge.settings import Settings
 from reelforge.store import jobs as job_rows
 from reelforge.store import usage

@@ -11,8 +11,8 @@ import structlog
 from fastapi.testclient import TestClient
 from platform_support import TINY, auth
 
+from reelforge.jobs.platform import Platform
 from reelforge.server.observability import configure_logging
-from reelforge.services.platform import Platform
 from reelforge.settings import Settings
 from reelforge.store.tenants import ApiKey, hash_key
 

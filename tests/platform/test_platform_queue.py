@@ -12,10 +12,10 @@ from platform_support import TINY
 
 from reelforge.domain import Brief
 from reelforge.errors import InputError, ProviderError
+from reelforge.jobs.platform import Platform
 from reelforge.jobs.sweep import sweep
 from reelforge.jobs.worker import execute_job
 from reelforge.services import jobs as job_service
-from reelforge.services.platform import Platform
 from reelforge.store import jobs as job_rows
 from reelforge.store.artifacts import job_artifacts
 from reelforge.store.jobs import Job

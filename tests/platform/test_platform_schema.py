@@ -17,8 +17,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from reelforge.jobs.platform import Platform
 from reelforge.server.app import create_app
-from reelforge.services.platform import Platform
 
 
 def test_api_answers_match_the_openapi_schema_and_never_5xx(

@@ -18,7 +18,7 @@ from PIL import Image
 from platform_support import TINY, auth
 
 from reelforge.jobs.lease import kill_renders_of
-from reelforge.services.platform import Platform
+from reelforge.jobs.platform import Platform
 from reelforge.store.artifacts import open_artifact_store
 
 
@@ -69,8 +69,8 @@ def test_s3_store_round_trips_files_and_ranges(s3_settings, tmp_path: Path) -> N
 
 
 def test_api_serves_job_artifacts_from_s3(s3_settings, keys_factory, fake_pipeline) -> None:  # type: ignore[no-untyped-def]
+    from reelforge.jobs.platform import open_platform
     from reelforge.server.app import create_app
-    from reelforge.services.platform import open_platform
 
     platform = open_platform(s3_settings)
     client = TestClient(create_app(platform=platform))

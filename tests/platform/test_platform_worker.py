@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from reelforge.fakes.common import FakeConfig
 from reelforge.fakes.server import RunningFakes, start_fakes
-from reelforge.services.platform import Platform
+from reelforge.jobs.platform import Platform
 from reelforge.settings import Settings
 from reelforge.store.jobs import Job
 

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from reelforge.domain import Brief
 from reelforge.fakes.common import FakeConfig
 from reelforge.fakes.server import RunningFakes, start_fakes
+from reelforge.jobs.platform import Platform, open_platform
 from reelforge.pipeline.cache import CacheScope, StepCache
 from reelforge.security.artifact_crypto import set_artifact_encryption
 from reelforge.security.envelope import new_key_text
 from reelforge.services import jobs as job_service
-from reelforge.services.platform import Platform, open_platform
 from reelforge.settings import Settings
 from reelforge.store.db import forget_databases
 from reelforge.store.jobs import Job

@@ -126,8 +126,8 @@ def test_job_that_fails_after_two_paid_calls_shows_both_in_reelforge_usage(
     """Two Hume narrations are paid for, then Runware fails the clips: the job fails, and the
     worker's ledger still shows the two calls (and the two refused tasks, not billed)."""
     from reelforge.cli.main import app
+    from reelforge.jobs.platform import open_platform
     from reelforge.jobs.worker import execute_job
-    from reelforge.services.platform import open_platform
 
     forget_databases()
     settings = remote_settings.model_copy(update={
@@ -177,8 +177,8 @@ def test_usage_api_shows_confirmed_and_may_have_been_billed_calls(
 ) -> None:
     from fastapi.testclient import TestClient
 
+    from reelforge.jobs.platform import open_platform
     from reelforge.server.app import create_app
-    from reelforge.services.platform import open_platform
     from reelforge.store.tenants import create_key
 
     ledger = SqlSpendLedger(db)

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from reelforge.services.platform import Platform, open_platform
+from reelforge.jobs.platform import Platform, open_platform
 from reelforge.settings import Settings
 from reelforge.store.db import forget_databases
 from reelforge.store.tenants import create_key

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from reelforge.jobs.platform import Platform
 from reelforge.security import artifact_crypto as crypto
 from reelforge.security.artifact_crypto import set_artifact_encryption
 from reelforge.security.envelope import DecryptionFailed
-from reelforge.services.platform import Platform
 from reelforge.settings import Settings
 from reelforge.store.artifacts import record_artifact
 from reelforge.store.jobs import new_job

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from reelforge.cli.main import app as cli
+from reelforge.jobs.platform import Platform
 from reelforge.security.key_rotation import rotate_key
-from reelforge.services.platform import Platform
 from reelforge.store.tenants import ApiKey, authenticate, key_prefix_of, now, tenant_by_name
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from reelforge.jobs.platform import Platform
 from reelforge.security.envelope import (
     DecryptionFailed,
     master_key_from,
@@ -25,7 +26,6 @@ from reelforge.security.secrets_store import (
     set_secret,
     settings_for_tenant,
 )
-from reelforge.services.platform import Platform
 from reelforge.store.tenants import tenant_by_name
 
 SECRET = "rw-live-7f3c9a1be24d4c0f9d6e8a5b3c2d1e0f"

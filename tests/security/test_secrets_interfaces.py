@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from reelforge.cli.main import app as cli
-from reelforge.services.platform import Platform
+from reelforge.jobs.platform import Platform
 
 SECRET = "rw-live-0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 

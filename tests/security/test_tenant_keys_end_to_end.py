@@ -15,11 +15,11 @@ from pydantic import SecretStr
 from reelforge.domain import Brief
 from reelforge.fakes.common import FakeConfig
 from reelforge.fakes.server import RunningFakes, start_fakes
+from reelforge.jobs.platform import Platform, open_platform
 from reelforge.jobs.worker import execute_job
 from reelforge.security.envelope import master_key_from
 from reelforge.security.secrets_store import set_secret
 from reelforge.services import jobs as job_service
-from reelforge.services.platform import Platform, open_platform
 from reelforge.settings import Settings
 from reelforge.store.db import forget_databases
 from reelforge.store.tenants import create_key, tenant_by_name

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from reelforge.services.platform import Platform
+from reelforge.jobs.platform import Platform
 from reelforge.store.artifacts import Artifact
 from reelforge.store.jobs import Job
 from reelforge.store.library import LibraryItem

@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from reelforge.jobs.platform import Platform
 from reelforge.security.names import InvalidName, check_artifact_name
 from reelforge.security.uploads import safe_filename, sniff_kind
-from reelforge.services.platform import Platform
 from reelforge.store.library import LibraryItem
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from reelforge.jobs.platform import Platform
 from reelforge.security.csrf import token_in_body
-from reelforge.services.platform import Platform
 
 
 @pytest.mark.parametrize("path", ["/signin", "/healthz", "/v1/jobs", "/static/studio.js"])

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from reelforge.domain import JobSpec
-from reelforge.services.platform import Platform, open_platform
+from reelforge.jobs.platform import Platform, open_platform
 from reelforge.settings import Settings
 from reelforge.store import jobs as job_rows
 from reelforge.store.db import forget_databases

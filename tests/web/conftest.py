@@ -55,7 +55,7 @@ def _warm_catalog(settings: Settings, ready: threading.Event) -> None:
 def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
     """``reelforge serve`` + ``reelforge worker`` on a fresh data folder, with keys made."""
     _require_chromium()
-    from reelforge.services.platform import open_platform
+    from reelforge.jobs.platform import open_platform
     from reelforge.store.tenants import create_key
 
     root = tmp_path_factory.mktemp("studio")

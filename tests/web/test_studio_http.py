@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from reelforge.domain import Brief, JobSpec, Plan, Scene
+from reelforge.jobs.platform import Platform, open_platform
 from reelforge.services import jobs as job_service
-from reelforge.services.platform import Platform, open_platform
 from reelforge.settings import Settings
 from reelforge.store import jobs as job_rows
 from reelforge.store.artifacts import record_artifact

@@ -55,8 +55,8 @@ def batch_command(
     settings = Settings()
     briefs = read_briefs(briefs_file)
     if queue:
+        from reelforge.jobs.platform import open_platform
         from reelforge.services.jobs import submit_batch
-        from reelforge.services.platform import open_platform
         from reelforge.store.tenants import get_or_create_tenant
 
         platform = open_platform(settings)

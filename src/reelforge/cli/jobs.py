@@ -13,7 +13,7 @@ app = typer.Typer(help="Queued jobs: list, show, cancel, sweep.", no_args_is_hel
 
 
 def _platform():
-    from reelforge.services.platform import open_platform
+    from reelforge.jobs.platform import open_platform
     from reelforge.settings import Settings
 
     return open_platform(Settings())

@@ -34,7 +34,7 @@ def serve_command(
     if tls_cert:  # over TLS the sign-in cookie is Secure (issue 9)
         os.environ.setdefault("REELFORGE_STUDIO_COOKIE_SECURE", "1")
     settings = Settings()
-    from reelforge.services.platform import open_platform
+    from reelforge.jobs.platform import open_platform
 
     open_platform(settings)  # migrate once, and fail here with one clear line if misconfigured
     from reelforge.cli.listening import serve

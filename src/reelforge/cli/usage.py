@@ -18,7 +18,7 @@ def usage_command(
     from rich.console import Console
     from rich.table import Table
 
-    from reelforge.services.platform import open_platform
+    from reelforge.jobs.platform import open_platform
     from reelforge.services.usage import tenant_usage
     from reelforge.settings import Settings
 

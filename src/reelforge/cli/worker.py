@@ -24,8 +24,8 @@ def worker_command(
     err = Console(stderr=True, highlight=False)
     serves = describe_queue(queue_url(settings), settings.queue_name)
     if drain:
+        from reelforge.jobs.platform import open_platform
         from reelforge.jobs.sweep import sweep
-        from reelforge.services.platform import open_platform
 
         platform = open_platform(settings)
         sweep(platform)

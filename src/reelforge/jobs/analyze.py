@@ -17,7 +17,7 @@ from reelforge.errors import Canceled, InputError, ReelforgeError
 from reelforge.store.library import get_item
 
 if TYPE_CHECKING:
-    from reelforge.services.platform import Platform
+    from reelforge.jobs.platform import Platform
 
 
 def analysis_of(kind: str, path: Path) -> dict[str, Any]:

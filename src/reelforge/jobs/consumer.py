@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import structlog
 
-from reelforge.services.platform import open_platform
+from reelforge.jobs.platform import open_platform
 from reelforge.settings import Settings
 
 log = structlog.get_logger("reelforge.jobs")

@@ -21,7 +21,7 @@ from reelforge.store import jobs as job_rows
 from reelforge.store.jobs import Job
 
 if TYPE_CHECKING:
-    from reelforge.services.platform import Platform
+    from reelforge.jobs.platform import Platform
 
 log = structlog.get_logger("reelforge.jobs")
 

@@ -28,8 +28,8 @@ from reelforge.store.jobs import Job, JobStep
 from reelforge.store.ledger import SqlSpendLedger
 
 if TYPE_CHECKING:
+    from reelforge.jobs.platform import Platform
     from reelforge.pipeline.runner import JobResult, StepEvent
-    from reelforge.services.platform import Platform
 
 log = structlog.get_logger("reelforge.jobs")
 ARTIFACT_NAMES = ("final.mp4", "captions.srt", "captions.vtt", "words.json", "thumbnail.jpg",

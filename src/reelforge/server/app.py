@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from reelforge import __version__
+from reelforge.jobs.platform import Platform, open_platform
 from reelforge.security.middleware import install_security
 from reelforge.server.deps import KeyCache
 from reelforge.server.errors import install_error_handlers
@@ -27,7 +28,6 @@ from reelforge.server.routes import (
 )
 from reelforge.server.routes import secrets as secrets_routes
 from reelforge.server.web import mount_studio
-from reelforge.services.platform import Platform, open_platform
 from reelforge.settings import Settings
 
 DESCRIPTION = """

@@ -16,8 +16,8 @@ from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from reelforge.errors import QuotaExceeded
+from reelforge.jobs.platform import Platform
 from reelforge.server.errors import Forbidden, Unauthorized
-from reelforge.services.platform import Platform
 from reelforge.settings import Settings
 from reelforge.store.tenants import Principal, authenticate, revocation_count
 

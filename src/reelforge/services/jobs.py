@@ -15,9 +15,9 @@ import structlog
 
 from reelforge.domain import Brief, JobSpec, Plan
 from reelforge.errors import InputError, InvalidField, NotFound, QuotaExceeded, StorageQuotaExceeded
+from reelforge.jobs.platform import Platform
 from reelforge.services.briefs import check_brief
 from reelforge.services.estimate import estimate_cost
-from reelforge.services.platform import Platform
 from reelforge.store import jobs as job_rows
 from reelforge.store.jobs import Job
 from reelforge.store.tenants import Tenant, now

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from reelforge.errors import InputError, NotFound, TooLarge
+from reelforge.jobs.platform import Platform
 from reelforge.security.uploads import (
     EXTENSION_OF_TYPE,
     HEAD_BYTES,
@@ -26,7 +27,6 @@ from reelforge.security.uploads import (
     sniff_media_type,
 )
 from reelforge.services.jobs import check_limits, send
-from reelforge.services.platform import Platform
 from reelforge.store import jobs as job_rows
 from reelforge.store.artifacts import content_type_of, record_artifact
 from reelforge.store.library import LibraryItem, list_items, new_item

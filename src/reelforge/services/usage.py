@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from reelforge.errors import InputError
-from reelforge.services.platform import Platform
+from reelforge.jobs.platform import Platform
 from reelforge.store import usage
 from reelforge.store.tenants import tenant_by_name
 

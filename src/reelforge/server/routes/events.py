@@ -18,10 +18,10 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from reelforge.errors import InputError
+from reelforge.jobs.platform import Platform
 from reelforge.server.deps import PlatformDep, allowed
 from reelforge.server.errors import error_responses
 from reelforge.server.schemas import JobId
-from reelforge.services.platform import Platform
 from reelforge.store import jobs as job_rows
 from reelforge.store.tenants import Principal
 

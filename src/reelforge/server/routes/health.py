@@ -9,10 +9,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
+from reelforge.jobs.platform import Platform
 from reelforge.server.deps import PlatformDep
 from reelforge.server.observability import JOBS_BY_STATE, QUEUE_DEPTH
 from reelforge.server.schemas import Health
-from reelforge.services.platform import Platform
 from reelforge.store import jobs as job_rows
 
 router = APIRouter(tags=["health"])

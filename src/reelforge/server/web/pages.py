@@ -14,13 +14,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from reelforge.domain import CAPTION_STYLES, EMOTIONS, MAX_DURATION_S, MIN_DURATION_S, MOODS
+from reelforge.jobs.platform import Platform
 from reelforge.server.deps import PlatformDep
 from reelforge.server.web.render import job_error_words, render
 from reelforge.server.web.routing import StudioRoute
 from reelforge.server.web.session import Who, require
 from reelforge.services import jobs as job_service
 from reelforge.services import library as library_service
-from reelforge.services.platform import Platform
 from reelforge.store import jobs as job_rows
 from reelforge.store.artifacts import job_artifacts
 from reelforge.store.library import list_items

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
+from reelforge.jobs.platform import Platform
 from reelforge.server.deps import PERMISSIONS, get_platform, principal
 from reelforge.server.errors import Forbidden, Unauthorized
-from reelforge.services.platform import Platform
 from reelforge.store.tenants import Principal
 
 COOKIE = "rf_studio"

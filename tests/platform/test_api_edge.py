@@ -156,15 +156,13 @@ def test_the_analysis_document_of_a_job_is_served_like_its_other_artifacts(
 ) -> None:
     from platform_support import write_fake_result
 
-    from reelforge.domain import Brief
-
-    def fake_make(platform: Platform, job_id: str, brief: dict[str, Any], work_dir: Any,
-                  lease: Any) -> Any:
-        result = write_fake_result(work_dir / job_id, Brief.model_validate(brief), job_id)
+    def fake_run(spec: Any, settings: Any, work_dir: Any, **options: Any) -> Any:
+        job_id = options["job_id"]
+        result = write_fake_result(work_dir / job_id, spec.brief, job_id)
         (work_dir / job_id / "analysis.json").write_text('{"shots": []}')
         return result
 
-    monkeypatch.setattr("reelforge.jobs.worker._make", fake_make)
+    monkeypatch.setattr("reelforge.pipeline.runner.run_job", fake_run)
     job = client.post("/v1/jobs", json=TINY, headers=auth(keys["acme-editor"])).json()
     platform.queue.drain()
     answer = client.get(f"/v1/jobs/{job['id']}/artifacts/analysis.json",

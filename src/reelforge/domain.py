@@ -251,6 +251,28 @@ class StepRecord(Model):
     calls: list[ProviderCall] = Field(default_factory=list)
 
 
+class PaidCallRecord(Model):
+    """One paid call of a job as the spend ledger holds it — also the calls of earlier attempts
+    and of steps this run took from the cache (the steps' own records show only fresh calls)."""
+
+    step: str
+    provider: str
+    operation: str
+    model: str = ""
+    state: Literal["sent", "confirmed", "failed"]
+    may_have_billed: bool
+    cost_usd: float | None = None
+    estimated_cost_usd: float = 0.0
+    request_id: str | None = None
+
+    @property
+    def counted_usd(self) -> float:
+        """What it counts for: its cost, or its estimate while it may have been billed."""
+        if self.state == "confirmed":
+            return self.cost_usd or 0.0
+        return self.estimated_cost_usd if self.may_have_billed else 0.0
+
+
 class Manifest(Model):
     """Everything a job did, written as manifest.json beside the video."""
 
@@ -266,9 +288,15 @@ class Manifest(Model):
     wall_time_s: float = 0.0
     #: How each scene's words were timed: "synthesiser", "recogniser" or "proportional".
     word_timing: dict[str, str] = Field(default_factory=dict)
+    #: The job's paid calls from the spend ledger (platform jobs; empty for the offline CLI).
+    paid_calls: list[PaidCallRecord] = Field(default_factory=list)
 
     @property
     def cost_usd(self) -> float:
+        """What the job spent: the ledger's account when there is one (every attempt, failed
+        calls that may have been billed), else the sum of this run's fresh calls."""
+        if self.paid_calls:
+            return sum(call.counted_usd for call in self.paid_calls)
         return sum(step.cost_usd for step in self.steps)
 
 

@@ -4,6 +4,7 @@ cache on disk, and its sealed entries still serve its own re-runs."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,6 +99,14 @@ def test_tenant_b_with_tenant_a_brief_pays_for_its_own_steps_and_sees_no_hits(
     theirs = run(paid_platform, globex)
     assert paid(fakes) == {op: 2 * n for op, n in after_a.items()}  # every paid call again
     assert theirs.result and theirs.result["cache_hits"] == 0
+    # each job's manifest accounts for its paid calls from the spend ledger, one per fake bill
+    manifest = json.loads(paid_platform.artifacts.read_bytes(
+        f"{globex}/{theirs.id}/manifest.json"))
+    ledger_names = {"chat": "chat.completions", "tts": "tts", "videoInference": "videoInference"}
+    billed = {op: sum(1 for c in manifest["paid_calls"] if c["operation"] == ledger_names[op]
+                      and c["state"] == "confirmed") for _, op in PAID}
+    assert billed == after_a
+    assert theirs.cost_usd == pytest.approx(sum(c["cost_usd"] for c in manifest["paid_calls"]))
     a_keys = entry_keys(paid_platform, acme)
     assert a_keys == entry_keys(paid_platform, globex)  # same steps, each in its own folder
     as_globex = StepCache(paid_platform.settings.cache_dir, scope=CacheScope.of_tenant(globex))

@@ -18,6 +18,7 @@ from reelforge.providers import spend
 from reelforge.settings import Settings
 from reelforge.store import jobs as job_rows
 from reelforge.store.db import Database, forget_databases, open_database
+from reelforge.store.jobs import Job
 from reelforge.store.ledger import SpendCall, SqlSpendLedger
 from reelforge.store.tenants import get_or_create_tenant
 from reelforge.store.usage import MAY_HAVE_BEEN_BILLED, spent_since, summarize
@@ -159,6 +160,9 @@ def test_job_that_fails_after_two_paid_calls_shows_both_in_reelforge_usage(
     assert any(step.startswith("narrate scene-") for step in steps)
     assert any(step.startswith("visualize scene-") for step in steps)
     assert spend.current() is None
+    with platform.db.session() as session:  # the failed job's own cost is the ledger's
+        failed = session.get(Job, job_id)
+        assert failed is not None and failed.cost_usd == pytest.approx(report["cost_usd"])
 
 
 def test_spend_ledger_migration_creates_exactly_the_declared_table(db: Database) -> None:

@@ -25,7 +25,7 @@ from reelforge.store import jobs as job_rows
 from reelforge.store import usage
 from reelforge.store.artifacts import record_artifact
 from reelforge.store.jobs import Job, JobStep
-from reelforge.store.ledger import SqlSpendLedger
+from reelforge.store.ledger import SqlSpendLedger, job_paid_calls
 
 if TYPE_CHECKING:
     from reelforge.jobs.platform import Platform
@@ -132,6 +132,7 @@ def run_make(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
 
     from reelforge.pipeline.cache import CacheScope
     from reelforge.pipeline.runner import run_job
+    from reelforge.pipeline.steps.analyze import write_json
     from reelforge.security.secrets_store import settings_for_job
 
     settings = settings_for_job(platform.settings, platform.db, job_id)  # the tenant's own keys
@@ -143,6 +144,10 @@ def run_make(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
         with spend.recording(SqlSpendLedger(platform.db), scope):  # every paid call (issue 15)
             result = run_job(spec, settings, work_dir, on_event=EventWriter(platform, job_id),
                              cancel=lease.should_stop, job_id=job_id, cache_scope=cache_scope)
+        # the manifest accounts for every paid call of the job, from the ledger (earlier
+        # attempts and cache-hit steps included), so its cost is what the tenant was billed
+        result.manifest.paid_calls = job_paid_calls(platform.db, job_id)
+        write_json(result.job_dir / "manifest.json", result.manifest.model_dump(mode="json"))
         return _store_result(platform, tenant_id, job_id, result)
     finally:  # stored, or failed: the parts stay in the (tenant's, maybe sealed) step cache
         shutil.rmtree(work_dir / job_id, ignore_errors=True)
@@ -182,7 +187,8 @@ def _failure(platform: Platform, job_id: str, exc: BaseException, lease: Lease, 
         bound.warning("job failed", error=body)
     else:
         bound.exception("job crashed")
-    return "failed", {"error": body}
+    return "failed", {"error": body, "cost_usd": round(sum(
+        call.counted_usd for call in job_paid_calls(platform.db, job_id)), 6)}
 
 
 def _store_result(platform: Platform, tenant_id: int, job_id: str,

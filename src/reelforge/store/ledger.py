@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, String, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reelforge.domain import PaidRequest, Settlement, SpendScope
+from reelforge.domain import PaidCallRecord, PaidRequest, Settlement, SpendScope
 from reelforge.store.db import Base, Database
 from reelforge.store.tenants import now
 
@@ -68,3 +68,16 @@ class SqlSpendLedger:
                 request_id=(settlement.request_id or None) and settlement.request_id[:128],
                 cost_usd=settlement.cost_usd, settled_at=now(),
             ))
+
+
+def job_paid_calls(db: Database, job_id: str) -> list[PaidCallRecord]:
+    """Every paid call the ledger holds for ``job_id``, oldest first (for its manifest)."""
+    from sqlalchemy import select
+
+    with db.session() as session:
+        rows = session.scalars(select(SpendCall).where(SpendCall.job_id == job_id)
+                               .order_by(SpendCall.sent_at)).all()
+        return [PaidCallRecord(
+            step=r.step, provider=r.provider, operation=r.operation, model=r.model,
+            state=r.state, may_have_billed=r.may_have_billed, cost_usd=r.cost_usd,  # type: ignore[arg-type]
+            estimated_cost_usd=r.estimated_cost_usd, request_id=r.request_id) for r in rows]

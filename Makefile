@@ -30,9 +30,10 @@ test: $(STAMP)  ## the whole test suite (what CI runs)
 test-fast: $(STAMP)  ## everything but the slow end-to-end runs
 	$(PY) -m pytest -q -m "not slow"
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, mypy, and the layer contract (packages import only downward)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_layers.py
 
 bench: $(STAMP)  ## benchmarks against the named peers (minutes; prints ratios)
 	$(PIP) install -q -e '.[bench]'

@@ -221,3 +221,17 @@ def test_your_songs_show_their_measured_features(platform: Platform,
     page = client_for(platform, keys["viewer"]).get("/library").text
     assert "theme.ogg" in page
     assert "1:32 · 118 BPM · A minor · -14 LUFS · instrumental" in page
+
+
+def test_a_key_made_in_the_studio_is_never_faster_than_the_key_that_made_it(
+        platform: Platform) -> None:
+    from reelforge.store.tenants import ApiKey
+
+    with platform.db.session() as session:
+        slow_admin = create_key(session, "acme", "admin", rate_per_minute=120).secret
+    client = client_for(platform, slow_admin)
+    answer = client.post("/settings/keys", data={"role": "viewer", "name": "made in studio"})
+    assert answer.status_code == 201, answer.text
+    with platform.db.session() as session:
+        made = session.query(ApiKey).filter_by(name="made in studio").one()
+        assert made.rate_per_minute == 120  # not the server's default

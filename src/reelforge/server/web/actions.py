@@ -211,15 +211,18 @@ def upload(request: Request, who: Who, platform: PlatformDep, file: UploadFile) 
 async def create_key(request: Request, who: Who, platform: PlatformDep) -> Response:
     from reelforge.server.web.pages import settings_response
     from reelforge.store.tenants import create_key as make_key
+    from reelforge.store.tenants import rate_for_new_key
 
     check_origin(request)
     require(who, "keys:manage")
     fields = await form_fields(request)
     role, name = fields.get("role", "viewer"), fields.get("name", "").strip()[:128]
+    # as over the API: a key made by a key is never faster than its maker
+    rate = rate_for_new_key(None, who.rate_per_minute, platform.settings.rate_per_minute)
 
     def make() -> Any:
         with platform.db.session() as session:
-            return make_key(session, who.tenant, role, name=name)
+            return make_key(session, who.tenant, role, name=name, rate_per_minute=rate)
 
     made = await run_in_threadpool(make)
     return await settings_response(request, who, platform, new_key=made, status=201)

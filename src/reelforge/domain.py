@@ -7,6 +7,7 @@ manifest.json, the API, the step cache, OpenAI's structured output) and must val
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
@@ -31,6 +32,8 @@ CaptionStyle = Literal["karaoke", "pop", "box", "classic", "none"]
 CAPTION_STYLES: tuple[str, ...] = get_args(CaptionStyle)
 MIN_DURATION_S, MAX_DURATION_S = 5.0, 600.0
 MAX_PROMPT_CHARS = 2000
+#: A text with at least one word character and no NUL byte (a script, a source text).
+HAS_WORDS = r"^[^\x00]*\w[^\x00]*$"
 #: A script of your own (``--script``): about ten minutes of speech.
 MAX_SCRIPT_CHARS = 20_000
 #: An article or notes to turn into a script (``--from``).
@@ -44,8 +47,18 @@ class Model(BaseModel):
 class Brief(Model):
     """What the user asked for. Validated here so every interface gives the same errors."""
 
-    prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS, pattern=r"\S",
-                        description="What the video is about (some text, not only spaces)")
+    #: The one rule between fields, said in the schema too (clients and fuzzers read it there).
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "not": {"required": ["script", "source_text"],
+                "properties": {"script": {"type": "string"}, "source_text": {"type": "string"}}},
+        "anyOf": [{"required": ["prompt"]},
+                  {"required": ["script"], "properties": {"script": {"type": "string"}}},
+                  {"required": ["source_text"], "properties": {"source_text": {"type": "string"}}}],
+    })
+
+    prompt: str = Field(default="", min_length=1, max_length=MAX_PROMPT_CHARS, pattern=r"\S",
+                        description="What the video is about (some text, not only spaces); "
+                                    "with a script or a source text it may be left out")
     duration_s: JsonNumber = Field(default=30.0, ge=MIN_DURATION_S, le=MAX_DURATION_S)
     aspect: Aspect = "9:16"
     voice: str = Field(default="joe", min_length=1, max_length=120)
@@ -56,16 +69,21 @@ class Brief(Model):
     music_mood: MusicMood | None = None
     captions: CaptionStyle = "karaoke"
     #: Your own words, narrated exactly (the script format of ``providers/script/user_script``).
-    script: str | None = Field(default=None, max_length=MAX_SCRIPT_CHARS)
+    script: str | None = Field(default=None, max_length=MAX_SCRIPT_CHARS, pattern=HAS_WORDS,
+                               description="Your own words, narrated exactly (some words, "
+                                           "no NUL bytes)")
     #: An article or notes the writer turns into a script.
-    source_text: str | None = Field(default=None, max_length=MAX_SOURCE_CHARS)
+    source_text: str | None = Field(default=None, max_length=MAX_SOURCE_CHARS, pattern=HAS_WORDS,
+                                    description="An article or notes to make the script from")
 
     @model_validator(mode="before")
     @classmethod
     def _prompt_from_the_text(cls, data: object) -> object:
         """A brief with a script or a source text needs no prompt: its first line names it."""
-        if isinstance(data, dict) and not str(data.get("prompt") or "").strip():
+        if isinstance(data, dict) and "prompt" not in data:
             text = data.get("script") or data.get("source_text")
+            if not isinstance(text, str):
+                raise ValueError("the prompt is empty: give a prompt, a script or a source text")
             if isinstance(text, str):
                 lines = [line.strip().lstrip("#").strip() for line in text.splitlines()]
                 titled = [line[6:].strip() for line in lines if line.lower().startswith("title:")]
@@ -74,14 +92,15 @@ class Brief(Model):
                 data = {**data, "prompt": first[:120] or "your own words"}  # words: checked below
         return data
 
-    @field_validator("script", "source_text")
+    @field_validator("script", "source_text", mode="before")
     @classmethod
-    def _text_has_words(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
+    def _text_has_words(cls, value: object) -> object:
+        """Before the schema's pattern (the same rule), so the error says it in words."""
+        if not isinstance(value, str):
+            return value
         if "\x00" in value:
             raise ValueError("it is not text (it holds NUL bytes)")
-        if not any(ch.isalnum() for ch in value):
+        if not re.search(r"\w", value):
             raise ValueError("it has no words")
         return value
 

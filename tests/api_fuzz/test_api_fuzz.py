@@ -42,6 +42,11 @@ RULES_BEYOND_SCHEMA = {
     "POST /v1/library/items": "the bytes must be a video, picture or song",
     "POST /v1/library/register": "the path must be a file under a library root",
     "GET /v1/usage": "the date must exist (2026-02-30 does not)",
+    # a brief's voice must be one this server can speak with (`reelforge voices`; the espeak
+    # voices depend on the machine), and a script must fit its duration: checked, answered 422
+    "POST /v1/jobs": "the voice must exist on this server; a script must fit the duration",
+    "POST /v1/jobs/estimate": "the voice must exist on this server",
+    "POST /v1/batches": "each brief's voice must exist on this server",
 }
 _HARM = {"GET": 0, "HEAD": 0, "OPTIONS": 0, "POST": 1, "PUT": 1, "PATCH": 1, "DELETE": 2}
 

@@ -178,7 +178,7 @@ def make_command(
 
     settings = Settings()
     brief = brief_from_options(
-        prompt=prompt or "",
+        **({"prompt": prompt} if prompt is not None else {}),  # a script names itself
         script=read_text(script, "--script") if script is not None else None,
         source_text=read_text(source, "--from") if source is not None else None,
         duration_s=duration if duration is not None else (None if script else 30.0),
@@ -196,16 +196,18 @@ def make_command(
 
     engines = {"music": music} if music != "auto" else {}
     out_dir = out or settings.out_dir
-    offline = script_choice(settings, brief) == "template"
-    if offline and not as_json:
-        Console(stderr=True).print(OFFLINE_WRITER_NOTE, style="yellow", highlight=False)
     check_brief(brief, settings, engines, drafting=draft)
+    # said after the work, so an error stays one line: what the offline writer is, and the
+    # ways to real words
+    offline = script_choice(settings, brief) == "template" and not as_json
     if draft:
         from reelforge.pipeline.steps.plan import write_draft
 
         path = write_draft(brief, settings, out_dir)
         Console(stderr=True).print(f"[green]draft[/] written; edit it, then: reelforge make "
                                    f"--script {path}", highlight=False)
+        if offline:
+            Console(stderr=True).print(OFFLINE_WRITER_NOTE, style="yellow", highlight=False)
         print(path)
         return
     if as_json:
@@ -231,4 +233,6 @@ def make_command(
     )
     if m.music:
         console.print(f"music: {m.music.track.title} — {m.music.reason}")
+    if offline:
+        console.print(OFFLINE_WRITER_NOTE, style="yellow", highlight=False)
     print(result.job_dir / "final.mp4")

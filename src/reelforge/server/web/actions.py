@@ -70,7 +70,9 @@ def brief_from(form: dict[str, str]) -> tuple[Any, dict[str, str]]:
         data["captions"] = form["captions"]
     if form.get("script", "").strip():
         data["script"] = form["script"]
-    if not data["prompt"].strip() and "script" not in data:
+    if not data["prompt"].strip() and "script" in data:
+        del data["prompt"]  # the script names the video
+    elif not data["prompt"].strip():
         raise InputError("tell reelforge what the video is about",
                          hint="write one sentence in the prompt box, e.g. "
                               "“Why octopuses are smarter than you think”")

@@ -1,5 +1,6 @@
 """What the studio's forms do (POST only): sign in and out, estimate, create, cancel, re-run
-(also from an edited scene), upload to the library, create and revoke keys.
+(also from an edited scene, or with music composed instead), upload to the library, create and
+revoke keys.
 
 Forms post here and are redirected (303) to the page that shows the outcome, so a reload never
 repeats an action; htmx requests get a fragment instead.
@@ -169,6 +170,18 @@ def rerun_job(request: Request, job_id: str, who: Who, platform: PlatformDep) ->
     check_origin(request)
     require(who, "jobs:write")
     job = job_service.rerun(platform, who.tenant_id, job_id, created_by=who.key_prefix)
+    return see(f"/jobs/{job.id}")
+
+
+@router.post("/jobs/{job_id}/compose-music")
+def compose_music_instead(request: Request, job_id: str, who: Who,
+                          platform: PlatformDep) -> Response:
+    """Re-run with music written for the video: only the score and what follows it are made
+    again, every other step comes from the step cache."""
+    check_origin(request)
+    require(who, "jobs:write")
+    job = job_service.rerun(platform, who.tenant_id, job_id, created_by=who.key_prefix,
+                            engines={"music": "composed"})
     return see(f"/jobs/{job.id}")
 
 

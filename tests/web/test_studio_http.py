@@ -349,3 +349,22 @@ def test_compose_instead_re_runs_with_the_composer_keeping_the_brief_plan_and_ot
     viewer = client_for(platform, keys["viewer"]).post(f"/jobs/{job_id}/compose-music")
     assert viewer.status_code == 403
     assert _other_tenant_client(platform).post(f"/jobs/{job_id}/compose-music").status_code == 404
+
+
+@pytest.mark.parametrize(("engine", "why"), [("builtin", "Why this song:"),
+                                             ("composed", "Why this piece:")])
+def test_reviewing_the_script_plays_the_music_the_video_would_get_before_anything_renders(
+        platform: Platform, keys: dict[str, str], engine: str, why: str) -> None:
+    client = client_for(platform, keys["editor"])
+    page = client.post("/jobs", data={**FORM, "review": "1", "engine_music": engine}).text
+    assert "Review the script." in page and 'id="music-preview"' in page and why in page
+    url = page.split('id="music-preview-player" controls preload="none" src="', 1)[1]
+    url = url.split('"', 1)[0]
+    assert url.startswith("/music/previews/")
+    heard = client.get(url)
+    assert heard.status_code == 200 and heard.headers["content-type"].startswith("audio/")
+    assert len(heard.content) > 10_000
+    assert _other_tenant_client(platform).get(url).status_code == 404
+    assert client.get("/music/previews/..%2F..%2Fsecrets.wav").status_code == 404
+    with platform.db.session() as session:
+        assert job_rows.list_jobs(session, _tenant(platform)) == []  # nothing was made

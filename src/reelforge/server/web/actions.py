@@ -17,10 +17,12 @@ from starlette.concurrency import run_in_threadpool
 
 from reelforge.domain import MAX_DURATION_S, MIN_DURATION_S
 from reelforge.errors import InputError, ReelforgeError
-from reelforge.pipeline.steps.plan import draft_script
+from reelforge.pipeline.steps.plan import draft_plan
 from reelforge.providers.registry import ENGINE_CHOICES, settings_for
+from reelforge.providers.script.user_script import render_script
 from reelforge.server.deps import PlatformDep
 from reelforge.server.errors import Forbidden
+from reelforge.server.web.media import preview_music
 from reelforge.server.web.pages import create_context
 from reelforge.server.web.render import in_words, render
 from reelforge.server.web.routing import StudioRoute
@@ -140,12 +142,15 @@ async def create_job(request: Request, who: Who, platform: PlatformDep) -> Respo
         require(who, "jobs:write")
         brief, engines = brief_from(fields)
         if fields.get("review"):  # the approval step: the script to read and edit, nothing made
-            script = await run_in_threadpool(draft_script, brief,
-                                             settings_for(platform.settings, engines))
-            context = create_context(platform, {**fields, "script": script})
+            settings = settings_for(platform.settings, engines)
+            plan = await run_in_threadpool(draft_plan, brief, settings)
+            music = await run_in_threadpool(preview_music, platform, who.tenant_id, brief, plan,
+                                            settings)
+            context = create_context(platform, {**fields, "script": render_script(plan)})
             return render(request, "create.html", who, what="Review the script. ",
                           todo="edit anything below, then make the video: nothing has been "
-                               "rendered yet, and unchanged scenes are reused", **context)
+                               "rendered yet, and unchanged scenes are reused",
+                          music=music, **context)
         job = await run_in_threadpool(job_service.submit, platform, who.tenant_id, brief,
                                       created_by=who.key_prefix, engines=engines)
     except ReelforgeError as exc:

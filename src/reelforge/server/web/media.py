@@ -1,5 +1,6 @@
 """What the browser streams: job events (SSE), job files and library files (with byte ranges,
-so the player scrubs), a job's music, built-in songs, and short voice samples.
+so the player scrubs), a job's music, the music a reviewed script would get, built-in songs,
+and short voice samples.
 
 Job events and files call the API's own route functions with the cookie's principal, so the
 studio and the API answer the same bytes under the same rules.
@@ -10,6 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+import re
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -17,8 +21,8 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from reelforge.domain import MusicChoice, Track
-from reelforge.errors import InputError, NotFound
+from reelforge.domain import Brief, MusicChoice, Plan, Track
+from reelforge.errors import InputError, NotFound, ReelforgeError
 from reelforge.jobs.platform import Platform
 from reelforge.server.deps import PlatformDep
 from reelforge.server.routes import artifacts, events
@@ -94,6 +98,63 @@ def job_music(job_id: str, who: Who, platform: PlatformDep,
     if track.source == "composed":
         return artifacts.get_artifact(job_id, who, platform, COMPOSED_FILE, range_header)
     path = song_file(platform, track)
+    kind = "audio/ogg" if path.suffix == ".opus" else mimetypes.guess_type(path.name)[0]
+    return FileResponse(path, media_type=kind or "application/octet-stream")
+
+
+PREVIEW_NAME = re.compile(r"^[0-9a-f]{24}\.(wav|opus|ogg|mp3|flac|m4a)$")
+
+
+@dataclass(frozen=True)
+class MusicPreview:
+    """The music the score step would choose for a reviewed script, or why there is none."""
+
+    choice: MusicChoice | None
+    url: str = ""
+    problem: str = ""
+
+
+def preview_folder(settings: Settings, tenant_id: int) -> Path:
+    return settings.cache_dir / "studio-music" / str(tenant_id)
+
+
+def preview_music(platform: Platform, tenant_id: int, brief: Brief, plan: Plan,
+                  settings: Settings) -> MusicPreview:
+    """Choose music for a drafted plan as the score step will (``choose_music``, the same
+    engine), before anything is rendered; the audio is copied into the tenant's own preview
+    folder so only that tenant can play it. The video's exact length and scene boundaries are
+    known only after narration, so the job may still pick a close neighbour or recompose."""
+    from reelforge.pipeline.score import VideoForm, choose_music
+    from reelforge.providers.registry import music_source
+
+    try:
+        form = VideoForm(brief.duration_s, seed=brief.seed)
+        choice = choose_music(plan, brief.duration_s, music_source(settings), form)
+        if choice is None:
+            return MusicPreview(None, problem="no usable song was found for this script")
+        audio = Path(choice.track.path) if choice.track.source == "composed" and \
+            choice.track.path else song_file(platform, choice.track)
+    except ReelforgeError as exc:
+        return MusicPreview(None, problem=f"{exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
+    digest = hashlib.sha256(f"{choice.track.id}|{audio}".encode()).hexdigest()[:24]
+    name = f"{digest}{audio.suffix.lower()}"
+    kept = preview_folder(settings, tenant_id) / name
+    if not kept.exists():
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        part = kept.with_name(f"{digest}.part")
+        shutil.copyfile(audio, part)
+        part.replace(kept)
+    return MusicPreview(choice, url=f"/music/previews/{name}")
+
+
+@router.get("/music/previews/{name}")
+def music_preview_audio(name: str, who: Who, platform: PlatformDep) -> Response:
+    """The music previewed for a reviewed script, from the signed-in tenant's own folder."""
+    require(who, "jobs:write")
+    path = preview_folder(platform.settings, who.tenant_id) / name
+    if not PREVIEW_NAME.fullmatch(name) or not path.is_file():
+        raise NotFound("this music preview is gone",
+                       hint="review the script again to hear the music it would get")
     kind = "audio/ogg" if path.suffix == ".opus" else mimetypes.guess_type(path.name)[0]
     return FileResponse(path, media_type=kind or "application/octet-stream")
 

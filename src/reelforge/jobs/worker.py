@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("reelforge.jobs")
 ARTIFACT_NAMES = ("final.mp4", "captions.srt", "captions.vtt", "words.json", "thumbnail.jpg",
-                  "plan.json", "manifest.json", "analysis.json")
+                  "plan.json", "manifest.json", "analysis.json", "music.wav")  # a composed piece
 
 
 def jobs_dir(platform: Platform) -> Path:

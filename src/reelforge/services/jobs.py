@@ -143,9 +143,10 @@ def submit(platform: Platform, tenant_id: int, brief: Brief, *, created_by: str 
 
 
 def rerun(platform: Platform, tenant_id: int, job_id: str, *, created_by: str = "",
-          plan: Plan | None = None) -> Job:
-    """A new job from an earlier one's brief and engines (and an edited plan, if given);
-    every step whose inputs did not change comes from the step cache."""
+          plan: Plan | None = None, engines: dict[str, str] | None = None) -> Job:
+    """A new job from an earlier one's brief and engines (and an edited plan, or other engines
+    for some steps, if given); every step whose inputs did not change comes from the step
+    cache, so changing the music engine redoes only the score and what follows it."""
     with platform.db.session() as session:
         old = job_rows.get_job(session, tenant_id, job_id)
         if old.kind != "make":
@@ -153,7 +154,7 @@ def rerun(platform: Platform, tenant_id: int, job_id: str, *, created_by: str = 
         spec = JobSpec.of_row(old)
     assert spec.brief is not None
     return submit(platform, tenant_id, spec.brief, created_by=created_by,
-                  engines=spec.engines, plan=plan or spec.plan)
+                  engines={**spec.engines, **(engines or {})}, plan=plan or spec.plan)
 
 
 def plan_of(platform: Platform, tenant_id: int, job_id: str) -> Plan | None:

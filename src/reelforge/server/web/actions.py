@@ -1,5 +1,6 @@
 """What the studio's forms do (POST only): sign in and out, estimate, create, cancel, re-run
-(also from an edited scene), upload to the library, create and revoke keys.
+(also from an edited scene, or with music composed instead), upload to the library, create and
+revoke keys.
 
 Forms post here and are redirected (303) to the page that shows the outcome, so a reload never
 repeats an action; htmx requests get a fragment instead.
@@ -16,10 +17,12 @@ from starlette.concurrency import run_in_threadpool
 
 from reelforge.domain import MAX_DURATION_S, MIN_DURATION_S
 from reelforge.errors import InputError, ReelforgeError
-from reelforge.pipeline.steps.plan import draft_script
+from reelforge.pipeline.steps.plan import draft_plan
 from reelforge.providers.registry import ENGINE_CHOICES, settings_for
+from reelforge.providers.script.user_script import render_script
 from reelforge.server.deps import PlatformDep
 from reelforge.server.errors import Forbidden
+from reelforge.server.web.media import preview_music
 from reelforge.server.web.pages import create_context
 from reelforge.server.web.render import in_words, render
 from reelforge.server.web.routing import StudioRoute
@@ -141,12 +144,15 @@ async def create_job(request: Request, who: Who, platform: PlatformDep) -> Respo
         require(who, "jobs:write")
         brief, engines = brief_from(fields)
         if fields.get("review"):  # the approval step: the script to read and edit, nothing made
-            script = await run_in_threadpool(draft_script, brief,
-                                             settings_for(platform.settings, engines))
-            context = create_context(platform, {**fields, "script": script})
+            settings = settings_for(platform.settings, engines)
+            plan = await run_in_threadpool(draft_plan, brief, settings)
+            music = await run_in_threadpool(preview_music, platform, who.tenant_id, brief, plan,
+                                            settings)
+            context = create_context(platform, {**fields, "script": render_script(plan)})
             return render(request, "create.html", who, what="Review the script. ",
                           todo="edit anything below, then make the video: nothing has been "
-                               "rendered yet, and unchanged scenes are reused", **context)
+                               "rendered yet, and unchanged scenes are reused",
+                          music=music, **context)
         job = await run_in_threadpool(job_service.submit, platform, who.tenant_id, brief,
                                       created_by=who.key_prefix, engines=engines)
     except ReelforgeError as exc:
@@ -171,6 +177,18 @@ def rerun_job(request: Request, job_id: str, who: Who, platform: PlatformDep) ->
     check_origin(request)
     require(who, "jobs:write")
     job = job_service.rerun(platform, who.tenant_id, job_id, created_by=who.key_prefix)
+    return see(f"/jobs/{job.id}")
+
+
+@router.post("/jobs/{job_id}/compose-music")
+def compose_music_instead(request: Request, job_id: str, who: Who,
+                          platform: PlatformDep) -> Response:
+    """Re-run with music written for the video: only the score and what follows it are made
+    again, every other step comes from the step cache."""
+    check_origin(request)
+    require(who, "jobs:write")
+    job = job_service.rerun(platform, who.tenant_id, job_id, created_by=who.key_prefix,
+                            engines={"music": "composed"})
     return see(f"/jobs/{job.id}")
 
 

@@ -11,7 +11,7 @@ import soundfile as sf
 from tests.captions.conftest import SENTENCE, joined_with_known_silences, spoken_alone
 
 from reelforge.domain import Cue, Narration, Word
-from reelforge.media.speech import match_words, proportional_spans
+from reelforge.media.speech import Heard, match_words, proportional_spans
 from reelforge.pipeline.steps.align import time_words
 from reelforge.providers.base import SpeechRequest, Voice
 
@@ -46,7 +46,7 @@ def test_audio_with_no_speech_falls_back_to_proportional_timing_per_sentence(
         scene_index=2, audio="quiet.wav", duration_s=3.0, sample_rate=22050, engine="x", voice="x",
         cues=[Cue(text="First one.", start_s=0.2, end_s=1.0),
               Cue(text="Then the second.", start_s=1.5, end_s=2.5)])
-    timings = time_words([narration], tmp_path, hear=lambda audio, prompt: [])
+    timings = time_words([narration], tmp_path, hear=lambda audio, words: Heard([], "transcribed"))
     assert timings.scenes[0].method == "proportional"
     assert [w.text for w in timings.words] == ["First", "one.", "Then", "the", "second."]
     assert timings.words[0].start_s == 0.2 and timings.words[1].end_s == 1.0
@@ -60,7 +60,7 @@ def test_synthesiser_words_are_used_when_the_voice_gives_them(tmp_path: Path) ->
         voice="joe", cues=[Cue(text="Hello there.", start_s=0.1, end_s=0.9)],
         words=[Word(text="Hello", start_s=0.1, end_s=0.4),
                Word(text="there.", start_s=0.45, end_s=0.9)])
-    timings = time_words([narration], tmp_path, hear=lambda audio, prompt: pytest.fail("heard"))
+    timings = time_words([narration], tmp_path, hear=lambda audio, words: pytest.fail("heard"))
     assert timings.scenes[0].method == "synthesiser"
     assert [(w.text, w.start_s) for w in timings.words] == [("Hello", 0.1), ("there.", 0.45)]
 

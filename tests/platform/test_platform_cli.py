@@ -27,12 +27,28 @@ def cli(platform_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunn
     return CliRunner()
 
 
-def test_batch_file_with_a_bad_line_names_the_line(cli: CliRunner, tmp_path: Path) -> None:
+def test_a_bad_batch_line_is_named_and_does_not_stop_the_others(
+        cli: CliRunner, platform: Platform, tmp_path: Path) -> None:
     briefs = tmp_path / "briefs.jsonl"
-    briefs.write_text(json.dumps(TINY) + "\n\n# a comment\n" + '{"prompt": "x", "aspect": "4:3"}\n')
-    result = cli.invoke(app, ["batch", str(briefs)])
+    briefs.write_text(json.dumps(TINY) + "\n\n# a comment\n" + '{"prompt": "x", "aspect": "4:3"}\n'
+                      + '{"prompt": ""}\n' + "not json\n")
+    result = cli.invoke(app, ["batch", str(briefs), "--queue", "--tenant", "acme"])
+    assert result.exit_code == 1, result.output  # some lines failed: said, and the exit says so
+    made = json.loads(result.stdout)
+    assert len(made["jobs"]) == 1  # the good brief was queued all the same
+    assert [row["line"] for row in made["invalid"]] == [4, 5, 6]
+    assert "briefs.jsonl:4" in made["invalid"][0]["error"]["message"]
+    assert "aspect" in made["invalid"][0]["error"]["message"]
+    assert "not valid JSON" in made["invalid"][2]["error"]["message"]
+
+
+def test_a_batch_file_with_no_valid_brief_is_one_clear_error(cli: CliRunner,
+                                                             tmp_path: Path) -> None:
+    briefs = tmp_path / "briefs.jsonl"
+    briefs.write_text('{"prompt": "x", "aspect": "4:3"}\n')
+    result = cli.invoke(app, ["batch", str(briefs), "--queue"])
     assert isinstance(result.exception, InputError)
-    assert "briefs.jsonl:4" in str(result.exception) and "aspect" in str(result.exception)
+    assert "no valid brief" in str(result.exception) and "aspect" in str(result.exception)
 
 
 def test_batch_queue_creates_one_job_per_brief(cli: CliRunner, platform: Platform,

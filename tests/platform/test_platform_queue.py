@@ -199,3 +199,27 @@ def test_sweep_resends_a_job_whose_message_was_lost_with_the_queue(
     assert sweep(platform).resent == [made.id]
     platform.queue.drain()
     assert job(platform, made.id).state == "succeeded" and fake_pipeline == [made.id]
+
+
+def test_one_failed_resend_does_not_stop_the_sweep_from_sending_the_others(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch, fake_pipeline: list[str]
+) -> None:
+    with platform.db.session() as session:  # three committed jobs whose messages never went out
+        made = [job_rows.new_job(session, tenant(platform), TINY).id for _ in range(3)]
+    send = platform.queue.enqueue
+    refused: list[str] = []
+
+    def flaky(job_id: str, **options: Any) -> None:
+        if not refused:  # the queue refuses the first send only
+            refused.append(job_id)
+            raise ConnectionError("redis went away")
+        send(job_id, **options)
+
+    monkeypatch.setattr(platform.queue, "enqueue", flaky)
+    report = sweep(platform)
+    assert report.unsent == refused and sorted(report.resent) == sorted(made)
+    platform.queue.drain()
+    assert sorted(fake_pipeline) == sorted(set(made) - set(refused))  # the others went out
+    assert sweep(platform).resent == refused  # and the refused one on the next pass
+    platform.queue.drain()
+    assert all(job(platform, j).state == "succeeded" for j in made)

@@ -77,9 +77,10 @@ def test_voices_lists_piper_joe(tmp_path: Path) -> None:
     assert '"id": "joe"' in result.stdout
 
 
-def test_make_batch_names_the_bad_line(tmp_path: Path) -> None:
-    (tmp_path / "briefs.jsonl").write_text('{"prompt": "Why cats purr"}\n{"prompt": \n')
+def test_make_batch_with_no_valid_brief_names_the_bad_lines(tmp_path: Path) -> None:
+    (tmp_path / "briefs.jsonl").write_text('{"prompt": ""}\n{"prompt": \n')
     result = _run(["make", "--batch", "briefs.jsonl"], tmp_path)
     assert result.returncode == 2
-    assert "briefs.jsonl:2: not valid JSON" in result.stderr
+    assert "no valid brief" in result.stderr
+    assert "briefs.jsonl:2: not valid JSON" in result.stderr.replace("\n", " ")
     assert not (tmp_path / "out").exists()

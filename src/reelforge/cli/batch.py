@@ -6,6 +6,7 @@ In-process by default (like `make`); `--queue --tenant acme` queues them for the
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,13 +20,23 @@ if TYPE_CHECKING:
     from reelforge.domain import Brief
 
 
-def read_briefs(path: Path) -> list[Brief]:
-    """One JSON brief per line (blank lines and #-comments skipped); errors name the line."""
+@dataclass(frozen=True)
+class BriefLine:
+    """One line of a batch file: its brief, or why it is not one."""
+
+    number: int
+    brief: Brief | None = None
+    error: InputError | None = None
+
+
+def read_briefs(path: Path) -> list[BriefLine]:
+    """One JSON brief per line (blank lines and #-comments skipped). A bad line is kept with
+    its error, so one bad brief never stops the others; a missing or empty file is an error."""
     from reelforge.services.briefs import parse_brief
 
     if not path.is_file():
         raise InputError(f"no file {path}", hint="give a .jsonl file, one brief per line")
-    briefs: list[Brief] = []
+    lines: list[BriefLine] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         text = line.strip()
         if not text or text.startswith("#"):
@@ -33,13 +44,18 @@ def read_briefs(path: Path) -> list[Brief]:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: not valid JSON ({exc.msg})",
-                             hint='write one object per line, e.g. {"prompt": "Why cats purr"}'
-                             ) from None
-        briefs.append(parse_brief(data, where=f"{path.name}:{number}"))
-    if not briefs:
+            lines.append(BriefLine(number, error=InputError(
+                f"{path.name}:{number}: not valid JSON ({exc.msg})",
+                hint='write one object per line, e.g. {"prompt": "Why cats purr"}')))
+            continue
+        try:
+            lines.append(BriefLine(number, brief=parse_brief(data,
+                                                             where=f"{path.name}:{number}")))
+        except InputError as exc:
+            lines.append(BriefLine(number, error=exc))
+    if not lines:
         raise InputError(f"{path} has no briefs")
-    return briefs
+    return lines
 
 
 def batch_command(
@@ -53,7 +69,14 @@ def batch_command(
     from reelforge.settings import Settings
 
     settings = Settings()
-    briefs = read_briefs(briefs_file)
+    lines = read_briefs(briefs_file)
+    briefs = [line.brief for line in lines if line.brief is not None]
+    invalid = [{"line": line.number, "state": "invalid",
+                "error": {"code": line.error.code, "message": str(line.error)}}
+               for line in lines if line.error is not None]
+    if not briefs:  # nothing would run: one clear error, nothing written
+        raise InputError(f"no valid brief in {briefs_file}",
+                         hint="; ".join(str(line.error) for line in lines[:3]))
     if queue:
         from reelforge.jobs.platform import open_platform
         from reelforge.services.jobs import submit_batch
@@ -63,16 +86,25 @@ def batch_command(
         with platform.db.session() as session:
             tenant_id = get_or_create_tenant(session, tenant).id
         batch = submit_batch(platform, tenant_id, briefs, created_by="cli")
-        print(json.dumps({"batch_id": batch.batch_id, "jobs": [j.id for j in batch.jobs]},
-                         indent=2))
+        print(json.dumps({"batch_id": batch.batch_id, "jobs": [j.id for j in batch.jobs],
+                          "invalid": invalid}, indent=2))
+        if invalid:
+            raise typer.Exit(1)
         return
     from reelforge.pipeline.runner import make_video
 
     out_dir = out or settings.out_dir
     report: list[dict[str, object]] = []
     console = Console(stderr=True)
-    for index, brief in enumerate(briefs):
-        console.print(f"[{index + 1}/{len(briefs)}] {brief.prompt[:60]}")
+    for index, line in enumerate(lines):
+        if line.brief is None:
+            assert line.error is not None
+            console.print(f"[{index + 1}/{len(lines)}] line {line.number}: {line.error}")
+            report.append({"index": index, "line": line.number, "state": "failed",
+                           "error": {"code": line.error.code, "message": str(line.error)}})
+            continue
+        brief = line.brief
+        console.print(f"[{index + 1}/{len(lines)}] {brief.prompt[:60]}")
         try:
             result = make_video(brief, settings, out_dir)
             report.append({"index": index, "state": "succeeded", "job_id": result.job_id,

@@ -32,6 +32,7 @@ class SweepReport:
     resent: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     canceled: list[str] = field(default_factory=list)
+    unsent: list[str] = field(default_factory=list)  # a send failed; the next pass retries
 
 
 def sweep(platform: Platform) -> SweepReport:
@@ -62,10 +63,17 @@ def sweep(platform: Platform) -> SweepReport:
                 report.requeued.append(job_id)
         report.resent = list(job_rows.never_enqueued(
             session, settings.job_enqueue_grace_s, resend_after_s=settings.job_resend_after_s))
-    for job_id in report.requeued + report.resent:
-        platform.queue.enqueue(job_id)
+    sent: list[str] = []
+    for job_id in report.requeued + report.resent:  # one failed send never stops the others
+        try:
+            platform.queue.enqueue(job_id)
+            sent.append(job_id)
+        except Exception as exc:
+            report.unsent.append(job_id)
+            log.warning("sweep could not send a job; the next pass tries again",
+                        job_id=job_id, error=str(exc))
     with platform.db.session() as session:
-        job_rows.mark_enqueued(session, report.requeued + report.resent)
+        job_rows.mark_enqueued(session, sent)
     for reason, ids in (("lease_expired", report.requeued), ("never_enqueued", report.resent),
                         ("gave_up", report.failed)):
         if ids:

@@ -55,11 +55,6 @@ def draft_plan(brief: Brief, settings: Settings) -> Plan:
         return draft
 
 
-def draft_script(brief: Brief, settings: Settings) -> str:
-    """The brief's plan as the text of an editable script (the studio's review step)."""
-    return render_script(draft_plan(brief, settings))
-
-
 def write_draft(brief: Brief, settings: Settings, out_dir: Path) -> Path:
     """Write the brief's plan as ``out_dir/script.md`` and stop before any narration. An
     existing script.md is never overwritten (it may hold a person's edits)."""

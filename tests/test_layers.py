@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("jobs",),
     ("pipeline",),
     ("providers",),
+    ("library",),
     ("assemble",),
     ("security",),
     ("store",),

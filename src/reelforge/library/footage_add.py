@@ -78,12 +78,12 @@ def add_footage(
         library = load_library(folder)
         vectors = load_vectors(library, embed)
         found = list(_footage_files(paths, report))
-        _forget_missing(library, vectors, paths, report)
         tasks: list[FileTask] = []
         for path, root in found:
-            task = _task_if_changed(library, vectors, path, root, transcribe, report)
+            task = _task_if_changed(library, path, root, transcribe, report)
             if task is not None:
                 tasks.append(task)
+        _forget_missing(library, vectors, paths, report)  # after moves took their records
         total = len(tasks)
         if progress is not None:
             progress(0, total, "")
@@ -149,7 +149,7 @@ def _forget_missing(library: FootageLibrary, vectors: VectorIndex, paths: Sequen
             report.removed.append(recorded)
 
 
-def _task_if_changed(library: FootageLibrary, vectors: VectorIndex, path: Path,
+def _task_if_changed(library: FootageLibrary, path: Path,
                      root: Path | None, transcribe: bool,
                      report: FootageAddReport) -> FileTask | None:
     """The work for a new or changed file; None (and the report says why) for the rest."""
@@ -158,8 +158,7 @@ def _task_if_changed(library: FootageLibrary, vectors: VectorIndex, path: Path,
         stat = path.stat()
         record = library.files.get(key)
         wants_words = transcribe and kind_of(path) == "video"
-        current = record is not None and (record.transcribed or not wants_words)
-        if current and record is not None \
+        if record is not None and _heard_enough(record, wants_words) \
                 and (record.size, record.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
             report.skipped.append(key)
             return None
@@ -168,17 +167,22 @@ def _task_if_changed(library: FootageLibrary, vectors: VectorIndex, path: Path,
         report.failed.append(FailedFile(key, f"cannot be read ({exc.strerror or exc})"))
         return None
     if record is not None and record.content_hash == digest \
-            and (record.transcribed or not wants_words):
+            and _heard_enough(record, wants_words):
         record.size, record.mtime_ns = stat.st_size, stat.st_mtime_ns  # touched, not changed
         report.skipped.append(key)
         return None
     moved = library.file_with_hash(digest)
     if moved is not None and moved.path != key and not Path(moved.path).exists() \
-            and (moved.transcribed or not wants_words):
+            and _heard_enough(moved, wants_words):
         _move(library, moved, key, stat.st_size, stat.st_mtime_ns)
         report.skipped.append(key)
         return None
     return FileTask(path, root, digest, transcribe, library.thumbs)
+
+
+def _heard_enough(record: FootageFile, wants_words: bool) -> bool:
+    """False when this run listens to sound an earlier ``--no-transcribe`` run did not."""
+    return record.transcribed or not record.has_audio or not wants_words
 
 
 def _move(library: FootageLibrary, record: FootageFile, new_path: str, size: int,
@@ -202,7 +206,7 @@ def _store(library: FootageLibrary, vectors: VectorIndex, task: FileTask, result
     vectors.remove(library.remove_file(key))
     record = FootageFile(path=key, content_hash=task.content_hash, size=stat.st_size,
                          mtime_ns=stat.st_mtime_ns, kind=result.shots[0].kind,
-                         duration_s=round(result.duration_s, 4),
+                         duration_s=round(result.duration_s, 4), has_audio=result.has_audio,
                          transcribed=task.transcribe and result.shots[0].kind == "video")
     ids = library.add_file(record, result.shots)
     vectors.add(ids, embedded)

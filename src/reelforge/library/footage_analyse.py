@@ -60,6 +60,7 @@ class FileResult:
     path: Path
     shots: list[FootageShot] = field(default_factory=list)
     duration_s: float = 0.0
+    has_audio: bool = False
     problem: str = ""  # why the file was skipped ("" when it was indexed)
     warnings: list[str] = field(default_factory=list)  # indexed, but something was missing
 
@@ -189,7 +190,8 @@ def _video(task: FileTask) -> FileResult:
             extra={"thumbnail": _thumbnail(upright, task, number) if upright is not None else "",
                    "start_timecode": shot.start_timecode, "end_timecode": shot.end_timecode}))
     duration = detection.shots[-1].end_s if detection.shots else 0.0
-    return FileResult(task.path, shots, duration_s=duration, warnings=warnings)
+    return FileResult(task.path, shots, duration_s=duration, has_audio=info.has_audio,
+                      warnings=warnings)
 
 
 def heard_words(path: Path) -> list[tuple[str, float, float]]:

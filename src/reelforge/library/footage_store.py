@@ -54,7 +54,8 @@ class FootageFile:
     kind: FootageKind
     shot_ids: list[int] = field(default_factory=list)
     duration_s: float = 0.0
-    transcribed: bool = False
+    has_audio: bool = False
+    transcribed: bool = False  # its sound was listened to (moot without sound)
 
 
 @dataclass

@@ -27,6 +27,9 @@ STOP_WORDS = frozenset({
     "a", "an", "the", "on", "in", "of", "and", "or", "with", "at", "to", "is", "are", "it", "by",
     "for", "from", "this", "that", "some", "my", "our", "into", "over", "under", "up", "down",
     "shot", "clip", "video", "picture", "photo", "footage", "scene", "someone", "says",
+    "have", "has", "had", "do", "does", "did", "be", "was", "were", "how", "many", "much", "what",
+    "who", "where", "when", "why", "which", "there", "they", "their", "he", "she", "we", "you",
+    "me", "his", "her", "its", "very", "can", "will", "would", "not", "no", "all", "any", "about",
 })
 
 
@@ -190,6 +193,8 @@ def _and(words: Sequence[str]) -> str:
 def stem(word: str) -> str:
     """A crude English stem, enough to pair "dogs"/"dog" and "running"/"run"."""
     word = re.sub(r"[^0-9a-z]", "", word.lower())
+    if word.endswith(("us", "ss", "is")):  # octopus, grass, this: not plurals
+        return word
     for suffix, keep in (("ning", 3), ("ing", 3), ("ies", 3), ("es", 4), ("s", 3), ("ed", 4)):
         if word.endswith(suffix) and len(word) - len(suffix) >= keep:
             return word[: -len(suffix)]

@@ -54,3 +54,4 @@ def test_a_tenant_finds_its_own_shots_and_another_tenant_is_told_to_add_footage(
                        headers={"Authorization": f"Bearer {globex.secret}"})
     assert other.status_code == 400
     assert "reelforge footage add" in str(other.json()["error"])
+    assert str(platform.settings.data_dir) not in other.text  # no server paths in answers

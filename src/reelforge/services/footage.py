@@ -10,8 +10,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from reelforge.errors import InputError
 from reelforge.library.footage import FootageKind, FootageMatch
 from reelforge.library.footage_store import (
+    ADD_HINT,
     LIBRARY_FILE,
     FolderFootageIndex,
     open_footage_index,
@@ -28,7 +30,10 @@ def search_footage(settings: Settings, tenant_id: int, query: str, *, k: int = 1
                    min_duration_s: float = 0.0) -> list[FootageMatch]:
     """The tenant's shots most like ``query``, best first (an ``InputError`` naming
     ``reelforge footage add`` when the tenant has no footage yet)."""
-    index = _index(tenant_footage_folder(settings, tenant_id))
+    folder = tenant_footage_folder(settings, tenant_id)
+    if not (folder / LIBRARY_FILE).is_file():  # the message must not show the server's paths
+        raise InputError("this tenant has no footage library yet", hint=ADD_HINT)
+    index = _index(folder)
     return index.search(query, k, kind=kind, min_duration_s=min_duration_s)
 
 
@@ -44,6 +49,9 @@ def _index(folder: Path) -> FolderFootageIndex:
         cached = _opened.get(folder)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        index = open_footage_index(folder, get_text_encoder().encode)
+        try:
+            index = open_footage_index(folder, get_text_encoder().encode)
+        except InputError:
+            raise InputError("this tenant's footage library is empty", hint=ADD_HINT) from None
         _opened[folder] = (stamp, index)
         return index

@@ -181,8 +181,22 @@ class FolderFootageIndex:
     vectors: VectorIndex
     embed: Embed
 
+    _facet_arrays: tuple[np.ndarray, ...] | None = field(default=None, init=False, repr=False)
+
     def __len__(self) -> int:
         return len(self.library.shots)
+
+    def _facets(self) -> tuple[np.ndarray, ...]:
+        """(ids, kinds, durations, orientations) as arrays, made once: a filter is then a
+        vector comparison, not a loop over every shot per query (50 ms at 100k shots)."""
+        if self._facet_arrays is None:
+            shots = self.library.shots
+            self._facet_arrays = (
+                np.fromiter(shots, dtype=np.int64, count=len(shots)),
+                np.array([s.kind for s in shots.values()]),
+                np.array([s.duration_s for s in shots.values()], dtype=np.float64),
+                np.array([orientation_of(s.width, s.height) for s in shots.values()]))
+        return self._facet_arrays
 
     @property
     def shots(self) -> list[FootageShot]:
@@ -198,12 +212,14 @@ class FolderFootageIndex:
             return []
         allowed = None
         if kind is not None or min_duration_s > 0 or orientation is not None:
-            allowed = [i for i, s in self.library.shots.items()
-                       if (kind is None or s.kind == kind)
-                       and (s.kind == "picture" or s.duration_s >= min_duration_s)
-                       and (orientation is None
-                            or orientation_of(s.width, s.height) == orientation)]
-            if not allowed:
+            ids, kinds, durations, orientations = self._facets()
+            keep = (kinds == kind) if kind is not None else np.ones(ids.size, dtype=bool)
+            if min_duration_s > 0:
+                keep &= (kinds == "picture") | (durations >= min_duration_s)
+            if orientation is not None:
+                keep &= orientations == orientation
+            allowed = ids[keep]
+            if allowed.size == 0:
                 return []
         query = self.embed([text])[0]
         hits = self.vectors.search(query, k, allowed_ids=allowed)

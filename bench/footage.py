@@ -85,22 +85,33 @@ def peak_rss_mb() -> float:
     return max(own, children) / 1024
 
 
-def bench_indexing(seconds: float, workers: int) -> None:
+def bench_indexing(seconds: float, workers: int, footage: Path | None) -> None:
     encoder = get_text_encoder()
     encoder.encode(["warm up"])
     with tempfile.TemporaryDirectory(prefix="rf-footage-bench-") as tmp:
-        clip = Path(tmp) / "harbour_morning.mp4"
-        started = time.perf_counter()
-        make_footage(clip, seconds)
-        print(f"made {seconds:.0f} s of 1080p30 with speech in {time.perf_counter() - started:.1f}"
-              f" s ({clip.stat().st_size / 1e6:.1f} MB)")
-        started = time.perf_counter()
+        clip = footage or Path(tmp) / "harbour_morning.mp4"
+        if footage is None:
+            started = time.perf_counter()
+            make_footage(clip, seconds)
+            print(f"made {seconds:.0f} s of 1080p30 with speech in "
+                  f"{time.perf_counter() - started:.1f} s ({clip.stat().st_size / 1e6:.1f} MB)")
+        else:
+            from reelforge.media.probe import probe_video
+
+            seconds = probe_video(clip).duration_s
+        started, cpu = time.perf_counter(), _cpu_s()
         report = add_footage([clip], Path(tmp) / "library", embed=encoder.encode,
                              transcribe=True, workers=workers)
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, _cpu_s() - cpu
         assert report.added, report.failed
-        print(f"indexing: {wall:.1f} s wall = {seconds / wall:.1f}× real time "
+        print(f"indexing: {wall:.1f} s wall = {seconds / wall:.1f}× real time, {cpu:.1f} CPU s "
               f"({report.shots_added} shots, workers={workers}); peak RSS {peak_rss_mb():.0f} MB")
+
+
+def _cpu_s() -> float:
+    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                          resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def bench_search(count: int, queries: int) -> None:
@@ -151,11 +162,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--skip-indexing", action="store_true")
     parser.add_argument("--skip-search", action="store_true")
+    parser.add_argument("--footage", type=Path, help="index this file instead of making one")
     args = parser.parse_args(argv)
     if not args.skip_search:
         bench_search(args.shots, args.queries)
     if not args.skip_indexing:
-        bench_indexing(args.seconds, args.workers)
+        bench_indexing(args.seconds, args.workers, args.footage)
 
 
 if __name__ == "__main__":

@@ -134,6 +134,27 @@ def test_a_moved_file_keeps_its_shots_and_a_deleted_one_leaves(
     assert [_name(s.source) for s in open_footage_index(library, embed).shots] == ["dog.mp4"]
 
 
+def test_a_copy_is_indexed_once_and_a_removed_files_thumbnails_go(
+    footage_dir: Path, embed: Embed, tmp_path: Path,
+) -> None:
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    shutil.copy(footage_dir / "beach_dog_running.mp4", folder / "a.mp4")
+    shutil.copy(footage_dir / "beach_dog_running.mp4", folder / "b.mp4")
+    library = tmp_path / "library"
+    report = add_footage([folder], library, embed=embed, transcribe=False)
+    assert [_name(p) for p in report.added] == ["a.mp4"] and report.shots_added == 1
+    assert [(_name(w.path), "same content as" in w.reason) for w in report.warnings] == [
+        ("b.mp4", True)]
+    shutil.copy(footage_dir / "city_night_traffic.mp4", folder / "c.mp4")
+    add_footage([folder], library, embed=embed, transcribe=False)
+    thumbs = sorted((library / "thumbs").iterdir())
+    assert len(thumbs) == 2
+    (folder / "c.mp4").unlink()
+    add_footage([folder], library, embed=embed, transcribe=False)
+    assert len(list((library / "thumbs").iterdir())) == 1
+
+
 def test_vectors_lost_in_a_crash_are_made_again_from_the_descriptions(
     indexed: tuple[Path, FootageAddReport], embed: Embed, tmp_path: Path,
 ) -> None:

@@ -79,8 +79,9 @@ def add_footage(
         vectors = load_vectors(library, embed)
         found = list(_footage_files(paths, report))
         tasks: list[FileTask] = []
+        pending: dict[str, str] = {}  # content hash → the file this run indexes it from
         for path, root in found:
-            task = _task_if_changed(library, path, root, transcribe, report)
+            task = _task_if_changed(library, pending, path, root, transcribe, report)
             if task is not None:
                 tasks.append(task)
         _forget_missing(library, vectors, paths, report)  # after moves took their records
@@ -149,7 +150,7 @@ def _forget_missing(library: FootageLibrary, vectors: VectorIndex, paths: Sequen
             report.removed.append(recorded)
 
 
-def _task_if_changed(library: FootageLibrary, path: Path,
+def _task_if_changed(library: FootageLibrary, pending: dict[str, str], path: Path,
                      root: Path | None, transcribe: bool,
                      report: FootageAddReport) -> FileTask | None:
     """The work for a new or changed file; None (and the report says why) for the rest."""
@@ -171,12 +172,21 @@ def _task_if_changed(library: FootageLibrary, path: Path,
         record.size, record.mtime_ns = stat.st_size, stat.st_mtime_ns  # touched, not changed
         report.skipped.append(key)
         return None
-    moved = library.file_with_hash(digest)
-    if moved is not None and moved.path != key and not Path(moved.path).exists() \
-            and _heard_enough(moved, wants_words):
-        _move(library, moved, key, stat.st_size, stat.st_mtime_ns)
-        report.skipped.append(key)
+    same = library.file_with_hash(digest)
+    if same is not None and same.path != key and _heard_enough(same, wants_words):
+        if Path(same.path).exists():  # a copy: one set of shots (shot ids are by content)
+            report.skipped.append(key)
+            report.warnings.append(FailedFile(key, f"same content as {same.path}; indexed once"))
+        else:  # moved or renamed
+            _move(library, same, key, stat.st_size, stat.st_mtime_ns)
+            report.skipped.append(key)
         return None
+    earlier = pending.get(digest)
+    if earlier is not None:  # a copy of a file this run indexes
+        report.skipped.append(key)
+        report.warnings.append(FailedFile(key, f"same content as {earlier}; indexed once"))
+        return None
+    pending[digest] = key
     return FileTask(path, root, digest, transcribe, library.thumbs)
 
 
@@ -203,7 +213,7 @@ def _store(library: FootageLibrary, vectors: VectorIndex, task: FileTask, result
         return
     embedded = embed([shot.description for shot in result.shots])
     stat = task.path.stat()
-    vectors.remove(library.remove_file(key))
+    vectors.remove(library.remove_file(key, keep_hash=task.content_hash))
     record = FootageFile(path=key, content_hash=task.content_hash, size=stat.st_size,
                          mtime_ns=stat.st_mtime_ns, kind=result.shots[0].kind,
                          duration_s=round(result.duration_s, 4), has_audio=result.has_audio,

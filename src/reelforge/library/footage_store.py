@@ -77,13 +77,19 @@ class FootageLibrary:
                 return record
         return None
 
-    def remove_file(self, path: str) -> list[int]:
-        """Forget a file and its shots; returns the vector ids to drop."""
+    def remove_file(self, path: str, *, keep_hash: str = "") -> list[int]:
+        """Forget a file, its shots and their thumbnails (unless its content stays, as
+        ``keep_hash`` or another file); returns the vector ids to drop."""
         record = self.files.pop(path, None)
         if record is None:
             return []
+        content_stays = record.content_hash == keep_hash \
+            or self.file_with_hash(record.content_hash) is not None
         for shot_id in record.shot_ids:
-            self.shots.pop(shot_id, None)
+            shot = self.shots.pop(shot_id, None)
+            thumbnail = str(shot.extra.get("thumbnail") or "") if shot is not None else ""
+            if thumbnail and not content_stays:
+                Path(thumbnail).unlink(missing_ok=True)
         return list(record.shot_ids)
 
     def add_file(self, record: FootageFile, shots: list[FootageShot]) -> list[int]:

@@ -9,6 +9,7 @@ so it returns plain dataclasses and never raises: a bad file comes back with its
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,25 +140,33 @@ def _picture(task: FileTask) -> FileResult:
 def _video(task: FileTask) -> FileResult:
     from reelforge.media.keyframes import choose_keyframes, transition_frames
     from reelforge.media.pixel_aspect import display_size, sample_aspect_ratio, to_display_aspect
+    from reelforge.media.probe import probe_video
     from reelforge.media.shots import detect_shots_in
     from reelforge.media.video_analysis import shot_analysis
 
-    detection = detect_shots_in(task.path)
+    warnings = []
+    heard: list[tuple[str, float, float]] = []
+    # listening and looking run side by side: the recogniser and the decoder each release the
+    # GIL, so one file keeps two cores busy
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        listening = (pool.submit(heard_words, task.path)
+                     if task.transcribe and probe_video(task.path).has_audio else None)
+        detection = detect_shots_in(task.path)
+        if listening is not None:
+            try:
+                heard = listening.result()
+            except DependencyMissing as exc:
+                warnings.append(f"not transcribed: {exc}")
+            except ReelforgeError as exc:
+                warnings.append(f"not transcribed: {exc.message}")
+            except Exception as exc:  # the pictures are still usable without the words
+                warnings.append(f"not transcribed ({type(exc).__name__}: {exc})")
     video = detection.video
     info = video.info
     sar = sample_aspect_ratio(task.path)
     width, height = display_size(info.width, info.height, sar, info.rotation)
     keyframes = {k.shot_index: k for k in choose_keyframes(detection, max_per_shot=1)}
     blocked = transition_frames(detection)
-    warnings = []
-    heard: list[tuple[str, float, float]] = []
-    if task.transcribe and info.has_audio:
-        try:
-            heard = heard_words(task.path)
-        except DependencyMissing as exc:
-            warnings.append(f"not transcribed: {exc}")
-        except ReelforgeError as exc:
-            warnings.append(f"not transcribed: {exc.message}")
     sidecar = sidecar_for(task.path)
     warnings += _sidecar_warning(sidecar)
     names = name_words(task.path, task.root)

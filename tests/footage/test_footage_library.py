@@ -186,3 +186,23 @@ def test_non_square_pixels_give_the_display_size(embed: Embed, tmp_path: Path) -
     add_footage([clip], tmp_path / "library", embed=embed, transcribe=False)
     shot = open_footage_index(tmp_path / "library", embed).shots[0]
     assert (shot.width, shot.height) == (213, 90)
+
+
+def test_a_failed_transcription_is_a_note_and_progress_counts_files(
+    embed: Embed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import numpy as np
+
+    def deaf(path: Path) -> list[tuple[str, float, float]]:
+        raise RuntimeError("no sound card in a test")
+
+    monkeypatch.setattr("reelforge.library.footage_analyse.heard_words", deaf)
+    clip = write_clip(tmp_path / "clips" / "river_walk.mp4", scene(BLUE_SKY, SAND, BROWN, 10),
+                      audio=np.zeros(22050, np.float32))
+    seen: list[tuple[int, int, str]] = []
+    report = add_footage([clip.parent], tmp_path / "library", embed=embed,
+                         progress=lambda done, total, name: seen.append((done, total, name)))
+    assert [_name(p) for p in report.added] == ["river_walk.mp4"]
+    assert [w.reason for w in report.warnings] == [
+        "not transcribed (RuntimeError: no sound card in a test)"]
+    assert seen == [(0, 1, ""), (1, 1, "river_walk.mp4")]

@@ -47,6 +47,7 @@ RULES_BEYOND_SCHEMA = {
     "POST /v1/jobs": "the voice must exist on this server; a script must fit the duration",
     "POST /v1/jobs/estimate": "the voice must exist on this server",
     "POST /v1/batches": "each brief's voice must exist on this server",
+    "GET /v1/footage/search": "the tenant must have indexed footage (reelforge footage add)",
 }
 _HARM = {"GET": 0, "HEAD": 0, "OPTIONS": 0, "POST": 1, "PUT": 1, "PATCH": 1, "DELETE": 2}
 

@@ -12,6 +12,7 @@ from reelforge.cli import (
     batch,
     captions,
     fakes,
+    footage,
     images,
     jobs,
     keys,
@@ -42,6 +43,7 @@ app.add_typer(video.app, name="video")
 app.add_typer(images.app, name="images")
 app.add_typer(songs.app, name="songs")
 app.add_typer(music.app, name="music")  # issue 20: the composer
+app.add_typer(footage.app, name="footage")  # issue 17: your own footage
 app.add_typer(fakes.app, name="fakes")
 app.command("providers")(providers.providers_command)
 app.command("serve")(serve.serve_command)

@@ -26,6 +26,7 @@ from reelforge.server.routes import (
     jobs,
     library,
 )
+from reelforge.server.routes import footage as footage_routes
 from reelforge.server.routes import secrets as secrets_routes
 from reelforge.server.web import mount_studio
 from reelforge.settings import Settings
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     for module in (jobs, events, artifacts, batches, catalog, library, admin, health):
         app.include_router(module.router)
     app.include_router(secrets_routes.router)  # issue 9: tenant provider credentials
+    app.include_router(footage_routes.router)  # issue 17: the tenant's own footage
     mount_studio(app)  # the web studio at /
     return app
 

@@ -1,0 +1,57 @@
+"""Searching a tenant's footage library, for the API (the CLI opens the library directly).
+
+Each tenant has its own library folder (``library.footage_store.tenant_footage_folder``); an
+opened index is kept per folder until its files change, so a search costs the text encoding
+and one FAISS query, not a reload.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from reelforge.errors import InputError
+from reelforge.library.footage import FootageKind, FootageMatch
+from reelforge.library.footage_store import (
+    ADD_HINT,
+    LIBRARY_FILE,
+    FolderFootageIndex,
+    open_footage_index,
+    tenant_footage_folder,
+)
+from reelforge.settings import Settings
+
+_opened: dict[Path, tuple[tuple[int, int], FolderFootageIndex]] = {}
+_lock = threading.Lock()
+
+
+def search_footage(settings: Settings, tenant_id: int, query: str, *, k: int = 10,
+                   kind: FootageKind | None = None,
+                   min_duration_s: float = 0.0) -> list[FootageMatch]:
+    """The tenant's shots most like ``query``, best first (an ``InputError`` naming
+    ``reelforge footage add`` when the tenant has no footage yet)."""
+    folder = tenant_footage_folder(settings, tenant_id)
+    if not (folder / LIBRARY_FILE).is_file():  # the message must not show the server's paths
+        raise InputError("this tenant has no footage library yet", hint=ADD_HINT)
+    index = _index(folder)
+    return index.search(query, k, kind=kind, min_duration_s=min_duration_s)
+
+
+def _index(folder: Path) -> FolderFootageIndex:
+    from reelforge.media.embeddings import get_text_encoder
+
+    try:
+        info = (folder / LIBRARY_FILE).stat()
+        stamp = (info.st_mtime_ns, info.st_size)
+    except OSError:
+        stamp = (0, 0)
+    with _lock:
+        cached = _opened.get(folder)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        try:
+            index = open_footage_index(folder, get_text_encoder().encode)
+        except InputError:
+            raise InputError("this tenant's footage library is empty", hint=ADD_HINT) from None
+        _opened[folder] = (stamp, index)
+        return index

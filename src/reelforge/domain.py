@@ -273,6 +273,9 @@ class Timeline(Model):
     music: MusicChoice | None = None
 
 
+FootageTreatment = Literal["cut", "slow", "loop", "ken-burns", "engine"]
+
+
 class FootagePick(Model):
     """A piece of the creator's footage put under a scene: which file, which seconds, how well
     it matched. A picture has ``start_s == end_s == 0``; ``shot_id`` names the content."""
@@ -297,7 +300,7 @@ class FootageChoice(Model):
     shot: FootagePick | None = None
     runner_up: FootagePick | None = None
     reason: str = ""
-    treatment: Literal["cut", "slow", "loop", "ken-burns", "engine"] = "engine"
+    treatment: FootageTreatment = "engine"
     speed: float = Field(default=1.0, gt=0, le=1)  # playback speed of a slowed shot
 
 

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 OPTION_NAMES = {"duration_s": "--duration", "prompt": "PROMPT", "aspect": "--aspect",
                 "intensity": "--intensity", "emotion": "--emotion", "music_mood": "--music-mood",
                 "template": "--template", "voice": "--voice", "seed": "--seed",
-                "captions": "--captions", "script": "--script", "source_text": "--from"}
+                "captions": "--captions", "script": "--script", "source_text": "--from",
+                "footage": "--footage"}
 #: Said when no LLM writes the script: what the offline writer is, and the ways to real words.
 OFFLINE_WRITER_NOTE = (
     "note: no LLM is configured, so the offline writer drafts a structure from the prompt (it "
@@ -149,6 +150,11 @@ def make_command(
         False, "--draft", help="Write the script as <out>/script.md to edit, and stop; then "
         "make it with --script <out>/script.md."
     ),
+    footage: str | None = typer.Option(
+        None, "--footage", help="Show your own clips and pictures: a folder (indexed first) or "
+        "'library' (what `reelforge footage add` indexed). Each scene gets the shot that best "
+        "matches its words; a scene nothing matches is drawn by the video engine."
+    ),
 ) -> None:
     """Make a short video from a prompt: script, narration, visuals, music, subtitles.
 
@@ -190,6 +196,7 @@ def make_command(
         template=template,
         music_mood=music_mood,
         captions=captions,
+        footage=footage,
     )
     from reelforge.providers.registry import script_choice
     from reelforge.services.briefs import check_brief
@@ -216,6 +223,9 @@ def make_command(
         sys.stdout.write("\n")
         return
     console = Console(stderr=True)
+    if brief.footage is not None and brief.footage != "library":
+        console.print(f"indexing the footage in {brief.footage} (new or changed files only)…",
+                      highlight=False, markup=False)
     columns = (
         SpinnerColumn(),
         TextColumn("[bold]{task.description:<22}"),
@@ -233,6 +243,15 @@ def make_command(
     )
     if m.music:
         console.print(f"music: {m.music.track.title} — {m.music.reason}")
+    if m.footage:
+        shown = sum(1 for c in m.footage if c.shot is not None)
+        console.print(f"footage: {shown} of {len(m.footage)} scenes show your shots",
+                      highlight=False)
+        for c in m.footage:
+            where = (f"{Path(c.shot.source).name} {c.shot.start_s:.1f}–{c.shot.end_s:.1f} s"
+                     if c.shot is not None else "video engine")
+            console.print(f"  scene {c.scene_index + 1}: {where} ({c.reason})", highlight=False,
+                          markup=False)
     if offline:
         console.print(OFFLINE_WRITER_NOTE, style="yellow", highlight=False)
     print(result.job_dir / "final.mp4")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reelforge.domain import FootageChoice, FootagePick
+from reelforge.domain import FootageChoice, FootagePick, FootageTreatment
 from reelforge.library.footage import FootageIndex, FootageMatch, FootageShot
 
 #: A video shot this much slower than real time still looks natural; beyond it, it loops.
@@ -170,7 +170,7 @@ def pick(c: Candidate, need_s: float) -> FootagePick:
                        height=max(1, c.shot.height), score=round(c.match.score, 4))
 
 
-def treatment(shown: FootagePick, need_s: float) -> tuple[str, float, str]:
+def treatment(shown: FootagePick, need_s: float) -> tuple[FootageTreatment, float, str]:
     """How the pick fills the scene: (treatment, speed, what was done, in words)."""
     if shown.kind == "picture":
         return "ken-burns", 1.0, "a picture, slowly zoomed"
@@ -189,7 +189,12 @@ def choose_footage(needs: Sequence[SceneNeed], index: FootageIndex,
                    rules: ChoiceRules | None = None) -> list[FootageChoice]:
     """One choice per scene, in scene order: the shot, its segment, score, reason, runner-up."""
     rules = rules or ChoiceRules()
-    searched = candidates(needs, index, rules)
+    return choose(needs, candidates(needs, index, rules), rules)
+
+
+def choose(needs: Sequence[SceneNeed], searched: list[list[Candidate]],
+           rules: ChoiceRules) -> list[FootageChoice]:
+    """The choice among searched candidates (``candidates``): what the pipeline caches."""
     options = [[c for c in scene if c.match.score >= rules.min_score] for scene in searched]
     forbidden: set[tuple[int, str]] = set()
     while True:

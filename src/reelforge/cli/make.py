@@ -223,7 +223,7 @@ def make_command(
         sys.stdout.write("\n")
         return
     console = Console(stderr=True)
-    if brief.footage is not None and brief.footage != "library":
+    if brief.footage is not None and Path(brief.footage).expanduser().is_dir():
         console.print(f"indexing the footage in {brief.footage} (new or changed files only)…",
                       highlight=False, markup=False)
     columns = (

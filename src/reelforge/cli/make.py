@@ -13,10 +13,13 @@ from reelforge.cli.brief_choices import EMOTIONS, MAX_DURATION_S, MIN_DURATION_S
 from reelforge.errors import InputError
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress, TaskID
 
     from reelforge.domain import Brief
+    from reelforge.library.footage import FootageIndex
     from reelforge.pipeline.runner import StepEvent
+    from reelforge.settings import Settings
 
 #: How the CLI names each brief field in its errors.
 OPTION_NAMES = {"duration_s": "--duration", "prompt": "PROMPT", "aspect": "--aspect",
@@ -69,6 +72,28 @@ def brief_from_options(**fields: object) -> Brief:
         error = brief_error(exc, names=OPTION_NAMES)
         error.hint = OPTION_HINTS.get(error.field, error.hint)
         raise error from None
+
+
+def _index_footage_folder(folder: str, settings: Settings, console: Console) -> FootageIndex:
+    """Index a ``--footage`` folder with a progress bar before the make (new or changed files
+    only), list the files skipped with their reason, and open it."""
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from reelforge.library.footage_source import footage_folder, index_folder, open_footage
+
+    footage_folder(folder)  # a missing folder is one line, before any bar
+    with Progress(TextColumn("[bold]{task.description:<22}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), console=console) as bar:
+        row = bar.add_task("indexing footage", total=None)
+
+        def progress(done: int, total: int, name: str) -> None:
+            bar.update(row, completed=done, total=total)
+
+        report = index_folder(folder, settings, progress)
+    for failed in getattr(report, "failed", []):
+        console.print(f"skipped {failed.path}: {failed.reason}", style="yellow", highlight=False,
+                      markup=False)
+    return open_footage(folder, settings, index=False)
 
 
 class _Bars:
@@ -217,15 +242,15 @@ def make_command(
             Console(stderr=True).print(OFFLINE_WRITER_NOTE, style="yellow", highlight=False)
         print(path)
         return
+    footage_index = None  # a folder is indexed here, with a bar; "library" opens in the job
+    if brief.footage is not None and brief.footage != "library":
+        footage_index = _index_footage_folder(brief.footage, settings, Console(stderr=True))
     if as_json:
-        result = make_video(brief, settings, out_dir, engines=engines)
+        result = make_video(brief, settings, out_dir, engines=engines, footage=footage_index)
         json.dump(result.manifest.model_dump(mode="json"), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return
     console = Console(stderr=True)
-    if brief.footage is not None and Path(brief.footage).expanduser().is_dir():
-        console.print(f"indexing the footage in {brief.footage} (new or changed files only)…",
-                      highlight=False, markup=False)
     columns = (
         SpinnerColumn(),
         TextColumn("[bold]{task.description:<22}"),
@@ -234,7 +259,8 @@ def make_command(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        result = make_video(brief, settings, out_dir, on_event=_Bars(progress), engines=engines)
+        result = make_video(brief, settings, out_dir, on_event=_Bars(progress), engines=engines,
+                            footage=footage_index)
     m = result.manifest
     hits = sum(1 for s in m.steps if s.cache_hit)
     console.print(

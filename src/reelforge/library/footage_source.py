@@ -9,12 +9,17 @@ a ``make`` without footage never loads them.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from reelforge.domain import FOOTAGE_LIBRARY
 from reelforge.errors import InputError
 from reelforge.library.footage import FootageIndex
 from reelforge.settings import Settings
+
+#: ``progress(done, total, file name)`` after each file indexed.
+IndexProgress = Callable[[int, int, str], None]
 
 
 def folder_cache(folder: Path, settings: Settings) -> Path:
@@ -23,21 +28,48 @@ def folder_cache(folder: Path, settings: Settings) -> Path:
     return settings.data_dir / "footage-folders" / name
 
 
-def open_footage(footage: str, settings: Settings) -> FootageIndex:
-    """The index of ``footage``; an empty library or a missing folder is one InputError."""
+def footage_folder(footage: str) -> Path:
+    """The folder a ``--footage`` names; one InputError when there is none."""
     folder = Path(footage).expanduser()
-    if footage != FOOTAGE_LIBRARY and not folder.is_dir():
+    if not folder.is_dir():
         raise InputError(f"--footage {footage}: no such folder",
                          hint='give a folder of videos and pictures, or "library" for the '
                               "footage library (`reelforge footage add DIR` fills it)")
-    from reelforge.library.footage_store import default_footage_folder, open_footage_index
+    return folder
+
+
+def _embed() -> Any:
     from reelforge.media.embeddings import get_text_encoder
 
-    embed = get_text_encoder().encode
-    if footage == FOOTAGE_LIBRARY:
-        return open_footage_index(default_footage_folder(settings), embed)
+    return get_text_encoder().encode
+
+
+def index_folder(footage: str, settings: Settings, progress: IndexProgress | None = None) -> Any:
+    """Index a ``--footage`` folder (new and changed files only); returns the add's report
+    (``failed``: the files skipped, each with its reason)."""
+    folder = footage_folder(footage)
     from reelforge.library.footage_add import add_footage
 
-    cache = folder_cache(folder, settings)
-    add_footage([folder], cache, embed=embed)
-    return open_footage_index(cache, embed)
+    return add_footage([folder], folder_cache(folder, settings), embed=_embed(),
+                       progress=progress)
+
+
+def open_footage(footage: str, settings: Settings, *, index: bool = True) -> FootageIndex:
+    """The index of ``footage``; an empty library or a folder with nothing usable is one
+    InputError (naming ``reelforge footage add`` for the library). ``index=False``: the
+    folder was just indexed (``index_folder``), only open it."""
+    if footage != FOOTAGE_LIBRARY:
+        footage_folder(footage)  # a missing folder says so before anything loads
+    from reelforge.library.footage_store import default_footage_folder, open_footage_index
+
+    if footage == FOOTAGE_LIBRARY:
+        return open_footage_index(default_footage_folder(settings), _embed())
+    if index:
+        index_folder(footage, settings)
+    folder = footage_folder(footage)
+    try:
+        return open_footage_index(folder_cache(folder, settings), _embed())
+    except InputError:
+        raise InputError(f"--footage {footage} holds no video or picture reelforge can read",
+                         hint="add .mp4/.mov/.mkv videos or .jpg/.png pictures to it, or give "
+                              '"library"') from None

@@ -111,7 +111,7 @@ class FootageVideo:
     version = "1"
 
     def __init__(self, choice: FootageChoice, *, ffmpeg: Path | None = None,
-                 preset: str = "veryfast", min_kept: float = MIN_KEPT) -> None:
+                 preset: str = "ultrafast", min_kept: float = MIN_KEPT) -> None:
         if choice.shot is None:
             raise ValueError("a FootageVideo needs a choice with a shot")
         self.choice, self.pick = choice, choice.shot

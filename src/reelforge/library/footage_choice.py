@@ -95,7 +95,8 @@ def candidates(needs: Sequence[SceneNeed], index: FootageIndex,
 
 
 def _assign(options: list[list[Candidate]], forbidden: set[tuple[int, str]]) -> dict[int, int]:
-    """Scene → position in its options, maximising the total fit (Hungarian)."""
+    """Scene → position in its options, maximising the total fit (Hungarian). A forbidden pair
+    costs more than any fit gains, so as many scenes as can get a shot get one."""
     from scipy.optimize import linear_sum_assignment
 
     shot_ids = sorted({c.shot.shot_id for scene in options for c in scene})

@@ -10,7 +10,7 @@ import pytest
 
 from reelforge.errors import InputError
 from reelforge.library.footage_choice import SceneNeed, choose_footage
-from reelforge.library.footage_source import index_folder, open_footage
+from reelforge.library.footage_source import index_folder, open_footage, open_tenant_footage
 from reelforge.settings import Settings
 
 from .labelled import write_picture, write_video
@@ -49,3 +49,16 @@ def test_an_empty_folder_or_library_is_one_clear_error(tmp_path: Path,
     with pytest.raises(InputError) as empty:
         open_footage("library", settings)
     assert "reelforge footage add" in f"{empty.value.message} {empty.value.hint}"
+
+
+def test_a_tenant_opens_its_own_library_never_another_s(clips: Path, settings: Settings,
+                                                        encode) -> None:
+    from reelforge.library.footage_add import add_footage
+    from reelforge.library.footage_store import tenant_footage_folder
+
+    add_footage([clips], tenant_footage_folder(settings, 1), embed=encode)
+    assert len(open_tenant_footage(settings, 1)) == 3
+    with pytest.raises(InputError):
+        open_tenant_footage(settings, 2)  # tenant 2 has added nothing
+    with pytest.raises(InputError):
+        open_footage("library", settings)  # nor is it the CLI's library

@@ -73,3 +73,11 @@ def open_footage(footage: str, settings: Settings, *, index: bool = True) -> Foo
         raise InputError(f"--footage {footage} holds no video or picture reelforge can read",
                          hint="add .mp4/.mov/.mkv videos or .jpg/.png pictures to it, or give "
                               '"library"') from None
+
+
+def open_tenant_footage(settings: Settings, tenant_id: int | str) -> FootageIndex:
+    """A tenant's own footage library (a queued job's ``footage: "library"``), never the CLI's
+    or another tenant's."""
+    from reelforge.library.footage_store import open_footage_index, tenant_footage_folder
+
+    return open_footage_index(tenant_footage_folder(settings, tenant_id), _embed())

@@ -62,3 +62,31 @@ def test_a_tenant_opens_its_own_library_never_another_s(clips: Path, settings: S
         open_tenant_footage(settings, 2)  # tenant 2 has added nothing
     with pytest.raises(InputError):
         open_footage("library", settings)  # nor is it the CLI's library
+
+
+@pytest.mark.slow
+def test_cli_make_with_a_footage_folder_names_the_shots_in_its_manifest(
+        clips: Path, tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    (clips / "broken.mp4").write_bytes(b"not a video")
+    script = tmp_path / "week.md"
+    script.write_text("# The shore\nvisual: dog on the beach\nOur puppy sprints along the "
+                      "shore.\n\n# Paperwork\nvisual: tax forms\nQuarterly taxes are due.\n")
+    env = {"REELFORGE_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin",
+           "HOME": str(tmp_path), "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    made = subprocess.run(
+        [sys.executable, "-m", "reelforge.cli.main", "make", "--script", str(script),
+         "--duration", "6", "--aspect", "1:1", "--captions", "none", "--footage", str(clips),
+         "--out", str(tmp_path / "out"), "--json"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    assert made.returncode == 0, made.stderr
+    assert "skipped" in made.stderr and "broken.mp4" in made.stderr  # said, with its reason
+    manifest = json.loads(made.stdout)
+    shore, paperwork = manifest["footage"]
+    assert Path(shore["shot"]["source"]).name == "dog-beach.mp4"
+    assert paperwork["shot"] is None and paperwork["treatment"] == "engine"
+    assert (tmp_path / "out" / manifest["job_id"] / "final.mp4").is_file()

@@ -274,8 +274,9 @@ def make_command(
         console.print(f"footage: {shown} of {len(m.footage)} scenes show your shots",
                       highlight=False)
         for c in m.footage:
-            where = (f"{Path(c.shot.source).name} {c.shot.start_s:.1f}–{c.shot.end_s:.1f} s"
-                     if c.shot is not None else "video engine")
+            where = ("video engine" if c.shot is None else Path(c.shot.source).name
+                     + ("" if c.shot.kind == "picture"
+                        else f" {c.shot.start_s:.1f}–{c.shot.end_s:.1f} s"))
             console.print(f"  scene {c.scene_index + 1}: {where} ({c.reason})", highlight=False,
                           markup=False)
     if offline:

@@ -38,6 +38,8 @@ HAS_WORDS = r"^[^\x00]*\w[^\x00]*$"
 MAX_SCRIPT_CHARS = 20_000
 #: An article or notes to turn into a script (``--from``).
 MAX_SOURCE_CHARS = 200_000
+#: ``Brief.footage`` that means the tenant's own footage library (anything else is a folder).
+FOOTAGE_LIBRARY = "library"
 
 
 class Model(BaseModel):
@@ -75,6 +77,11 @@ class Brief(Model):
     #: An article or notes the writer turns into a script.
     source_text: str | None = Field(default=None, max_length=MAX_SOURCE_CHARS, pattern=HAS_WORDS,
                                     description="An article or notes to make the script from")
+    #: The creator's own footage to show instead of generated visuals: "library" or a folder.
+    footage: str | None = Field(default=None, min_length=1, max_length=4096,
+                                description='Your own footage for the scenes: "library" (the '
+                                            "footage library) or a folder of videos and "
+                                            "pictures (CLI only)")
 
     @model_validator(mode="before")
     @classmethod
@@ -109,6 +116,16 @@ class Brief(Model):
         if self.script is not None and self.source_text is not None:
             raise ValueError("give a script or a source text, not both")
         return self
+
+    @field_validator("footage")
+    @classmethod
+    def _footage_names_a_place(cls, value: str | None) -> str | None:
+        """"library" (any case) or a folder path: not blank, no NUL byte, no line breaks."""
+        if value is None:
+            return None
+        if not value.strip() or any(c in value for c in "\x00\r\n"):
+            raise ValueError('give "library" or the path of a folder of videos and pictures')
+        return FOOTAGE_LIBRARY if value.strip().lower() == FOOTAGE_LIBRARY else value.strip()
 
     @field_validator("emotion", "music_mood", "template", "captions", mode="before")
     @classmethod
@@ -256,6 +273,37 @@ class Timeline(Model):
     music: MusicChoice | None = None
 
 
+FootageTreatment = Literal["cut", "slow", "loop", "ken-burns", "engine"]
+
+
+class FootagePick(Model):
+    """A piece of the creator's footage put under a scene: which file, which seconds, how well
+    it matched. A picture has ``start_s == end_s == 0``; ``shot_id`` names the content."""
+
+    shot_id: str
+    source: str
+    kind: Literal["video", "picture"]
+    start_s: float = Field(ge=0)
+    end_s: float = Field(ge=0)
+    width: int = Field(gt=0)
+    height: int = Field(gt=0)
+    score: float  # cosine similarity to the scene's words (−1..1)
+
+
+class FootageChoice(Model):
+    """What a scene shows of the creator's footage, and why (``make --footage``).
+
+    ``shot`` None: nothing matched well enough, the video engine draws the scene. ``treatment``
+    says how the shot fills the scene: a plain cut, slowed, looped, or a picture's slow zoom."""
+
+    scene_index: int = Field(ge=0)
+    shot: FootagePick | None = None
+    runner_up: FootagePick | None = None
+    reason: str = ""
+    treatment: FootageTreatment = "engine"
+    speed: float = Field(default=1.0, gt=0, le=1)  # playback speed of a slowed shot
+
+
 class StepRecord(Model):
     """How one pipeline step was done: the manifest's unit of account."""
 
@@ -309,6 +357,8 @@ class Manifest(Model):
     word_timing: dict[str, str] = Field(default_factory=dict)
     #: The job's paid calls from the spend ledger (platform jobs; empty for the offline CLI).
     paid_calls: list[PaidCallRecord] = Field(default_factory=list)
+    #: Each scene's shot of the creator's footage (``make --footage``), in scene order.
+    footage: list[FootageChoice] = Field(default_factory=list)
 
     @property
     def cost_usd(self) -> float:

@@ -181,6 +181,9 @@ class Settings(BaseSettings):
     # music: below this cosine the best searched song is a weak match and "auto" composes instead
     music_compose_below: float = Field(default=0.35, ge=0, le=1)
     soundfont_file: Path | None = None  # the composer's GM soundfont (default: Debian's FluidR3)
+    # footage (make --footage): below this cosine a scene's best shot is a weak match and the
+    # video engine draws the scene instead
+    footage_min_score: float = Field(default=0.3, ge=-1, le=1)
 
     # --- step cache (docs/scaling.md "The step cache") ------------------------------------------
     cache_max_gb: float = Field(default=20.0, gt=0)  # step cache bound; least recently used go

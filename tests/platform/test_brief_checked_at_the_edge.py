@@ -14,6 +14,7 @@ from reelforge.store.jobs import Job
 @pytest.mark.parametrize(("field", "value"), [
     ("emotion", "grumpy"), ("voice", "nobody"), ("voice", "espeak:xx-nowhere"),
     ("music_mood", "spooky"), ("template", "saga"), ("aspect", "4:3"), ("seed", "lots"),
+    ("footage", "/etc"),  # a queued job reads no folder on the server's disk
 ])
 def test_a_bad_brief_field_is_a_422_naming_it_and_nothing_is_queued(
         client: TestClient, platform: Platform, keys: dict[str, str], field: str,

@@ -13,16 +13,20 @@ from reelforge.cli.brief_choices import EMOTIONS, MAX_DURATION_S, MIN_DURATION_S
 from reelforge.errors import InputError
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress, TaskID
 
     from reelforge.domain import Brief
+    from reelforge.library.footage import FootageIndex
     from reelforge.pipeline.runner import StepEvent
+    from reelforge.settings import Settings
 
 #: How the CLI names each brief field in its errors.
 OPTION_NAMES = {"duration_s": "--duration", "prompt": "PROMPT", "aspect": "--aspect",
                 "intensity": "--intensity", "emotion": "--emotion", "music_mood": "--music-mood",
                 "template": "--template", "voice": "--voice", "seed": "--seed",
-                "captions": "--captions", "script": "--script", "source_text": "--from"}
+                "captions": "--captions", "script": "--script", "source_text": "--from",
+                "footage": "--footage"}
 #: Said when no LLM writes the script: what the offline writer is, and the ways to real words.
 OFFLINE_WRITER_NOTE = (
     "note: no LLM is configured, so the offline writer drafts a structure from the prompt (it "
@@ -68,6 +72,28 @@ def brief_from_options(**fields: object) -> Brief:
         error = brief_error(exc, names=OPTION_NAMES)
         error.hint = OPTION_HINTS.get(error.field, error.hint)
         raise error from None
+
+
+def _index_footage_folder(folder: str, settings: Settings, console: Console) -> FootageIndex:
+    """Index a ``--footage`` folder with a progress bar before the make (new or changed files
+    only), list the files skipped with their reason, and open it."""
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from reelforge.library.footage_source import footage_folder, index_folder, open_footage
+
+    footage_folder(folder)  # a missing folder is one line, before any bar
+    with Progress(TextColumn("[bold]{task.description:<22}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), console=console) as bar:
+        row = bar.add_task("indexing footage", total=None)
+
+        def progress(done: int, total: int, name: str) -> None:
+            bar.update(row, completed=done, total=total)
+
+        report = index_folder(folder, settings, progress)
+    for failed in getattr(report, "failed", []):
+        console.print(f"skipped {failed.path}: {failed.reason}", style="yellow", highlight=False,
+                      markup=False)
+    return open_footage(folder, settings, index=False)
 
 
 class _Bars:
@@ -149,6 +175,11 @@ def make_command(
         False, "--draft", help="Write the script as <out>/script.md to edit, and stop; then "
         "make it with --script <out>/script.md."
     ),
+    footage: str | None = typer.Option(
+        None, "--footage", help="Show your own clips and pictures: a folder (indexed first) or "
+        "'library' (what `reelforge footage add` indexed). Each scene gets the shot that best "
+        "matches its words; a scene nothing matches is drawn by the video engine."
+    ),
 ) -> None:
     """Make a short video from a prompt: script, narration, visuals, music, subtitles.
 
@@ -190,6 +221,7 @@ def make_command(
         template=template,
         music_mood=music_mood,
         captions=captions,
+        footage=footage,
     )
     from reelforge.providers.registry import script_choice
     from reelforge.services.briefs import check_brief
@@ -210,8 +242,11 @@ def make_command(
             Console(stderr=True).print(OFFLINE_WRITER_NOTE, style="yellow", highlight=False)
         print(path)
         return
+    footage_index = None  # a folder is indexed here, with a bar; "library" opens in the job
+    if brief.footage is not None and brief.footage != "library":
+        footage_index = _index_footage_folder(brief.footage, settings, Console(stderr=True))
     if as_json:
-        result = make_video(brief, settings, out_dir, engines=engines)
+        result = make_video(brief, settings, out_dir, engines=engines, footage=footage_index)
         json.dump(result.manifest.model_dump(mode="json"), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return
@@ -224,7 +259,8 @@ def make_command(
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        result = make_video(brief, settings, out_dir, on_event=_Bars(progress), engines=engines)
+        result = make_video(brief, settings, out_dir, on_event=_Bars(progress), engines=engines,
+                            footage=footage_index)
     m = result.manifest
     hits = sum(1 for s in m.steps if s.cache_hit)
     console.print(
@@ -233,6 +269,16 @@ def make_command(
     )
     if m.music:
         console.print(f"music: {m.music.track.title} — {m.music.reason}")
+    if m.footage:
+        shown = sum(1 for c in m.footage if c.shot is not None)
+        console.print(f"footage: {shown} of {len(m.footage)} scenes show your shots",
+                      highlight=False)
+        for c in m.footage:
+            where = ("video engine" if c.shot is None else Path(c.shot.source).name
+                     + ("" if c.shot.kind == "picture"
+                        else f" {c.shot.start_s:.1f}–{c.shot.end_s:.1f} s"))
+            console.print(f"  scene {c.scene_index + 1}: {where} ({c.reason})", highlight=False,
+                          markup=False)
     if offline:
         console.print(OFFLINE_WRITER_NOTE, style="yellow", highlight=False)
     print(result.job_dir / "final.mp4")

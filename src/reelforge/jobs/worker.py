@@ -140,10 +140,16 @@ def run_make(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
     cache_scope = CacheScope.of_tenant(tenant_id, keys.for_step_cache(tenant_id) if keys else None)
     work_dir = jobs_dir(platform) / str(tenant_id)
     scope = SpendScope(tenant_id=tenant_id, job_id=job_id, step="")
+    footage = None
+    if spec.brief is not None and spec.brief.footage is not None:  # the tenant's own library
+        from reelforge.library.footage_source import open_tenant_footage
+
+        footage = open_tenant_footage(settings, tenant_id)
     try:
         with spend.recording(SqlSpendLedger(platform.db), scope):  # every paid call (issue 15)
             result = run_job(spec, settings, work_dir, on_event=EventWriter(platform, job_id),
-                             cancel=lease.should_stop, job_id=job_id, cache_scope=cache_scope)
+                             cancel=lease.should_stop, job_id=job_id, cache_scope=cache_scope,
+                             footage=footage)
         # the manifest accounts for every paid call of the job, from the ledger (earlier
         # attempts and cache-hit steps included), so its cost is what the tenant was billed
         result.manifest.paid_calls = job_paid_calls(platform.db, job_id)

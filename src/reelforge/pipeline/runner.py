@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reelforge import __version__
 from reelforge.assemble.fonts import font_file
@@ -25,11 +26,15 @@ from reelforge.pipeline.steps import MAKE_STEPS
 from reelforge.pipeline.steps.align import WordTimings
 from reelforge.pipeline.steps.analyze import write_json
 from reelforge.pipeline.steps.assemble import Rendered
+from reelforge.pipeline.steps.choose_footage import FootageChoices
 from reelforge.pipeline.steps.score import MusicPick
 from reelforge.providers import registry
 from reelforge.providers.base import MusicSource, ScriptWriter, VideoGenerator
 from reelforge.providers.voice.emotion import voice_style
 from reelforge.settings import Settings
+
+if TYPE_CHECKING:
+    from reelforge.library.footage import FootageIndex
 
 __all__ = ["Engines", "JobResult", "ProgressFn", "StepEvent", "make_video", "new_job_id",
            "prepare", "run_job"]
@@ -60,6 +65,8 @@ class Engines:
     video: VideoGenerator
     music: MusicSource
     render: RenderOptions
+    #: The creator's footage the scenes are chosen from (``Brief.footage``); None: none.
+    footage: FootageIndex | None = None
 
 
 def _check_writable(folder: Path) -> None:
@@ -83,8 +90,12 @@ def _check_writable(folder: Path) -> None:
         )
 
 
-def prepare(brief: Brief, settings: Settings, out_dir: Path) -> Engines:
-    """Check everything a job needs before anything is written, and choose its engines."""
+def prepare(brief: Brief, settings: Settings, out_dir: Path, *,
+            footage: FootageIndex | None = None) -> Engines:
+    """Check everything a job needs before anything is written, and choose its engines.
+
+    ``footage``: the index to choose the brief's footage from (tests, services that hold one
+    open); by default the brief's ``footage`` is opened (a folder is indexed first)."""
     _check_writable(out_dir)
     voice_style(brief.emotion, brief.intensity)  # raises InputError for an unknown emotion
     render = RenderOptions(
@@ -94,7 +105,12 @@ def prepare(brief: Brief, settings: Settings, out_dir: Path) -> Engines:
         crf=settings.x264_crf,
         target_lufs=settings.target_lufs,
     )
+    if brief.footage is not None and footage is None:
+        from reelforge.library.footage_source import open_footage
+
+        footage = open_footage(brief.footage, settings)
     return Engines(
+        footage=footage,
         script=registry.script_writer(settings, brief),
         voice=registry.voice_for(brief.voice, settings),
         video=registry.video_generator(settings),
@@ -118,6 +134,7 @@ def make_video(
     plan: Plan | None = None,
     engines: dict[str, str] | None = None,
     cache_scope: CacheScope | None = None,
+    footage: FootageIndex | None = None,
 ) -> JobResult:
     """Make the video for ``brief`` in ``out_dir/<job_id>/``; returns its manifest.
 
@@ -125,7 +142,7 @@ def make_video(
     are unchanged hit the step cache, so a re-run redoes only what the edit touched."""
     spec = JobSpec(kind="make", brief=brief, plan=plan, engines=engines or {})
     return run_job(spec, settings, Path(out_dir or settings.out_dir), on_event=on_event,
-                   cancel=cancel, job_id=job_id, cache_scope=cache_scope)
+                   cancel=cancel, job_id=job_id, cache_scope=cache_scope, footage=footage)
 
 
 def run_job(
@@ -138,6 +155,7 @@ def run_job(
     cancel: Callable[[], bool] | None = None,
     job_id: str | None = None,
     cache_scope: CacheScope | None = None,
+    footage: FootageIndex | None = None,
 ) -> JobResult:
     """Run ``steps`` for a make job in ``out_dir/<job_id>/`` and write its manifest.
 
@@ -146,7 +164,7 @@ def run_job(
     assert spec.brief is not None
     wall = time.monotonic()
     settings = registry.settings_for(settings, spec.engines)
-    engines = prepare(spec.brief, settings, out_dir)
+    engines = prepare(spec.brief, settings, out_dir, footage=footage)
     job_id = job_id or new_job_id()
     job_dir = out_dir / job_id
     try:
@@ -168,6 +186,7 @@ def run_job(
     rendered = results.get(Rendered)
     music: MusicChoice | None = results.get(MusicPick).choice
     timings = results.find(WordTimings)
+    footage_choices = results.find(FootageChoices)
     write_json(job_dir / "plan.json", {"plan": plan.model_dump(mode="json"),
                                        "timeline": rendered.timeline.model_dump(mode="json")})
     order = {step.name: i for i, step in enumerate(steps)}
@@ -183,6 +202,7 @@ def run_job(
         wall_time_s=round(time.monotonic() - wall, 3),
         word_timing={f"scene-{t.scene_index + 1:02d}": t.method
                      for t in (timings.scenes if timings else [])},
+        footage=footage_choices.items if footage_choices else [],
     )
     write_json(job_dir / "manifest.json", manifest.model_dump(mode="json"))
     return JobResult(job_id=job_id, job_dir=job_dir, manifest=manifest)

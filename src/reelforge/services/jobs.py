@@ -13,7 +13,7 @@ from typing import Any, cast
 
 import structlog
 
-from reelforge.domain import Brief, JobSpec, Plan
+from reelforge.domain import FOOTAGE_LIBRARY, Brief, JobSpec, Plan
 from reelforge.errors import InputError, InvalidField, NotFound, QuotaExceeded, StorageQuotaExceeded
 from reelforge.jobs.platform import Platform
 from reelforge.services.briefs import check_brief
@@ -118,6 +118,16 @@ def check_limits(platform: Platform, db: Any, tenant_id: int, estimated_usd: flo
                             retry_after=3600, hint="wait, use offline engines, or raise the budget")
 
 
+def check_served_footage(brief: Brief) -> None:
+    """A queued job may use the footage library, never a folder: a path would be read on the
+    server's disk (another tenant's files, or the server's own)."""
+    if brief.footage is not None and brief.footage != FOOTAGE_LIBRARY:
+        raise InvalidField(f"footage {brief.footage!r}: a queued job takes only "
+                           f"{FOOTAGE_LIBRARY!r}", field="footage",
+                           hint="upload the footage to the library, then give footage: "
+                                "\"library\" (a folder works only with `reelforge make`)")
+
+
 def submit(platform: Platform, tenant_id: int, brief: Brief, *, created_by: str = "",
            batch_id: str | None = None, engines: dict[str, str] | None = None,
            plan: Plan | None = None) -> Job:
@@ -125,6 +135,7 @@ def submit(platform: Platform, tenant_id: int, brief: Brief, *, created_by: str 
     its message. The row holds the job's ``JobSpec``: brief, engines and an edited plan."""
     spec = JobSpec(kind="make", brief=brief, engines=engines or {}, plan=plan)
     check_brief(brief, platform.settings, spec.engines)
+    check_served_footage(brief)
     estimate = estimate_cost(brief, platform.settings, spec.engines, plan)
     # One pooled connection for the whole call: the row's transaction, then the message, then
     # the "sent" mark (a checkout costs a ping; the ORM session cost more than the SQL).
@@ -208,6 +219,7 @@ def submit_batch(platform: Platform, tenant_id: int, briefs: list[Brief], *,
     for number, brief in enumerate(briefs, 1):
         try:
             check_brief(brief, platform.settings)
+            check_served_footage(brief)
         except InvalidField as exc:
             raise InvalidField(f"brief {number}: {exc.message}", field=exc.field,
                                hint=exc.hint) from None

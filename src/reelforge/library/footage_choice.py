@@ -1,0 +1,231 @@
+"""Which of the creator's shots each scene shows: chosen for the whole video at once.
+
+Per scene the footage index is searched with the scene's words (visual prompt and narration);
+each candidate's score is its similarity, less a little when a video shot is shorter than the
+scene (it would have to be slowed or looped). The assignment is global (Hungarian, so a shot two
+scenes want goes where the video gains most), no shot twice, no two near-duplicates (perceptual
+hashes within a few bits), and a second pass gives a scene a shot from a file not used yet when
+one scores almost as well (variety of sources). A scene whose best similarity is below the
+threshold gets no shot: the video engine draws it. Pure: shots and scores in, choices out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from reelforge.domain import FootageChoice, FootagePick, FootageTreatment
+from reelforge.library.footage import FootageIndex, FootageMatch, FootageShot
+
+#: A video shot this much slower than real time still looks natural; beyond it, it loops.
+MAX_SLOWDOWN = 1.5
+#: Seconds kept clear of a shot's detected cuts (a boundary may be a frame off).
+CUT_MARGIN_S = 0.1
+_FORBIDDEN = -1e6
+
+
+@dataclass(frozen=True)
+class SceneNeed:
+    """What a scene asks of the footage: its words and how long it lasts."""
+
+    index: int
+    narration: str
+    visual_prompt: str
+    duration_s: float
+
+    @property
+    def query(self) -> str:
+        """The text searched: what should be seen first, then what is said."""
+        seen = self.visual_prompt.strip().rstrip(".")
+        return f"{seen}. {self.narration.strip()}" if seen else self.narration.strip()
+
+
+@dataclass(frozen=True)
+class ChoiceRules:
+    """The chooser's knobs (``min_score`` is the setting ``footage_min_score``)."""
+
+    min_score: float = 0.3  # below this cosine a scene falls back to the video engine
+    candidates: int = 12  # shots searched per scene
+    short_penalty: float = 0.1  # score lost by a video shot with none of the length needed
+    near_duplicate_bits: int = 6  # image hashes this close are the same picture
+    variety_margin: float = 0.04  # score a scene gives up for a file not used yet
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A shot a scene could show, with its similarity and its score for this scene."""
+
+    match: FootageMatch
+    fit: float  # similarity less the shortness penalty: what the assignment maximises
+
+    @property
+    def shot(self) -> FootageShot:
+        return self.match.shot
+
+
+def hamming(a: int, b: int) -> int:
+    return (a ^ b).bit_count()
+
+
+def near_duplicates(a: FootageShot, b: FootageShot, bits: int) -> bool:
+    """Two shots that look the same (0 is "no hash known": never a duplicate)."""
+    return bool(a.image_hash and b.image_hash) and hamming(a.image_hash, b.image_hash) <= bits
+
+
+def fit_score(match: FootageMatch, need_s: float, rules: ChoiceRules) -> float:
+    """Similarity, less a share of ``short_penalty`` for the length a video shot lacks."""
+    shot = match.shot
+    if shot.kind == "picture" or need_s <= 0 or shot.duration_s >= need_s:
+        return match.score
+    return match.score - rules.short_penalty * (1 - shot.duration_s / need_s)
+
+
+def candidates(needs: Sequence[SceneNeed], index: FootageIndex,
+               rules: ChoiceRules) -> list[list[Candidate]]:
+    """Every scene's searched shots, best fit first (also those below the threshold: one may
+    be a runner-up)."""
+    found = []
+    for need in needs:
+        matches = index.search(need.query, rules.candidates)
+        scene = [Candidate(m, fit_score(m, need.duration_s, rules)) for m in matches]
+        found.append(sorted(scene, key=lambda c: -c.fit))
+    return found
+
+
+def _assign(options: list[list[Candidate]], forbidden: set[tuple[int, str]]) -> dict[int, int]:
+    """Scene → position in its options, maximising the total fit (Hungarian). A forbidden pair
+    costs more than any fit gains, so as many scenes as can get a shot get one."""
+    from scipy.optimize import linear_sum_assignment
+
+    shot_ids = sorted({c.shot.shot_id for scene in options for c in scene})
+    if not shot_ids:
+        return {}
+    column = {shot_id: j for j, shot_id in enumerate(shot_ids)}
+    gain = np.full((len(options), len(shot_ids)), _FORBIDDEN)
+    for i, scene in enumerate(options):
+        for c in scene:
+            if (i, c.shot.shot_id) not in forbidden:
+                gain[i, column[c.shot.shot_id]] = c.fit
+    rows, cols = linear_sum_assignment(gain, maximize=True)
+    chosen = {}
+    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        if gain[i, j] > _FORBIDDEN / 2:
+            chosen[i] = next(k for k, c in enumerate(options[i])
+                             if c.shot.shot_id == shot_ids[j])
+    return chosen
+
+
+def _duplicate_conflict(options: list[list[Candidate]], chosen: dict[int, int],
+                        bits: int) -> tuple[int, str] | None:
+    """The weaker half of the first pair of near-duplicate choices, if any."""
+    picked = sorted(chosen.items())
+    for a, (i, ki) in enumerate(picked):
+        for j, kj in picked[a + 1:]:
+            ci, cj = options[i][ki], options[j][kj]
+            if near_duplicates(ci.shot, cj.shot, bits):
+                weaker, c = (i, ci) if ci.fit < cj.fit else (j, cj)
+                return weaker, c.shot.shot_id
+    return None
+
+
+def _prefer_new_sources(options: list[list[Candidate]], chosen: dict[int, int],
+                        rules: ChoiceRules) -> None:
+    """A scene sharing its file with another takes a free shot of an unused file instead,
+    when that costs at most ``variety_margin`` of fit (weakest scenes move first)."""
+    for i in sorted(chosen, key=lambda s: options[s][chosen[s]].fit):
+        current = options[i][chosen[i]]
+        others = [options[s][k] for s, k in chosen.items() if s != i]
+        if all(o.shot.source != current.shot.source for o in others):
+            continue
+        used_ids = {o.shot.shot_id for o in others}
+        used_sources = {o.shot.source for o in others}
+        for k, c in enumerate(options[i]):
+            if c.fit < current.fit - rules.variety_margin:
+                break
+            if (c.shot.source not in used_sources and c.shot.shot_id not in used_ids
+                    and not any(near_duplicates(c.shot, o.shot, rules.near_duplicate_bits)
+                                for o in others)):
+                chosen[i] = k
+                break
+
+
+def segment(shot: FootageShot, need_s: float) -> tuple[float, float]:
+    """The seconds of ``shot`` a scene of ``need_s`` shows: the middle of the shot, clear of
+    its cuts (never across one); the whole shot when it is too short."""
+    if shot.kind == "picture":
+        return 0.0, 0.0
+    margin = min(CUT_MARGIN_S, max(0.0, (shot.duration_s - need_s) / 2))
+    usable = shot.duration_s - 2 * margin
+    if usable <= need_s:
+        return round(shot.start_s + margin, 3), round(shot.end_s - margin, 3)
+    start = shot.start_s + (shot.duration_s - need_s) / 2
+    return round(start, 3), round(start + need_s, 3)
+
+
+def pick(c: Candidate, need_s: float) -> FootagePick:
+    start, end = segment(c.shot, need_s)
+    return FootagePick(shot_id=c.shot.shot_id, source=c.shot.source, kind=c.shot.kind,
+                       start_s=start, end_s=end, width=max(1, c.shot.width),
+                       height=max(1, c.shot.height), score=round(c.match.score, 4))
+
+
+def treatment(shown: FootagePick, need_s: float) -> tuple[FootageTreatment, float, str]:
+    """How the pick fills the scene: (treatment, speed, what was done, in words)."""
+    if shown.kind == "picture":
+        return "ken-burns", 1.0, "a picture, slowly zoomed"
+    length = shown.end_s - shown.start_s
+    if length >= need_s - 1e-3:
+        return "cut", 1.0, f"{length:.1f} s of the shot"
+    if need_s <= length * MAX_SLOWDOWN:
+        speed = round(length / need_s, 3)
+        return "slow", speed, (f"the shot is {length:.1f} s, the scene {need_s:.1f} s: "
+                               f"played at {speed:.2f}× speed")
+    return "loop", 1.0, (f"the shot is {length:.1f} s, the scene {need_s:.1f} s "
+                         f"({need_s - length:.1f} s missing): looped")
+
+
+def choose_footage(needs: Sequence[SceneNeed], index: FootageIndex,
+                   rules: ChoiceRules | None = None) -> list[FootageChoice]:
+    """One choice per scene, in scene order: the shot, its segment, score, reason, runner-up."""
+    rules = rules or ChoiceRules()
+    return choose(needs, candidates(needs, index, rules), rules)
+
+
+def choose(needs: Sequence[SceneNeed], searched: list[list[Candidate]],
+           rules: ChoiceRules) -> list[FootageChoice]:
+    """The choice among searched candidates (``candidates``): what the pipeline caches."""
+    options = [[c for c in scene if c.match.score >= rules.min_score] for scene in searched]
+    forbidden: set[tuple[int, str]] = set()
+    while True:
+        chosen = _assign(options, forbidden)
+        conflict = _duplicate_conflict(options, chosen, rules.near_duplicate_bits)
+        if conflict is None:
+            break
+        forbidden.add(conflict)
+    _prefer_new_sources(options, chosen, rules)
+    used = {options[i][k].shot.shot_id for i, k in chosen.items()}
+    choices = []
+    for i, need in enumerate(needs):
+        spare = [c for c in searched[i] if c.shot.shot_id not in used]
+        runner_up = pick(spare[0], need.duration_s) if spare else None
+        if i not in chosen:
+            if options[i]:
+                said = (f"its {len(options[i])} matching shot(s) went to other scenes or look "
+                        "like theirs")
+            elif searched[i]:
+                best = max(c.match.score for c in searched[i])
+                said = f"best match {best:.2f} is below {rules.min_score:.2f}"
+            else:
+                said = "no footage to search"
+            choices.append(FootageChoice(scene_index=need.index, runner_up=runner_up,
+                                         reason=f"{said}: drawn by the video engine"))
+            continue
+        c = options[i][chosen[i]]
+        shown = pick(c, need.duration_s)
+        how, speed, done = treatment(shown, need.duration_s)
+        choices.append(FootageChoice(
+            scene_index=need.index, shot=shown, runner_up=runner_up, treatment=how, speed=speed,
+            reason=f"similarity {c.match.score:.2f}, {c.match.reason}; {done}"))
+    return choices

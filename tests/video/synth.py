@@ -9,9 +9,11 @@ which frames belong to a transition) is returned next to the file.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -100,17 +102,21 @@ def shot_frames(spec: ShotSpec, width: int, height: int) -> list[np.ndarray]:
     return frames
 
 
-def compose(shots: list[ShotSpec], joins: list[Join], width: int,
-            height: int) -> tuple[list[np.ndarray], Truth]:
-    """All frames of the video and its truth; ``joins[i]`` links shot i and shot i+1."""
+def compose(shots: Sequence[Any], joins: list[Join], width: int, height: int,
+            render: Callable[[Any, int, int], list[np.ndarray]] = shot_frames,
+            ) -> tuple[list[np.ndarray], Truth]:
+    """All frames of the video and its truth; ``joins[i]`` links shot i and shot i+1.
+
+    ``render`` makes one shot's frames (any spec with ``frames`` and ``flashes``): the textured
+    canvases here, or real photographs (``photo_synth``)."""
     assert len(joins) == len(shots) - 1
     out: list[np.ndarray] = []
     truth = Truth(frames=0)
-    pending: list[np.ndarray] = shot_frames(shots[0], width, height)
+    pending: list[np.ndarray] = render(shots[0], width, height)
     offset_flashes = [f for f in shots[0].flashes]
     truth.flashes.extend(offset_flashes)
     for spec, join in zip(shots[1:], joins, strict=True):
-        nxt = shot_frames(spec, width, height)
+        nxt = render(spec, width, height)
         base = len(out)
         if join.kind == "cut":
             out.extend(pending)
@@ -190,9 +196,11 @@ def encode(frames: list[np.ndarray], path: Path, *, fps: int = 30, codec: str = 
     return times
 
 
-def make_video(path: Path, shots: list[ShotSpec], joins: list[Join], *, width: int = 160,
-               height: int = 96, **encode_options: object) -> Truth:
+def make_video(path: Path, shots: Sequence[Any], joins: list[Join], *, width: int = 160,
+               height: int = 96,
+               render: Callable[[Any, int, int], list[np.ndarray]] = shot_frames,
+               **encode_options: object) -> Truth:
     """Compose, encode and return the truth of one synthetic video."""
-    frames, truth = compose(shots, joins, width, height)
+    frames, truth = compose(shots, joins, width, height, render)
     truth.times = encode(frames, path, **encode_options)  # type: ignore[arg-type]
     return truth

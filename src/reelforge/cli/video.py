@@ -54,10 +54,17 @@ def shots_command(
     keyframe_format: str = FormatOpt,
     full: bool = FullOpt,
     min_shot: float = MinShotOpt,
+    workers: int = typer.Option(
+        0, "--workers", min=0,
+        help="Processes for a long file, split at keyframes into 5-minute parts (bounded "
+             "memory). 0: all cores for files over 10 minutes, one piece otherwise."),
 ) -> None:
     """List the shots of FILE: frames, times, timecodes and how each one begins."""
     if as_json and as_csv:
         raise InputError("--json and --csv both print to stdout", hint="choose one")
+    if keyframes is None and _split_worth_it(file, workers):
+        _split_shots(file, workers, full, min_shot, as_json, as_csv)
+        return
     from reelforge.media.shots import detect_shots_in
 
     with _progress(f"shots in {file.name}") as tick:
@@ -79,19 +86,54 @@ def shots_command(
     elif as_csv:
         _write_csv(rows)
     else:
-        table = Table("#", "start", "end", "frames", "seconds", "begins with", "score",
-                      title=f"{len(rows)} shots in {file.name}", title_justify="left")
-        for s in detection.shots:
-            score = s.scores.get("content", s.scores.get("change", 0.0))
-            table.add_row(str(s.index), s.start_timecode, s.end_timecode,
-                          f"{s.start_frame}–{s.end_frame - 1}", f"{s.duration_s:.2f}",
-                          s.transition, f"{score:.1f}" if s.index else "")
-        Console().print(table)
+        _print_shots(detection.shots, f"{len(rows)} shots in {file.name}")
         if written:
             Console().print(f"{len(written)} keyframes written to {keyframes}")
     if detection.video.stats.corrupt_frames:
         err.print(f"[yellow]warning:[/] {detection.video.stats.corrupt_frames} corrupt frames "
                   "were skipped")
+
+
+def _split_worth_it(file: Path, workers: int) -> bool:
+    """Split when asked for several workers, or (by default) when the file is long."""
+    if workers > 1:
+        return True
+    if workers == 1:
+        return False
+    from reelforge.media.probe import probe_video
+    from reelforge.media.shots.split import SPLIT_ABOVE_S
+
+    return (probe_video(file).duration_s or 0.0) > SPLIT_ABOVE_S
+
+
+def _split_shots(file: Path, workers: int, full: bool, min_shot: float, as_json: bool,
+                 as_csv: bool) -> None:
+    from reelforge.media.shots.split import detect_shots_split
+
+    with _progress(f"shots in {file.name} (in parts)") as tick:
+        found = detect_shots_split(file, workers=workers, fast=not full,
+                                   min_shot_s=min_shot,
+                                   progress=lambda done, total: tick(done / total))
+    rows = [s.as_dict() for s in found.shots]
+    if as_json:
+        json.dump({"file": str(file), "frames": found.total_frames, "fps": found.fps,
+                   "shots": rows}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif as_csv:
+        _write_csv(rows)
+    else:
+        _print_shots(found.shots, f"{len(rows)} shots in {file.name} ({found.parts} parts)")
+
+
+def _print_shots(shots: list[Any], title: str) -> None:
+    table = Table("#", "start", "end", "frames", "seconds", "begins with", "score",
+                  title=title, title_justify="left")
+    for s in shots:
+        score = s.scores.get("content", s.scores.get("change", 0.0))
+        table.add_row(str(s.index), s.start_timecode, s.end_timecode,
+                      f"{s.start_frame}–{s.end_frame - 1}", f"{s.duration_s:.2f}",
+                      s.transition, f"{score:.1f}" if s.index else "")
+    Console().print(table)
 
 
 @app.command("analyze")

@@ -89,6 +89,17 @@ class DecodedVideo:
         return len(self.frame_times)
 
 
+@dataclass(frozen=True)
+class DecodeSpan:
+    """A part of a file to decode: from the keyframe at ``start_pts`` to the frame at
+    ``stop_pts``, numbered among ``all_pts`` (every frame timestamp of the whole file, sorted), so
+    the part's display ordinals and times are the whole file's (``shots.split``)."""
+
+    start_pts: int
+    stop_pts: int
+    all_pts: np.ndarray
+
+
 def decode_for_analysis(
     path: str | Path,
     *,
@@ -97,13 +108,15 @@ def decode_for_analysis(
     sample_interval_s: float = 0.25,
     sample_long_side: int = 160,
     on_progress: Callable[[float], None] | None = None,
+    span: DecodeSpan | None = None,
 ) -> DecodedVideo:
     """Decode ``path`` into tiny YUV frames (and RGB samples every ``sample_interval_s``; 0 =
     none).
 
     ``fast`` skips B-frames (``skip_frame = "BIDIR"``) except around packets where the picture
     probably changes (see ``packet_watch``): hard cuts are decoded frame by frame while steady
-    stretches cost a fraction of a full decode.
+    stretches cost a fraction of a full decode. With ``span`` only that part is decoded (a seek
+    to its keyframe), its frames numbered as in the whole file.
     """
     path = Path(path)
     stats = DecodeStats()
@@ -131,6 +144,9 @@ def decode_for_analysis(
         # made at the first frame, whose display matrix tells the rotation
         resizers: tuple[SmallFrames, SmallFrames] | None = None
         duration = info.duration_s or 0.0
+        past_span = False
+        if span is not None:
+            container.seek(span.start_pts, stream=stream, backward=True)
         for packet in container.demux(stream):
             if packet.pts is not None:
                 packet_pts.append(packet.pts)
@@ -138,6 +154,12 @@ def decode_for_analysis(
                 full = watch.full(bytes(packet), packet.size, packet.is_keyframe)
                 ctx.skip_frame = "DEFAULT" if full else skip
             for frame in _decode(packet, stats):
+                if span is not None:
+                    if frame.pts is None or frame.pts < span.start_pts:
+                        continue  # before the span (an open GOP's leading frames)
+                    if frame.pts > span.stop_pts:
+                        past_span = True  # frames come in display order: the rest are later
+                        break
                 if resizers is None:
                     info = replace(info, **displayed(info, frame.rotation))
                     resizers = (SmallFrames.tiny(info, tiny_pixels),
@@ -153,8 +175,12 @@ def decode_for_analysis(
                     rgb_by_pts[frame.pts] = to_sample(frame)
                 if on_progress is not None and duration > 0:
                     on_progress(min(1.0, t / duration))
+            if past_span:
+                break
     if not tinies:
         raise undecodable(path)
+    if span is not None:
+        packet_pts = span.all_pts.tolist()
     return _assemble(info, packet_pts, frame_pts, tinies, rgb_by_pts, tb, start, stats)
 
 

@@ -23,6 +23,8 @@ class ContentDetector:
     min_change: float = 9.0
     ratio: float = 3.0
     window: int = 6
+    min_luma_change: float = 9.0
+    luma_ratio: float = 6.0
     name: str = "content"
 
     def __call__(self, series: FrameSeries, found: list[Transition]) -> list[Transition]:
@@ -34,16 +36,20 @@ class ContentDetector:
         # (fast decoding) a 4-frame step of a pan must not hide a 1-frame cut beside it
         gap = np.maximum(np.diff(series.indices, prepend=series.indices[0]), 1).astype(float)
         baseline = _window_mean_excluding_centre(step / gap, self.window) * gap
+        luma = _luma_step(series)
+        luma_baseline = _window_mean_excluding_centre(luma / gap, self.window) * gap
         cuts = list(found)
         for j in range(1, n):
             s = float(step[j])
-            if s < self.min_change:
+            if s < min(self.min_change, self.min_luma_change / 3):
                 continue
             if (j > 1 and step[j - 1] > s) or (j + 1 < n and step[j + 1] > s):
                 continue  # not the peak of its neighbourhood
-            base = float(baseline[j])
-            ratio = s / max(base, 1.0)
-            if ratio < self.ratio:
+            ratio = s / max(float(baseline[j]), 1.0)
+            by_colour = s >= self.min_change and ratio >= self.ratio
+            by_luma = (luma[j] >= self.min_luma_change
+                       and luma[j] / max(float(luma_baseline[j]), 1.0) >= self.luma_ratio)
+            if not (by_colour or by_luma):
                 continue
             frame = int(series.indices[j])
             cuts.append(Transition(
@@ -52,6 +58,15 @@ class ContentDetector:
                 exact=bool(series.indices[j] - series.indices[j - 1] == 1),
             ))
         return cuts
+
+
+def _luma_step(series: FrameSeries) -> np.ndarray:
+    """Distance to the previous row over the Y plane alone (the first third of each vector)."""
+    y = series.vectors[:, : series.vectors.shape[1] // 3]
+    out = np.zeros(len(y), dtype=np.float32)
+    if len(y) > 1:
+        out[1:] = np.mean(np.abs(np.diff(y, axis=0)), axis=1)
+    return out
 
 
 def _window_mean_excluding_centre(values: np.ndarray, half: int) -> np.ndarray:

@@ -590,6 +590,9 @@ def main() -> None:
                         help="fraction of jobs done before the kill (default: random in"
                         " 0.2-0.8)")
     parser.add_argument("--keep", action="store_true", help="keep the logs folder")
+    parser.add_argument("--round-timeout", type=float, default=1800.0,
+                        help="seconds a round may take; jobs unfinished then count as lost "
+                        "and what they paid as repeats at the fakes (the ledger tells)")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="rf-fleet-"))
     options = FleetOptions(database_url=args.database, redis_url=args.redis, root=root,
@@ -603,7 +606,7 @@ def main() -> None:
             kill_after = args.kill_after if args.kill_after is not None else (
                 random.uniform(0.2, 0.8))
             report = run_round(fleet, workers, args.jobs, kill_after=kill_after,
-                               blind_kill=not args.quiet_kill)
+                               blind_kill=not args.quiet_kill, timeout_s=args.round_timeout)
             reports.append(report)
             print_table([report])
     print_table(reports)

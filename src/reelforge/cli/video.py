@@ -56,7 +56,7 @@ def shots_command(
     min_shot: float = MinShotOpt,
     workers: int = typer.Option(
         0, "--workers", min=0,
-        help="Processes for a long file, split at keyframes into 5-minute parts (bounded "
+        help="Processes for a long file, split at keyframes into 2-minute parts (bounded "
              "memory). 0: all cores for files over 10 minutes, one piece otherwise."),
 ) -> None:
     """List the shots of FILE: frames, times, timecodes and how each one begins."""

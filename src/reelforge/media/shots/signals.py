@@ -17,6 +17,8 @@ BLACK_SPREAD = 10.0
 #: Block grid (rows, columns) of the coarse means: motion barely moves them, a dissolve does,
 #: and the mean of a blend is exactly the blend of the means.
 COARSE_GRID = (6, 8)
+#: Rows per block when computing steps (bounds the temporaries, not the result).
+STEP_ROWS = 4096
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,9 @@ def frame_series(indices: np.ndarray, times: np.ndarray, tiny: np.ndarray,
     vectors = tiny.reshape(n, -1).astype(np.float32)
     luma = tiny[:, 0].reshape(n, -1).astype(np.float32)
     step = np.zeros(n, dtype=np.float32)
-    if n > 1:
-        step[1:] = np.mean(np.abs(np.diff(vectors, axis=0)), axis=1)
+    for lo in range(1, n, STEP_ROWS):  # in blocks: whole-file temporaries were 2x the vectors
+        hi = min(n, lo + STEP_ROWS)
+        step[lo:hi] = np.mean(np.abs(vectors[lo:hi] - vectors[lo - 1:hi - 1]), axis=1)
     _, _, h, w = tiny.shape
     by, bx = max(1, h // COARSE_GRID[0]), max(1, w // COARSE_GRID[1])
     gy, gx = h // by, w // bx

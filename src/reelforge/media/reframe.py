@@ -217,8 +217,9 @@ def reframe_graph(plan: CropPlan, commands_file: str, extra: str = "") -> str:
     tail = f",{extra}" if extra else ""
     if plan.fill:
         w, h = plan.width, plan.height
+        blur = max(2, min(w, h) // 24)  # FFmpeg's limit: under a quarter of the chroma plane
         return (f"[0:v]split[a][b];[a]scale={w}:{h}:force_original_aspect_ratio=increase,"
-                f"crop={w}:{h},boxblur=20:2[bg];[b]scale={w}:-2[fg];"
+                f"crop={w}:{h},boxblur={blur}:2[bg];[b]scale={w}:-2[fg];"
                 f"[bg][fg]overlay=(W-w)/2:(H-h)/2,setsar=1,format=yuv420p{tail}[v]")
     x0 = int(plan.xs[0]) if plan.xs.size else 0
     return (f"[0:v]sendcmd=f={commands_file},crop=w={plan.width}:h={plan.height}:x={x0}:"

@@ -161,3 +161,22 @@ def test_aspects_parse_and_bad_ones_are_clear() -> None:
 
 def test_rules_bound_the_step() -> None:
     assert ReframeRules().max_speed * 100 / FPS <= MAX_JUMP
+
+
+def test_reframe_command_writes_a_vertical_video_of_the_whole_file(
+        pan_video: tuple[Path, list[Face]], tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path, truth = pan_video
+    out = tmp_path / "vertical.mp4"
+    done = subprocess.run([sys.executable, "-m", "reelforge.cli.main", "reframe", str(path),
+                           "--aspect", "9:16", "--out", str(out)], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    with av.open(str(out)) as container:
+        assert (container.streams.video[0].width, container.streams.video[0].height) == (100, 180)
+        assert sum(1 for _ in container.decode(video=0)) == len(truth)
+    bad = subprocess.run([sys.executable, "-m", "reelforge.cli.main", "reframe", str(path),
+                          "--aspect", "tall", "--out", str(out)], capture_output=True, text=True)
+    assert bad.returncode != 0 and "aspect 'tall' is not W:H" in bad.stderr

@@ -86,6 +86,10 @@ def test_each_clip_is_a_vertical_mp4_with_sound_and_captions(clips_run: Path) ->
         assert path.with_suffix(".srt").read_text().strip()
         assert clip["reframe"]["face_share"] > 0.8 and not clip["reframe"]["blurred_fill"]
         assert set(clip["scores"]) >= {"stands_alone", "hook", "coherence", "density", "total"}
+    from PIL import Image
+
+    with Image.open(clips_run / "contact-sheet.jpg") as sheet:
+        assert sheet.height == 336 and sheet.width > 3 * 100
 
 
 def test_a_video_shorter_than_the_shortest_clip_is_one_clear_error(

@@ -3,9 +3,9 @@
 The sequence: probe (one clear error for a file that is not a usable video) → shots → the
 words heard (local recogniser) → moments on whole sentences (``library.moments``) → each moment
 reframed along the speaker's face with its words burned in as captions, in one FFmpeg graph →
-``clips.json`` with every clip's range, transcript, scores and reason. The transcript and the
-shots are kept in ``OUT/.clips-cache`` keyed by the file's size and time, so a run that was
-interrupted resumes without transcribing again.
+``clips.json`` with every clip's range, transcript, scores and reason, and a contact sheet.
+The transcript and the shots are kept in ``OUT/.clips-cache`` keyed by the file's size and
+time, so a run that was interrupted resumes without transcribing again.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from reelforge.settings import Settings
 #: Called with a stage name ("shots", "speech", "moments", "clip 2/5", …) and 0..1 done.
 Progress = Callable[[str, float], None]
 CLIPS_JSON = "clips.json"
+CONTACT_SHEET = "contact-sheet.jpg"
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,40 @@ def make_clips(request: ClipRequest, settings: Settings,
         made.append(render_clip(request.video, out, moment, words, cuts, request, settings,
                                 _stage(on_progress, stage)))
     write_clips_json(request, made)
+    write_contact_sheet(made, request.out_dir / CONTACT_SHEET)
     return made
+
+
+def write_contact_sheet(made: Sequence[MadeClip], path: Path, height: int = 320) -> Path:
+    """One picture with the middle frame of every clip side by side, in order."""
+    import av
+    from PIL import Image
+
+    tiles = []
+    for clip in made:
+        with av.open(str(clip.file)) as container:
+            stream = container.streams.video[0]
+            middle = clip.moment.duration_s / 2
+            if stream.time_base is not None:
+                container.seek(int(middle / float(stream.time_base)), stream=stream,
+                               backward=True)
+            frame = None
+            for frame in container.decode(stream):
+                if frame.time is not None and frame.time >= middle:
+                    break
+            if frame is not None:
+                picture = frame.to_image()
+                tiles.append(picture.resize((max(1, round(picture.width * height
+                                                          / picture.height)), height)))
+    gap = 8
+    sheet = Image.new("RGB", (sum(t.width for t in tiles) + gap * (len(tiles) + 1),
+                              height + 2 * gap), (24, 24, 24))
+    x = gap
+    for tile in tiles:
+        sheet.paste(tile, (x, gap))
+        x += tile.width + gap
+    sheet.save(path, quality=88)
+    return path
 
 
 def _stage(on_progress: Progress | None, stage: str) -> Callable[[float], None] | None:

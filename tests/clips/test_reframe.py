@@ -180,3 +180,20 @@ def test_reframe_command_writes_a_vertical_video_of_the_whole_file(
     bad = subprocess.run([sys.executable, "-m", "reelforge.cli.main", "reframe", str(path),
                           "--aspect", "tall", "--out", str(out)], capture_output=True, text=True)
     assert bad.returncode != 0 and "aspect 'tall' is not W:H" in bad.stderr
+
+
+def test_scans_find_the_shot_change_to_the_frame_and_the_whole_file_in_constant_memory(
+        photo: tuple[np.ndarray, Face], tmp_path: Path) -> None:
+    from reelforge.media.activity import scan_activity
+    from reelforge.media.reframe import scan_stretch
+
+    left, _ = panned(photo, [0] * 30)
+    right, _ = panned(photo, [W - SIDE] * 30, seed=2)
+    path = tmp_path / "cut.mp4"
+    encode(left + right, path, fps=FPS)
+    stretch = scan_stretch(path)
+    assert stretch.cuts_s == [30 / FPS]
+    assert scan_stretch(path, 1.0, 4.0).cuts_s == [30 / FPS - 1.0]
+    activity = scan_activity(path, find_ffmpeg(), rate=5.0)
+    assert len(activity.cuts_s) == 1 and abs(activity.cuts_s[0] - 30 / FPS) <= 0.2
+    assert len(activity.per_second) == 5

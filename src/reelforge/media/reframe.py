@@ -2,8 +2,8 @@
 
 Three parts, each small:
 
-- ``sample_faces`` decodes the stretch once, streaming (one small frame in memory at a time),
-  and finds the largest face a few times a second;
+- ``scan_stretch`` decodes the stretch once, streaming (one small frame in memory at a time),
+  finds the largest face a few times a second and the shot changes to the frame;
 - ``plan_crop`` turns those samples into one window position per output frame: within a shot
   the face's centre is median-filtered (detector outliers), smoothed without lag (a Gaussian
   over the whole shot, which we know in advance), held still when the speaker barely moves,
@@ -27,6 +27,7 @@ import av
 import numpy as np
 
 from reelforge.errors import InputError
+from reelforge.media.activity import THUMB_H, THUMB_W, sudden_change
 from reelforge.media.faces import Face, detect_faces
 
 
@@ -94,18 +95,33 @@ class CropPlan:
     face_share: float  # samples with a face / all samples
 
 
-def sample_faces(video: Path, start_s: float = 0.0, end_s: float | None = None,
-                 rules: ReframeRules | None = None) -> list[FaceSample]:
-    """The largest face a few times a second between ``start_s`` and ``end_s`` (relative times),
-    decoding one frame at a time."""
+@dataclass(frozen=True)
+class Stretch:
+    """What one decoding pass over a stretch found: faces a few times a second, and the shot
+    changes (seconds from the stretch's start) to the frame."""
+
+    samples: list[FaceSample]
+    cuts_s: list[float]
+
+
+def scan_stretch(video: Path, start_s: float = 0.0, end_s: float | None = None,
+                 rules: ReframeRules | None = None) -> Stretch:
+    """Faces and shot changes between ``start_s`` and ``end_s``, decoding one frame at a time
+    (memory does not grow with the stretch)."""
+    from av.video.reformatter import VideoReformatter
+
     from reelforge.media.decode import SmallFrames
     from reelforge.media.probe import open_container, probe_video, video_stream
 
     rules = rules or ReframeRules()
     info = probe_video(video)
     small = SmallFrames.pictures(info, rules.analysis_long_side)
+    thumbnails = VideoReformatter()
     scale = info.width / small.width
     samples: list[FaceSample] = []
+    cuts: list[float] = []
+    changes: list[float] = []
+    previous: np.ndarray | None = None
     with open_container(Path(video)) as container:
         stream = video_stream(container, Path(video))
         stream.thread_type = "AUTO"
@@ -124,14 +140,30 @@ def sample_faces(video: Path, start_s: float = 0.0, end_s: float | None = None,
                     continue
                 t = float(frame.pts) * tb - origin
                 if end_s is not None and t >= end_s:
-                    return samples
+                    return Stretch(samples, cuts)
+                if t + 1e-6 < start_s:
+                    continue
+                thumb = thumbnails.reformat(frame, width=THUMB_W, height=THUMB_H, format="gray")
+                grey = thumb.to_ndarray().astype(np.int16)
+                if previous is not None:
+                    change = float(np.abs(grey - previous).mean())
+                    if sudden_change(change, changes):
+                        cuts.append(round(t - start_s, 4))
+                    changes.append(change)
+                previous = grey
                 if t + 1e-6 < next_t:
                     continue
                 next_t = t + 1.0 / rules.sample_fps
                 faces = detect_faces(small(frame))
                 samples.append(FaceSample(round(t - start_s, 4),
                                           faces[0].scaled(scale) if faces else None))
-    return samples
+    return Stretch(samples, cuts)
+
+
+def sample_faces(video: Path, start_s: float = 0.0, end_s: float | None = None,
+                 rules: ReframeRules | None = None) -> list[FaceSample]:
+    """The largest face a few times a second between ``start_s`` and ``end_s`` (relative times)."""
+    return scan_stretch(video, start_s, end_s, rules).samples
 
 
 def _median3(values: np.ndarray) -> np.ndarray:

@@ -19,8 +19,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from reelforge.domain import CaptionStyle, Word
 from reelforge.errors import InputError
 from reelforge.library.moments import Moment, MomentRules, activity_moments, find_moments
@@ -84,23 +82,6 @@ def _cached(path: Path, make: Callable[[], Any]) -> Any:
     return value
 
 
-def _activity(video: Path, on_progress: Callable[[float], None] | None) -> tuple[list[float],
-                                                                                 list[float]]:
-    """Shot changes (seconds) and visual activity per second (mean change of the tiny frames)."""
-    from reelforge.media.shots import detect_shots_in
-
-    found = detect_shots_in(video, sample_interval_s=0, on_progress=on_progress)
-    cuts = [shot.start_s for shot in found.shots[1:]]
-    luma = found.video.tiny[:, 0].astype(np.float32)
-    change = np.abs(np.diff(luma, axis=0)).mean(axis=(1, 2)) if len(luma) > 1 else np.zeros(0)
-    seconds = np.floor(found.video.times[1:]).astype(np.int64)
-    per_second = np.zeros(int(seconds.max()) + 1 if seconds.size else 0)
-    if seconds.size:
-        np.add.at(per_second, seconds, change)
-        per_second /= np.maximum(1, np.bincount(seconds, minlength=per_second.size))
-    return cuts, per_second.tolist()
-
-
 def choose_moments(request: ClipRequest, settings: Settings,
                    on_progress: Progress | None = None) -> tuple[list[Moment], list[Word],
                                                                  list[float]]:
@@ -117,8 +98,13 @@ def choose_moments(request: ClipRequest, settings: Settings,
     report = on_progress or (lambda stage, fraction: None)
 
     def shots_and_activity() -> dict[str, list[float]]:
-        cuts, activity = _activity(video, lambda f: report("shots", f))
-        return {"cuts": cuts, "activity": activity}
+        from reelforge.media.activity import scan_activity
+        from reelforge.media.ffmpeg import find_ffmpeg
+
+        found = scan_activity(video, find_ffmpeg(settings.ffmpeg_binary),
+                              duration_s=info.duration_s,
+                              on_progress=lambda f: report("shots", f))
+        return {"cuts": found.cuts_s, "activity": found.per_second}
 
     found = _cached(cache / "shots.json", shots_and_activity)
     report("shots", 1.0)
@@ -159,9 +145,10 @@ def _clip_words(words: Sequence[Word], start_s: float, end_s: float) -> list[Wor
 
 
 def render_clip(video: Path, out: Path, moment: Moment, words: Sequence[Word],
-                cuts: Sequence[float], request: ClipRequest, settings: Settings,
+                request: ClipRequest, settings: Settings,
                 on_progress: Callable[[float], None] | None = None) -> MadeClip:
-    """One moment reframed to the aspect with its words burned in; its SRT beside it."""
+    """One moment reframed to the aspect with its words burned in; its SRT beside it (shot
+    changes inside the moment found to the frame by the same scan that finds the faces)."""
     from reelforge.assemble.captions import write_captions
     from reelforge.assemble.fonts import font_family, font_file
     from reelforge.media.ffmpeg import find_ffmpeg
@@ -171,16 +158,15 @@ def render_clip(video: Path, out: Path, moment: Moment, words: Sequence[Word],
         parse_aspect,
         plan_crop,
         render_reframed,
-        sample_faces,
+        scan_stretch,
     )
 
     info = probe_video(video)
     fps = info.fps or 30.0
     duration = moment.end_s - moment.start_s
-    samples = sample_faces(video, moment.start_s, moment.end_s)
+    stretch = scan_stretch(video, moment.start_s, moment.end_s)
     plan = plan_crop(info.width, info.height, parse_aspect(request.aspect), fps,
-                     max(1, round(duration * fps)), samples,
-                     [c - moment.start_s for c in cuts if moment.start_s < c < moment.end_s])
+                     max(1, round(duration * fps)), stretch.samples, stretch.cuts_s)
     encoding = Encoding(find_ffmpeg(settings.ffmpeg_binary), settings.x264_preset,
                         settings.x264_crf)
     with tempfile.TemporaryDirectory(prefix="rf-clip-") as tmp_name:
@@ -211,12 +197,12 @@ def make_clips(request: ClipRequest, settings: Settings,
     if request.count < 1:
         raise InputError("--count must be at least 1")
     request.out_dir.mkdir(parents=True, exist_ok=True)
-    moments, words, cuts = choose_moments(request, settings, on_progress)
+    moments, words, _cuts = choose_moments(request, settings, on_progress)
     made = []
     for n, moment in enumerate(moments, start=1):
         stage = f"clip {n}/{len(moments)}"
         out = request.out_dir / f"clip-{n:02d}.mp4"
-        made.append(render_clip(request.video, out, moment, words, cuts, request, settings,
+        made.append(render_clip(request.video, out, moment, words, request, settings,
                                 _stage(on_progress, stage)))
     write_clips_json(request, made)
     write_contact_sheet(made, request.out_dir / CONTACT_SHEET)
@@ -285,23 +271,26 @@ def write_clips_json(request: ClipRequest, made: Sequence[MadeClip]) -> Path:
 def reframe_video(video: Path, out: Path, aspect: str, settings: Settings,
                   on_progress: Progress | None = None) -> float:
     """The whole of ``video`` reframed to ``aspect`` following the face; returns the share of
-    samples in which a face was found."""
+    samples in which a face was found. One streaming scan finds faces and shot changes."""
     from reelforge.media.ffmpeg import find_ffmpeg
     from reelforge.media.probe import probe_video
-    from reelforge.media.reframe import Encoding, parse_aspect, plan_crop, render_reframed
-    from reelforge.media.reframe import sample_faces as faces_in
-    from reelforge.media.shots import detect_shots
+    from reelforge.media.reframe import (
+        Encoding,
+        parse_aspect,
+        plan_crop,
+        render_reframed,
+        scan_stretch,
+    )
 
     target = parse_aspect(aspect)
     info = probe_video(video)
     report = on_progress or (lambda stage, fraction: None)
-    cuts = [s.start_s for s in detect_shots(video, on_progress=lambda f: report("shots", f))[1:]]
-    report("faces", 0.0)
-    samples = faces_in(video)
-    report("faces", 1.0)
+    report("faces and shots", 0.0)
+    stretch = scan_stretch(video)
+    report("faces and shots", 1.0)
     fps = info.fps or 30.0
     plan = plan_crop(info.width, info.height, target, fps, max(1, round(info.duration_s * fps)),
-                     samples, cuts)
+                     stretch.samples, stretch.cuts_s)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="rf-reframe-") as tmp:
         render_reframed(video, out, plan, Encoding(find_ffmpeg(settings.ffmpeg_binary),

@@ -108,6 +108,19 @@ class Moment:
 
 
 @dataclass(frozen=True)
+class ScoreWeights:
+    """How much each part counts in a moment's total; ``about`` only when a topic is asked
+    for, and then it leads."""
+
+    stands_alone: float = 0.30
+    coherence: float = 0.15
+    hook: float = 0.25
+    density: float = 0.10
+    edges: float = 0.10
+    about: float = 0.8
+
+
+@dataclass(frozen=True)
 class MomentRules:
     """What a moment may be and how its parts weigh."""
 
@@ -117,9 +130,7 @@ class MomentRules:
     tail_s: float = 0.4  # and after the last
     shot_snap_s: float = 0.6  # a shot change this close to an edge counts as at the edge
     diversity: float = 0.3  # MMR: weight of being unlike the moments already chosen
-    weights: dict[str, float] = field(default_factory=lambda: {
-        "stands_alone": 0.30, "coherence": 0.15, "hook": 0.25, "density": 0.10,
-        "edges": 0.10, "about": 0.8})
+    weights: ScoreWeights = field(default_factory=ScoreWeights)
     #: MiniLM cosine of a text plainly on a topic (0.5-0.7); scaled to 1 so the topic leads
     about_full: float = 0.6
 
@@ -242,10 +253,10 @@ def score_moment(sentences: Sequence[Sentence], i: int, j: int, vectors: np.ndar
         if about is not None:
             about_score = float(np.clip(vector @ about / rules.about_full, 0.0, 1.0))
     w = rules.weights
-    total = (w["stands_alone"] * stands_alone + w["coherence"] * coherence + w["hook"] * hook
-             + w["density"] * density + w["edges"] * edges)
+    total = (w.stands_alone * stands_alone + w.coherence * coherence + w.hook * hook
+             + w.density * density + w.edges * edges)
     if about_score is not None:
-        total += w["about"] * about_score
+        total += w.about * about_score
     if dangling:
         total -= 0.3 * dangling[1]  # a dangling opener is a bad clip however good the rest
     scores = MomentScores(stands_alone=round(stands_alone, 3), coherence=round(coherence, 3),

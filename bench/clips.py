@@ -47,8 +47,9 @@ from reelforge.cli.main import app
 try:
     app(standalone_mode=False)
 finally:
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-          resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    me, kids = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                    resource.RUSAGE_CHILDREN))
+    print(me.ru_maxrss, kids.ru_maxrss, me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime)
 """
 
 
@@ -125,11 +126,16 @@ def main() -> None:
                                "9:16", "--out", str(out)],
                               check=True, env=env, stdout=subprocess.PIPE, text=True)
         wall = time.perf_counter() - started
-        own, children = (int(v) / 1024 for v in done.stdout.strip().splitlines()[-1].split())
+        own_kib, children_kib, cpu_s = done.stdout.strip().splitlines()[-1].split()
+        own, children = int(own_kib) / 1024, int(children_kib) / 1024
         clips = json.loads((out / "clips.json").read_text())["clips"]
         seconds = args.minutes * 60
         print(f"clips: {len(clips)} ({sum(c['duration_s'] for c in clips):.0f} s in all)")
         print(f"wall: {wall:.1f} s = {seconds / wall:.1f}× real time (target ≥ 6×)")
+        cores = os.cpu_count() or 1
+        print(f"CPU: {float(cpu_s):.0f} CPU-s = {float(cpu_s) / seconds:.3f} CPU-s per second of "
+              f"video; on {cores} idle cores at most {seconds * cores / float(cpu_s):.1f}× real "
+              "time (the wall figure is what a loaded machine gave)")
         print(f"peak RSS: reelforge {own:.0f} MB (target < 1500 MB); its largest child (FFmpeg) "
               f"at most {children:.0f} MB (Linux counts a child's pages from before exec)")
         print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

@@ -11,6 +11,7 @@ from reelforge import __version__
 from reelforge.cli import (
     batch,
     captions,
+    clips,
     fakes,
     footage,
     images,
@@ -53,6 +54,8 @@ app.add_typer(secrets.app, name="secrets")  # issue 9: tenant provider credentia
 app.command("usage")(usage.usage_command)
 app.add_typer(jobs.app, name="jobs")
 app.command("batch")(batch.batch_command)
+app.command("clips")(clips.clips_command)  # issue 18: long video to shorts
+app.command("reframe")(clips.reframe_command)
 
 
 def _version(value: bool) -> None:

@@ -103,6 +103,7 @@ class RoundReport:
     in_paid_call_at_kill: int = 0  # the killed worker's jobs inside a script/narration call
     ledger_repeated: dict[str, int] = field(default_factory=dict)  # same fingerprint, billed >1
     ledger_unsettled: int = 0  # calls left "sent" (may have been billed)
+    canceled_at_timeout: int = 0  # unfinished when the round's time ran out
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -354,6 +355,21 @@ class Fleet:
                 ids.append(answer.json()["id"])
         return ids
 
+    def cancel_unfinished(self, job_ids: list[str], wait_s: float = 180.0) -> int:
+        """Cancel the jobs not finished yet and wait until none runs, so a round cut off by its
+        timeout does not go on paying (and counting) inside the next round. Returns how many."""
+        unfinished = [j for j, s in self.states(job_ids).items()
+                      if s not in ("succeeded", "failed", "canceled")]
+        headers = {"Authorization": f"Bearer {self.key}"}
+        with httpx.Client(timeout=60) as http:
+            for job_id in unfinished:
+                http.delete(f"{self.api_urls[0]}/v1/jobs/{job_id}", headers=headers)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and any(
+                s == "running" for s in self.states(unfinished).values()):
+            time.sleep(1)
+        return len(unfinished)
+
     def states(self, job_ids: list[str]) -> dict[str, str]:
         from reelforge.store.jobs import Job
 
@@ -535,6 +551,7 @@ def run_round(fleet: Fleet, workers: int, jobs: int, *, kill_after: float = 0.5,
             break
         time.sleep(0.25)
     wall = time.monotonic() - started
+    canceled = fleet.cancel_unfinished(job_ids) if done < len(job_ids) else 0
     fleet.stop_workers()
     paid = fleet.fake_paid()
     lost, duplicated, repeated, problems, latencies = fleet.audit(job_ids, killed_jobs, paid)
@@ -548,7 +565,7 @@ def run_round(fleet: Fleet, workers: int, jobs: int, *, kill_after: float = 0.5,
                        resumed=resumed, resumed_cache_hits=hits,
                        kill_in_paid_call=bool(in_call), in_paid_call_at_kill=len(in_call),
                        ledger_repeated=ledger_repeated, ledger_unsettled=unsettled,
-                       problems=problems)
+                       canceled_at_timeout=canceled, problems=problems)
 
 
 def print_table(reports: list[RoundReport]) -> None:
@@ -567,7 +584,11 @@ def print_table(reports: list[RoundReport]) -> None:
               f" {r.repeated_paid}; repeated in the ledger {r.ledger_repeated}"
               f" ({r.ledger_unsettled} unsettled)"
               + (f"; the kill caught {r.in_paid_call_at_kill} job(s) inside a script or"
-                 " narration call" if r.kill_in_paid_call else ""))
+                 " narration call" if r.kill_in_paid_call else "")
+              + (f"; CUT OFF by --round-timeout: {r.canceled_at_timeout} unfinished job(s)"
+                 " canceled, counted as lost; what they paid counts as repeats at the fakes"
+                 " (they left no manifest), so read the ledger column"
+                 if r.canceled_at_timeout else ""))
         for problem in r.problems[:10]:
             print(f"  ! {problem}")
 

@@ -209,6 +209,10 @@ class FolderFootageIndex:
         """Every shot, by file and then time."""
         return sorted(self.library.shots.values(), key=lambda s: (s.source, s.start_s))
 
+    def shot(self, shot_id: str) -> FootageShot | None:
+        """The shot with this id, or None (a linear look-up: a swap asks once per scene)."""
+        return next((s for s in self.library.shots.values() if s.shot_id == shot_id), None)
+
     def search(self, text: str, k: int = 10, *, kind: FootageKind | None = None,
                min_duration_s: float = 0.0, orientation: str | None = None) -> list[FootageMatch]:
         """The ``k`` shots most like ``text``, best first; filters apply before ranking, so all

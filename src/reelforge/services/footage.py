@@ -46,6 +46,21 @@ def find_shot(settings: Settings, tenant_id: int, shot_id: str) -> FootageShot |
     return _index(folder).shot(shot_id)
 
 
+def thumbnail_of(settings: Settings, tenant_id: int, shot_id: str) -> Path | None:
+    """The keyframe thumbnail of the tenant's shot, when its library made one (never a file
+    outside the tenant's library folder, whatever the library file says)."""
+    try:
+        shot = find_shot(settings, tenant_id, shot_id)
+    except InputError:  # a damaged library shows no pictures; the page still works
+        return None
+    thumbnail = str(shot.extra.get("thumbnail") or "") if shot is not None else ""
+    if not thumbnail:
+        return None
+    path = Path(thumbnail).resolve()
+    inside = tenant_footage_folder(settings, tenant_id).resolve()
+    return path if path.is_relative_to(inside) and path.is_file() else None
+
+
 def check_swaps(settings: Settings, tenant_id: int, brief: Brief) -> None:
     """Every shot a brief swaps in is in the tenant's own library (422 ``footage_swaps``
     otherwise), so a wrong id is refused before a job is queued."""

@@ -162,7 +162,9 @@ def test_a_swap_in_the_studio_re_renders_only_the_swapped_scene(
     scene = card.locator(".footage-scene[data-scene='0']")
     assert scene.locator(".shot-file").inner_text() == "beach.mp4"
     assert "similarity" in scene.locator(".shot-reason").inner_text()
-    assert scene.locator("img").get_attribute("alt") == "Keyframe of beach.mp4"
+    keyframe = scene.locator(".shot img")
+    assert keyframe.get_attribute("alt") == "Keyframe of beach.mp4"
+    assert keyframe.evaluate("i => i.complete && i.naturalWidth") == 32  # the keyframe loaded
     choice = scene.locator("label.candidate").first
     picked = choice.locator("input").get_attribute("value")
     picked_file = next(Path(s.source).name for s in shots if s.shot_id == picked)

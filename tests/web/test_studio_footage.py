@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from studio_support import Studio, screenshot
+from studio_support import SCREENSHOTS, Studio, screenshot
 from test_studio_http import client_for
 
 from footage_make.labelled import make_library, store_library
@@ -170,6 +170,7 @@ def test_a_swap_in_the_studio_re_renders_only_the_swapped_scene(
     picked_file = next(Path(s.source).name for s in shots if s.shot_id == picked)
     choice.click()
     screenshot(page, "job-footage")
+    card.screenshot(path=str(SCREENSHOTS / "job-footage-card.png"), animations="disabled")
     scene.get_by_role("button", name="Swap and re-render scene 1").click()
     page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]{36}$"))
     second_id = page.url.rsplit("/", 1)[1]

@@ -80,6 +80,22 @@ def test_a_swap_through_the_api_re_renders_only_that_scene(
     hits = {s["step"]: s["cache_hit"] for s in second["steps"]}
     assert hits["narrate scene-01"] and hits["narrate scene-02"]  # narration kept
 
+    # the CLI's `jobs swap` calls the same service (scenes counted from 1 there)
+    from typer.testing import CliRunner
+
+    from reelforge.cli.main import app
+    from reelforge.domain import JobSpec
+    from reelforge.store.jobs import get_job
+
+    coffee_other = first["footage"][1]["candidates"][0]["shot_id"]
+    by_cli = CliRunner().invoke(app, ["jobs", "swap", made.json()["id"], "2", coffee_other,
+                                      "--tenant", "acme"])
+    assert by_cli.exit_code == 0, by_cli.output
+    with platform.db.session() as session:
+        spec = JobSpec.of_row(get_job(session, tenant_id, by_cli.stdout.strip().splitlines()[-1]))
+    assert spec.brief is not None and spec.brief.footage_swaps == {1: coffee_other}
+    assert spec.plan is not None and len(spec.plan.scenes) == 3  # the finished job's plan
+
     # what is refused, in words: a shot not in the library, a scene the video lacks, a job of
     # another tenant
     job_id = made.json()["id"]

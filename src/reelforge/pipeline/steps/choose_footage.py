@@ -83,9 +83,10 @@ def swapped_shots(swaps: dict[int, str], index: FootageIndex,
     found = {}
     for i, shot_id in sorted(swaps.items()):
         if i >= scenes:
-            raise InputError(f"footage_swaps names scene index {i}, but the plan has {scenes} "
-                             f"scenes (0 to {scenes - 1})",
-                             hint="use the scene_index of the manifest's footage list")
+            raise InputError(f"footage_swaps names scene index {i} (scene {i + 1}), but the "
+                             f"plan has {scenes} scenes (index 0 to {scenes - 1})",
+                             hint="use the scene_index of the manifest's footage list "
+                                  "(--swap counts scenes from 1)")
         shot = index.shot(shot_id)
         if shot is None:
             raise InputError(f"footage_swaps: shot {shot_id!r} (scene index {i}) is not in the "

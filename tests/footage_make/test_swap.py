@@ -60,6 +60,8 @@ def test_a_swap_re_renders_only_its_scene_and_the_manifest_names_the_picked_shot
 
     with pytest.raises(InputError, match="not in the footage library"):
         make_video(_brief(s1="0000000000000000#9"), offline, footage=index)
+    with pytest.raises(InputError, match="a shot is used once"):
+        make_video(_brief(s0=other.shot_id, s2=other.shot_id), offline, footage=index)
     with pytest.raises(InputError, match="plan has 3 scenes"):
         make_video(_brief(s7=other.shot_id), offline, footage=index)
 

@@ -106,6 +106,9 @@ def test_a_swap_through_the_api_re_renders_only_that_scene(
                        json={"shot_id": candidate["shot_id"]}).status_code == 422
     assert client.post(f"/v1/jobs/{job_id}/footage/0",
                        json={"shot_id": "a b"}).status_code == 422
+    coffee = first["footage"][1]["shot"]["shot_id"]  # shown in scene 2 already
+    twice = client.post(f"/v1/jobs/{job_id}/footage/0", json={"shot_id": coffee})
+    assert twice.status_code == 422 and "already shown in scene 2" in twice.text
     stranger = client.post(f"/v1/jobs/{job_id}/footage/0", json={"shot_id": candidate["shot_id"]},
                            headers={"Authorization": f"Bearer {other}"})
     assert stranger.status_code == 404

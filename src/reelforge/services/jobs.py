@@ -194,6 +194,12 @@ def swap_footage(platform: Platform, tenant_id: int, job_id: str, scene_index: i
         raise InvalidField(f"job {job_id!r} has {len(chosen)} scenes (index 0 to "
                            f"{len(chosen) - 1}), not scene index {scene_index}",
                            field="scene_index", hint="use a scene_index of the manifest's footage")
+    elsewhere = [c.scene_index for c in chosen if c.scene_index != scene_index
+                 and c.shot is not None and c.shot.shot_id == shot_id]
+    if elsewhere:
+        raise InvalidField(f"shot {shot_id!r} is already shown in scene {elsewhere[0] + 1}; "
+                           "a shot is used once in a video", field="shot_id",
+                           hint="pick another candidate, or swap that scene's shot first")
     swaps = {**spec.brief.footage_swaps, scene_index: shot_id}
     brief = Brief.model_validate({**spec.brief.model_dump(), "footage_swaps": swaps})
     return submit(platform, tenant_id, brief, created_by=created_by, engines=spec.engines,

@@ -80,7 +80,7 @@ def swapped_shots(swaps: dict[int, str], index: FootageIndex,
                   scenes: int) -> dict[int, FootageShot]:
     """The shots the creator picked, by scene; an InputError for a scene the plan lacks or a
     shot the library lacks."""
-    found = {}
+    found: dict[int, FootageShot] = {}
     for i, shot_id in sorted(swaps.items()):
         if i >= scenes:
             raise InputError(f"footage_swaps names scene index {i} (scene {i + 1}), but the "
@@ -93,5 +93,10 @@ def swapped_shots(swaps: dict[int, str], index: FootageIndex,
                              "footage library",
                              hint="pick one of the scene's candidates in the manifest, or a "
                                   "shot id from `reelforge footage search`")
+        twice = next((j for j, other in found.items() if other.shot_id == shot_id), None)
+        if twice is not None:
+            raise InputError(f"footage_swaps puts shot {shot_id!r} in scene index {twice} and "
+                             f"{i}; a shot is used once in a video",
+                             hint="pick another shot for one of them")
         found[i] = shot
     return found

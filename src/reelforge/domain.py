@@ -40,6 +40,10 @@ MAX_SCRIPT_CHARS = 20_000
 MAX_SOURCE_CHARS = 200_000
 #: ``Brief.footage`` that means the tenant's own footage library (anything else is a folder).
 FOOTAGE_LIBRARY = "library"
+#: At most this many scenes' shots picked by hand (a plan has at most 12 scenes).
+MAX_FOOTAGE_SWAPS = 12
+#: A footage shot's id: printable, no spaces (``<content hash>#<shot number>``).
+SHOT_ID = re.compile(r"^[\w.:#-]{1,200}$")
 
 
 class Model(BaseModel):
@@ -82,6 +86,12 @@ class Brief(Model):
                                 description='Your own footage for the scenes: "library" (the '
                                             "footage library) or a folder of videos and "
                                             "pictures (CLI only)")
+    #: Shots the creator chose by hand: scene index (0-based, as in the manifest) → shot id of
+    #: the footage library. The chooser's pick for every other scene stands.
+    footage_swaps: dict[int, str] = Field(
+        default_factory=dict, max_length=MAX_FOOTAGE_SWAPS,
+        description="Your own pick for some scenes: scene index (0-based, as in the "
+                    "manifest's footage list) → shot id of the footage library; needs footage")
 
     @model_validator(mode="before")
     @classmethod
@@ -126,6 +136,25 @@ class Brief(Model):
         if not value.strip() or any(c in value for c in "\x00\r\n"):
             raise ValueError('give "library" or the path of a folder of videos and pictures')
         return FOOTAGE_LIBRARY if value.strip().lower() == FOOTAGE_LIBRARY else value.strip()
+
+    @field_validator("footage_swaps")
+    @classmethod
+    def _swaps_name_scenes_and_shots(cls, value: dict[int, str]) -> dict[int, str]:
+        for scene, shot_id in value.items():
+            if not 0 <= scene < MAX_FOOTAGE_SWAPS:
+                raise ValueError(f"scene index {scene} is not a scene (0 to "
+                                 f"{MAX_FOOTAGE_SWAPS - 1}, as in the manifest)")
+            if not SHOT_ID.match(shot_id):
+                raise ValueError(f"{shot_id[:80]!r} is not a shot id (like "
+                                 "\"3f1c0a9e5b7d2c41#0\", from the manifest or a footage search)")
+        return dict(sorted(value.items()))
+
+    @model_validator(mode="after")
+    def _swaps_need_footage(self) -> Brief:
+        if self.footage_swaps and self.footage is None:
+            raise ValueError("footage_swaps needs footage: give footage \"library\" (or a "
+                             "folder with the CLI) as well")
+        return self
 
     @field_validator("emotion", "music_mood", "template", "captions", mode="before")
     @classmethod
@@ -302,6 +331,11 @@ class FootageChoice(Model):
     reason: str = ""
     treatment: FootageTreatment = "engine"
     speed: float = Field(default=1.0, gt=0, le=1)  # playback speed of a slowed shot
+    #: The shot was picked by the creator (``Brief.footage_swaps``), not by the chooser.
+    swapped: bool = False
+    #: Other shots this scene could show, best first (none used by another scene): what a
+    #: swap offers.
+    candidates: list[FootagePick] = Field(default_factory=list)
 
 
 class StepRecord(Model):

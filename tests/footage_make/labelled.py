@@ -152,3 +152,34 @@ def plan_of(script: Sequence[tuple[str, str, str, float]]) -> Plan:
     return Plan(title="My week in pictures", template="story", music_brief="calm", scenes=[
         Scene(index=i, title=visual.title(), narration=narration, visual_prompt=visual)
         for i, (narration, visual, _, _) in enumerate(script)])
+
+
+def store_library(shots: list[FootageShot], folder: Path, encode) -> None:
+    """``shots`` as a footage library on disk (what `footage add` writes: a tenant's, say),
+    each with a thumbnail of its colour; the vectors are made from the descriptions."""
+    from reelforge.library.footage_store import (
+        FootageFile,
+        FootageLibrary,
+        load_vectors,
+        save_library,
+    )
+    from reelforge.media.embeddings import DIMENSION, MODEL_ID
+    from reelforge.media.index import VectorIndex
+
+    library = FootageLibrary(folder)
+    (folder / "thumbs").mkdir(parents=True, exist_ok=True)
+    by_source: dict[str, list[FootageShot]] = {}
+    for shot in shots:
+        thumbnail = folder / "thumbs" / f"{shot.shot_id.replace('#', '-')}.jpg"
+        colour = next(c for s in SOURCES if s.name == Path(shot.source).name
+                      for c in s.colours[int(shot.shot_id.split("#")[1]):][:1])
+        Image.new("RGB", (32, 18), colour).save(thumbnail, quality=80)
+        shot.extra["thumbnail"] = str(thumbnail)
+        by_source.setdefault(shot.source, []).append(shot)
+    for source, group in by_source.items():
+        info = Path(source).stat()
+        library.add_file(FootageFile(path=source, content_hash=file_id(Path(source)),
+                                     size=info.st_size, mtime_ns=info.st_mtime_ns,
+                                     kind=group[0].kind), group)
+    save_library(library, VectorIndex(DIMENSION, model_id=MODEL_ID))
+    load_vectors(library, encode)

@@ -9,7 +9,8 @@ from rich.console import Console
 
 from reelforge.cli.tables import compact_table
 
-app = typer.Typer(help="Queued jobs: list, show, cancel, sweep.", no_args_is_help=True)
+app = typer.Typer(help="Queued jobs: list, show, cancel, swap a shot, sweep.",
+                  no_args_is_help=True)
 
 
 def _platform():
@@ -66,6 +67,23 @@ def cancel(job_id: str, tenant: str = typer.Option(..., "--tenant")) -> None:
     job = job_service.cancel(platform, _tenant_id(platform, tenant), job_id)
     Console(stderr=True).print(f"{job.id}: {job.state}"
                                + (" (cancel requested)" if job.state == "running" else ""))
+
+
+@app.command("swap")
+def swap(job_id: str, scene: int = typer.Argument(..., min=1, help="The scene, from 1"),
+         shot_id: str = typer.Argument(..., help="A shot of the tenant's footage library (the "
+                                       "scene's candidates are in the job's manifest)"),
+         tenant: str = typer.Option(..., "--tenant")) -> None:
+    """Re-make a finished video with one scene showing another shot; prints the new job's id.
+    Only that scene is rendered again (the API's POST /v1/jobs/{id}/footage/{scene - 1})."""
+    from reelforge.services import jobs as job_service
+
+    platform = _platform()
+    job = job_service.swap_footage(platform, _tenant_id(platform, tenant), job_id, scene - 1,
+                                   shot_id, created_by="cli")
+    Console(stderr=True).print(f"scene {scene} of {job_id} swapped: new job {job.id} "
+                               f"({job.state})", highlight=False)
+    print(job.id)
 
 
 @app.command("sweep")

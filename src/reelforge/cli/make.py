@@ -26,7 +26,7 @@ OPTION_NAMES = {"duration_s": "--duration", "prompt": "PROMPT", "aspect": "--asp
                 "intensity": "--intensity", "emotion": "--emotion", "music_mood": "--music-mood",
                 "template": "--template", "voice": "--voice", "seed": "--seed",
                 "captions": "--captions", "script": "--script", "source_text": "--from",
-                "footage": "--footage"}
+                "footage": "--footage", "footage_swaps": "--swap"}
 #: Said when no LLM writes the script: what the offline writer is, and the ways to real words.
 OFFLINE_WRITER_NOTE = (
     "note: no LLM is configured, so the offline writer drafts a structure from the prompt (it "
@@ -38,6 +38,20 @@ OPTION_HINTS = {
     "prompt": 'give a prompt of 1 to 2000 characters, e.g. "Why octopuses are smart"',
     "intensity": "use a number from 0 (neutral) to 1 (full emotion)",
 }
+
+
+def parse_swaps(values: list[str]) -> dict[int, str]:
+    """``--swap 2=<shot id>`` (scene numbers from 1, as printed after a make) → the brief's
+    ``footage_swaps`` (scene indexes from 0, as in the manifest)."""
+    swaps: dict[int, str] = {}
+    for value in values:
+        scene, _, shot_id = value.partition("=")
+        if not scene.strip().isdigit() or int(scene) < 1 or not shot_id.strip():
+            raise InputError(f"--swap {value!r} is not SCENE=SHOT_ID",
+                             hint="e.g. --swap 2=3f1c0a9e5b7d2c41#0: scene 2 shows that shot "
+                                  "(the shot ids are printed after a make with --footage)")
+        swaps[int(scene) - 1] = shot_id.strip()
+    return swaps
 
 
 def read_text(path: Path, option: str) -> str:
@@ -180,6 +194,11 @@ def make_command(
         "'library' (what `reelforge footage add` indexed). Each scene gets the shot that best "
         "matches its words; a scene nothing matches is drawn by the video engine."
     ),
+    swap: list[str] | None = typer.Option(
+        None, "--swap", help="With --footage: show this shot in this scene, SCENE=SHOT_ID "
+        "(scenes from 1; repeatable). The shot ids are printed after a make; only the swapped "
+        "scenes are rendered again."
+    ),
 ) -> None:
     """Make a short video from a prompt: script, narration, visuals, music, subtitles.
 
@@ -222,6 +241,7 @@ def make_command(
         music_mood=music_mood,
         captions=captions,
         footage=footage,
+        footage_swaps=parse_swaps(swap or []),
     )
     from reelforge.providers.registry import script_choice
     from reelforge.services.briefs import check_brief
@@ -279,6 +299,11 @@ def make_command(
                         else f" {c.shot.start_s:.1f}–{c.shot.end_s:.1f} s"))
             console.print(f"  scene {c.scene_index + 1}: {where} ({c.reason})", highlight=False,
                           markup=False)
+            if c.candidates:
+                others = ", ".join(f"{o.shot_id} {Path(o.source).name} {o.score:.2f}"
+                                   for o in c.candidates[:3])
+                console.print(f"    swap with --swap {c.scene_index + 1}=…: {others}",
+                              highlight=False, markup=False)
     if offline:
         console.print(OFFLINE_WRITER_NOTE, style="yellow", highlight=False)
     print(result.job_dir / "final.mp4")

@@ -67,6 +67,10 @@ class FootageIndex(Protocol):
         """The ``k`` shots most like ``text``, best first, filtered by kind and length."""
         ...
 
+    def shot(self, shot_id: str) -> FootageShot | None:
+        """The shot with this id (a swap names one), or None when the library lacks it."""
+        ...
+
 
 class Embed(Protocol):
     def __call__(self, texts: Sequence[str]) -> np.ndarray: ...
@@ -82,6 +86,9 @@ class InMemoryFootageIndex:
 
     def __len__(self) -> int:
         return len(self.shots)
+
+    def shot(self, shot_id: str) -> FootageShot | None:
+        return next((s for s in self.shots if s.shot_id == shot_id), None)
 
     def search(self, text: str, k: int = 10, *, kind: FootageKind | None = None,
                min_duration_s: float = 0.0) -> list[FootageMatch]:

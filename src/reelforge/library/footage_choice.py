@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 
 import numpy as np
 
@@ -23,6 +24,8 @@ from reelforge.library.footage import FootageIndex, FootageMatch, FootageShot
 MAX_SLOWDOWN = 1.5
 #: Seconds kept clear of a shot's detected cuts (a boundary may be a frame off).
 CUT_MARGIN_S = 0.1
+#: Other shots a scene offers the creator to swap in (the manifest's ``candidates``).
+CANDIDATES_OFFERED = 5
 _FORBIDDEN = -1e6
 
 
@@ -229,3 +232,34 @@ def choose(needs: Sequence[SceneNeed], searched: list[list[Candidate]],
             scene_index=need.index, shot=shown, runner_up=runner_up, treatment=how, speed=speed,
             reason=f"similarity {c.match.score:.2f}, {c.match.reason}; {done}"))
     return choices
+
+
+def swap(choice: FootageChoice, need: SceneNeed, shot: FootageShot,
+         searched: Sequence[Candidate]) -> FootageChoice:
+    """The scene showing ``shot`` because the creator picked it (``Brief.footage_swaps``); the
+    chooser's pick becomes the runner-up, so the manifest says what was replaced."""
+    found = next((c for c in searched if c.shot.shot_id == shot.shot_id), None)
+    match = found.match if found is not None else FootageMatch(shot, 0.0, "")
+    shown = pick(Candidate(match, match.score), need.duration_s)
+    how, speed, done = treatment(shown, need.duration_s)
+    was = choice.shot
+    instead = (f"instead of {PurePath(was.source).name}" if was is not None
+               else "instead of the video engine's picture")
+    similar = (f"similarity {match.score:.2f}" if found is not None
+               else "not among the scene's best matches")
+    return choice.model_copy(update={
+        "shot": shown, "runner_up": was or choice.runner_up, "treatment": how, "speed": speed,
+        "swapped": True, "reason": f"picked by you {instead}; {similar}; {done}"})
+
+
+def offer_candidates(choices: Sequence[FootageChoice], needs: Sequence[SceneNeed],
+                     searched: Sequence[Sequence[Candidate]],
+                     count: int = CANDIDATES_OFFERED) -> list[FootageChoice]:
+    """Each choice with the shots a swap may put in its place: the scene's best searched shots
+    that no scene shows (also those below the threshold: the creator may know better)."""
+    used = {c.shot.shot_id for c in choices if c.shot is not None}
+    offered = []
+    for choice, need, scene in zip(choices, needs, searched, strict=True):
+        spare = [pick(c, need.duration_s) for c in scene if c.shot.shot_id not in used]
+        offered.append(choice.model_copy(update={"candidates": spare[:count]}))
+    return offered

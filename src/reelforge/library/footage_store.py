@@ -188,6 +188,7 @@ class FolderFootageIndex:
     embed: Embed
 
     _facet_arrays: tuple[np.ndarray, ...] | None = field(default=None, init=False, repr=False)
+    _by_shot_id: dict[str, FootageShot] | None = field(default=None, init=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.library.shots)
@@ -208,6 +209,12 @@ class FolderFootageIndex:
     def shots(self) -> list[FootageShot]:
         """Every shot, by file and then time."""
         return sorted(self.library.shots.values(), key=lambda s: (s.source, s.start_s))
+
+    def shot(self, shot_id: str) -> FootageShot | None:
+        """The shot with this id, or None (the job page asks for each scene and candidate)."""
+        if self._by_shot_id is None:
+            self._by_shot_id = {s.shot_id: s for s in self.library.shots.values()}
+        return self._by_shot_id.get(shot_id)
 
     def search(self, text: str, k: int = 10, *, kind: FootageKind | None = None,
                min_duration_s: float = 0.0, orientation: str | None = None) -> list[FootageMatch]:

@@ -27,6 +27,7 @@ from reelforge.server.routes import (
     library,
 )
 from reelforge.server.routes import footage as footage_routes
+from reelforge.server.routes import footage_swap as footage_swap_routes
 from reelforge.server.routes import secrets as secrets_routes
 from reelforge.server.web import mount_studio
 from reelforge.settings import Settings
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         app.include_router(module.router)
     app.include_router(secrets_routes.router)  # issue 9: tenant provider credentials
     app.include_router(footage_routes.router)  # issue 17: the tenant's own footage
+    app.include_router(footage_swap_routes.router)  # issue 17: swap a scene's shot
     mount_studio(app)  # the web studio at /
     return app
 

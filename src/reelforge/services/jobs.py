@@ -13,7 +13,7 @@ from typing import Any, cast
 
 import structlog
 
-from reelforge.domain import FOOTAGE_LIBRARY, Brief, JobSpec, Plan
+from reelforge.domain import FOOTAGE_LIBRARY, Brief, FootageChoice, JobSpec, Plan
 from reelforge.errors import InputError, InvalidField, NotFound, QuotaExceeded, StorageQuotaExceeded
 from reelforge.jobs.platform import Platform
 from reelforge.services.briefs import check_brief
@@ -136,6 +136,10 @@ def submit(platform: Platform, tenant_id: int, brief: Brief, *, created_by: str 
     spec = JobSpec(kind="make", brief=brief, engines=engines or {}, plan=plan)
     check_brief(brief, platform.settings, spec.engines)
     check_served_footage(brief)
+    if brief.footage_swaps:
+        from reelforge.services.footage import check_swaps
+
+        check_swaps(platform.settings, tenant_id, brief)
     estimate = estimate_cost(brief, platform.settings, spec.engines, plan)
     # One pooled connection for the whole call: the row's transaction, then the message, then
     # the "sent" mark (a checkout costs a ping; the ORM session cost more than the SQL).
@@ -166,6 +170,58 @@ def rerun(platform: Platform, tenant_id: int, job_id: str, *, created_by: str = 
     assert spec.brief is not None
     return submit(platform, tenant_id, spec.brief, created_by=created_by,
                   engines={**spec.engines, **(engines or {})}, plan=plan or spec.plan)
+
+
+def swap_footage(platform: Platform, tenant_id: int, job_id: str, scene_index: int,
+                 shot_id: str, *, created_by: str = "") -> Job:
+    """A new job like a finished one, with one scene showing another shot of the footage
+    library (``Brief.footage_swaps``) and the finished job's plan kept: every other scene's
+    clip comes from the step cache, so only that scene is rendered again (and the assembly)."""
+    with platform.db.session() as session:
+        old = job_rows.get_job(session, tenant_id, job_id)
+        if old.kind != "make":
+            raise InputError(f"job {job_id!r} is a library analysis; only a video's shots swap")
+        spec = JobSpec.of_row(old)
+    assert spec.brief is not None
+    if spec.brief.footage is None:
+        raise InputError(f"job {job_id!r} was made without footage, so it has no shots to swap",
+                         hint='make it with footage "library" first')
+    chosen = footage_of(platform, tenant_id, job_id)
+    if chosen is None:
+        raise InputError(f"job {job_id!r} has not finished, so its shots are not known yet",
+                         hint="swap a shot once the job is ready")
+    if not 0 <= scene_index < len(chosen):
+        raise InvalidField(f"job {job_id!r} has {len(chosen)} scenes (index 0 to "
+                           f"{len(chosen) - 1}), not scene index {scene_index}",
+                           field="scene_index", hint="use a scene_index of the manifest's footage")
+    elsewhere = [c.scene_index for c in chosen if c.scene_index != scene_index
+                 and c.shot is not None and c.shot.shot_id == shot_id]
+    if elsewhere:
+        raise InvalidField(f"shot {shot_id!r} is already shown in scene {elsewhere[0] + 1}; "
+                           "a shot is used once in a video", field="shot_id",
+                           hint="pick another candidate, or swap that scene's shot first")
+    swaps = {**spec.brief.footage_swaps, scene_index: shot_id}
+    brief = Brief.model_validate({**spec.brief.model_dump(), "footage_swaps": swaps})
+    return submit(platform, tenant_id, brief, created_by=created_by, engines=spec.engines,
+                  plan=plan_of(platform, tenant_id, job_id) or spec.plan)
+
+
+def footage_of(platform: Platform, tenant_id: int, job_id: str) -> list[FootageChoice] | None:
+    """Each scene's footage choice of a finished job (its manifest), or None before it has one."""
+    found = _artifact_json(platform, tenant_id, job_id, "manifest.json")
+    if found is None:
+        return None
+    return [FootageChoice.model_validate(c) for c in found.get("footage", [])]
+
+
+def _artifact_json(platform: Platform, tenant_id: int, job_id: str, name: str) -> Any:
+    import json
+
+    from reelforge.store.artifacts import job_artifacts
+
+    with platform.db.session() as session:
+        found = [a.path for a in job_artifacts(session, tenant_id, job_id) if a.name == name]
+    return json.loads(platform.artifacts.read_bytes(found[0])) if found else None
 
 
 def plan_of(platform: Platform, tenant_id: int, job_id: str) -> Plan | None:

@@ -18,4 +18,7 @@ def mount_studio(app: FastAPI) -> None:
 
     for module in (pages, actions, media):
         app.include_router(module.router)
+    from reelforge.server.web import footage  # issue 17: a job's shots and the swap
+
+    app.include_router(footage.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="studio-static")

@@ -112,11 +112,23 @@ def result_context(platform: Platform, who: Principal, job_id: str) -> dict[str,
                                                                          job_id)]
         context["manifest"] = _artifact_json(platform, who.tenant_id, job_id, "manifest.json")
         context["plan"] = job_service.plan_of(platform, who.tenant_id, job_id)
+        context["thumbs"] = footage_thumbnails(platform, who, context["manifest"])
     if job.state == "canceled":
         context["error_words"] = job_error_words({"code": "canceled"})
     elif job.state == "failed":
         context["error_words"] = job_error_words(job.error)
     return context
+
+
+def footage_thumbnails(platform: Platform, who: Principal, manifest: Any) -> set[str]:
+    """The shots on the job page (each scene's and its candidates) that have a thumbnail."""
+    from reelforge.services.footage import thumbnail_of
+
+    if not manifest or not manifest.get("footage"):
+        return set()
+    shown = {p["shot_id"] for f in manifest["footage"]
+             for p in [f.get("shot"), *f.get("candidates", [])] if p}
+    return {s for s in shown if thumbnail_of(platform.settings, who.tenant_id, s) is not None}
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)

@@ -38,6 +38,8 @@ class RenderOptions:
     crf: int = 21
     target_lufs: float = -14.0
     burn_subtitles: bool = True
+    #: Encoder threads (FFmpeg's ``-threads``); None lets FFmpeg choose (x264: 1.5 × cores).
+    threads: int | None = None
 
 
 def mix_narration(timeline: Timeline, job_dir: Path, out_wav: Path) -> None:
@@ -199,6 +201,7 @@ def render_video(
                 options.preset,
                 "-crf",
                 str(options.crf),
+                *(["-threads", str(options.threads)] if options.threads else []),
                 "-pix_fmt",
                 "yuv420p",
                 "-r",

@@ -29,6 +29,7 @@ Targets (issue 19): ≥ 8× MoviePy, ≤ 1.3× the bare encode, peak RSS of the 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -52,10 +53,11 @@ STYLE = "karaoke"
 ENGINES = ("reelforge", "moviepy", "bare")
 MOODS = ("calm", "energetic", "happy", "mysterious", "dramatic", "tender")
 VOCABULARY = (
-    "octopus ocean arm taste neuron jar keeper shell armour floor species learn animal year "
-    "water night light colour skin pattern hunt crab reef hide escape brain curious quick "
-    "strange clever deep blue cold warm small giant patient every their most some while"
-).split()
+    "octopus", "ocean", "arm", "taste", "neuron", "jar", "keeper", "shell", "armour", "floor",
+    "species", "learn", "animal", "year", "water", "night", "light", "colour", "skin", "pattern",
+    "hunt", "crab", "reef", "hide", "escape", "brain", "curious", "quick", "strange", "clever",
+    "deep", "blue", "cold", "warm", "small", "giant", "patient", "every", "their", "most",
+)
 
 
 @dataclass(frozen=True)
@@ -297,14 +299,10 @@ def measure(cmd: list[str]) -> tuple[float, float, float]:
     peak = 0
     while proc.poll() is None:
         rss = 0
-        try:
+        with contextlib.suppress(psutil.Error):
             for p in [watched, *watched.children(recursive=True)]:
-                try:
+                with contextlib.suppress(psutil.Error):
                     rss += p.memory_info().rss
-                except psutil.Error:
-                    pass
-        except psutil.Error:
-            pass
         peak = max(peak, rss)
         time.sleep(0.05)
     wall = time.perf_counter() - started

@@ -151,7 +151,7 @@ def _video_graph(timeline: Timeline, burn: bool,
         rate = clip_rates[i] if clip_rates is not None else None
         steps = f"{fit},{retime}" if rate is not None and rate <= fps else f"{retime},{fit}"
         parts.append(f"[{i}:v]{steps}"
-                     + (f",split={1 + head + tail}{outputs}" if head or tail else "[b0]"))
+                     + (f",split={1 + head + tail}{outputs}" if head or tail else f"[b{i}]"))
         if head:
             parts.append(f"[h{i}]trim=end_frame={fade},setpts=PTS-STARTPTS[hh{i}]")
             parts.append(f"[tt{i - 1}][hh{i}]xfade=transition=fade:duration={fade / fps:.6f}"

@@ -245,9 +245,11 @@ def render_moviepy(folder: Path, out: Path, preset: str, crf: int, threads: int)
     total = timeline.duration_s
     layers = []
     for i, scene in enumerate(timeline.scenes):
+        # with_duration, not subclipped: MoviePy may read a clip as a frame shorter than the
+        # scene (it then holds the last frame, inside the next scene's cross-fade)
         clip = (VideoFileClip(str(folder / scene.clip), audio=False)
                 .resized(height=HEIGHT).cropped(x_center=None, width=WIDTH, height=HEIGHT)
-                .subclipped(0, scene.duration_s).with_start(scene.start_s))
+                .with_duration(scene.duration_s).with_start(scene.start_s))
         if i > 0:
             clip = clip.with_effects([vfx.CrossFadeIn(timeline.crossfade_s)])
         layers.append(clip)

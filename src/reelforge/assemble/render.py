@@ -10,10 +10,11 @@ linear mode instead of the dynamic one-pass guess.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +24,9 @@ from scipy.signal import resample_poly
 
 from reelforge.assemble.fonts import font_family
 from reelforge.domain import Timeline
-from reelforge.errors import RenderError
+from reelforge.errors import ReelforgeError, RenderError
 from reelforge.media.ffmpeg import run_ffmpeg
+from reelforge.media.probe import probe_video
 
 MIX_RATE = 48_000
 MUSIC_GAIN = 0.32  # music bed under the voice before ducking (about −10 dB)
@@ -38,6 +40,8 @@ class RenderOptions:
     crf: int = 21
     target_lufs: float = -14.0
     burn_subtitles: bool = True
+    #: Encoder threads (FFmpeg's ``-threads``); None lets FFmpeg choose (x264: 1.5 × cores).
+    threads: int | None = None
 
 
 def mix_narration(timeline: Timeline, job_dir: Path, out_wav: Path) -> None:
@@ -113,25 +117,56 @@ def measure_loudness(
     return json.loads(found.group(0))
 
 
-def _video_graph(timeline: Timeline, burn: bool) -> str:
-    w, h, fps, x = timeline.width, timeline.height, timeline.fps, timeline.crossfade_s
-    parts = []
-    for i, scene in enumerate(timeline.scenes):
-        parts.append(
-            f"[{i}:v]fps={fps},scale={w}:{h}:force_original_aspect_ratio=increase:flags=lanczos,"
-            f"crop={w}:{h},setsar=1,format=yuv420p,trim=duration={scene.duration_s:.3f},"
-            f"setpts=PTS-STARTPTS[v{i}]"
-        )
-    last = "v0"
-    for i, scene in enumerate(timeline.scenes[1:], start=1):
-        parts.append(
-            f"[{last}][v{i}]xfade=transition=fade:duration={x:.3f}:offset={scene.start_s:.3f}[x{i}]"
-        )
-        last = f"x{i}"
+def _clip_rate(path: Path) -> float | None:
+    """The clip's frame rate, or None when it cannot be read (the graph works either way)."""
+    try:
+        return probe_video(path).fps or None
+    except ReelforgeError:
+        return None
+
+
+def _video_graph(timeline: Timeline, burn: bool,
+                 clip_rates: Sequence[float | None] | None = None) -> str:
+    """Each clip fitted to the frame, then the timeline as a concat of pieces: each clip's
+    middle as it is, and each cross-fade an ``xfade`` of one clip's last ``crossfade_s`` with
+    the next one's first. Pieces are cut in whole frames, scene ``i`` starting at frame
+    round(start × fps) as a chain of ``xfade`` filters places it (the frames are the same).
+    Why not that chain: every frame would pass through up to n − 1 ``xfade`` filters, each
+    copying it, and clips further down the chain were decoded and queued ahead (memory).
+    A clip slower than the output (``clip_rates``) is scaled before ``fps`` repeats its frames,
+    so each picture is scaled once; a faster one after ``fps`` has dropped the extra ones."""
+    w, h, fps = timeline.width, timeline.height, timeline.fps
+    scenes = timeline.scenes
+    fade = round(timeline.crossfade_s * fps)  # frames
+    first = [round(s.start_s * fps) for s in scenes]
+    parts, pieces = [], []
+    for i, scene in enumerate(scenes):
+        following = i < len(scenes) - 1
+        head, tail = i > 0 and fade > 0, following and fade > 0
+        until = first[i + 1] - first[i] if following else math.ceil(scene.duration_s * fps)
+        outputs = "".join(f"[{k}{i}]" for k, on in (("h", head), ("b", True), ("t", tail)) if on)
+        fit = (f"scale={w}:{h}:force_original_aspect_ratio=increase:flags=lanczos,"
+               f"crop={w}:{h},setsar=1,format=yuv420p")
+        retime = f"fps={fps},trim=end_frame={until + (fade if tail else 0)}"
+        rate = clip_rates[i] if clip_rates is not None else None
+        steps = f"{fit},{retime}" if rate is not None and rate <= fps else f"{retime},{fit}"
+        parts.append(f"[{i}:v]{steps}"
+                     + (f",split={1 + head + tail}{outputs}" if head or tail else f"[b{i}]"))
+        if head:
+            parts.append(f"[h{i}]trim=end_frame={fade},setpts=PTS-STARTPTS[hh{i}]")
+            parts.append(f"[tt{i - 1}][hh{i}]xfade=transition=fade:duration={fade / fps:.6f}"
+                         f":offset=0[f{i}]")
+            pieces.append(f"[f{i}]")
+        parts.append(f"[b{i}]trim=start_frame={fade if head else 0}:end_frame={until},"
+                     f"setpts=PTS-STARTPTS[bb{i}]")
+        pieces.append(f"[bb{i}]")
+        if tail:
+            parts.append(f"[t{i}]trim=start_frame={until},setpts=PTS-STARTPTS[tt{i}]")
+    parts.append("".join(pieces) + f"concat=n={len(pieces)}:v=1:a=0[cat]")
     if burn:
-        parts.append(f"[{last}]subtitles=filename=captions.ass:fontsdir=fonts,format=yuv420p[vout]")
+        parts.append("[cat]subtitles=filename=captions.ass:fontsdir=fonts,format=yuv420p[vout]")
     else:
-        parts.append(f"[{last}]format=yuv420p[vout]")
+        parts.append("[cat]format=yuv420p[vout]")
     return ";".join(parts)
 
 
@@ -179,7 +214,8 @@ def render_video(
         inputs += _audio_inputs(timeline, narration_wav)
         music_in = n + 1 if timeline.music is not None and timeline.music.track.path else None
         graph = (
-            _video_graph(timeline, burn)
+            _video_graph(timeline, burn,
+                         [_clip_rate(job_dir / scene.clip) for scene in timeline.scenes])
             + ";"
             + _audio_graph(timeline, n, music_in, loudnorm)
         )
@@ -199,6 +235,7 @@ def render_video(
                 options.preset,
                 "-crf",
                 str(options.crf),
+                *(["-threads", str(options.threads)] if options.threads else []),
                 "-pix_fmt",
                 "yuv420p",
                 "-r",

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import random
@@ -372,6 +373,12 @@ def main() -> None:
         render = render_reelforge if args.engine_run == "reelforge" else render_moviepy
         render(args.work, args.out, args.preset, args.crf, args.threads)
         return
+    if "moviepy" in args.engines and importlib.util.find_spec("moviepy") is None:
+        raise SystemExit(
+            "MoviePy is not installed. It pins Pillow<12, so install it without its pins:\n"
+            "  .venv/bin/pip install --no-deps moviepy==2.2.1 decorator proglog python-dotenv\n"
+            "(imageio, imageio-ffmpeg, numpy and tqdm are already there), or leave it out with "
+            "--engines reelforge bare")
     root = args.work or Path(tempfile.mkdtemp(prefix="rf-bench-render-"))
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; libx264 "
           f"{args.preset} CRF {args.crf}, {args.threads} threads; data in {root}")

@@ -157,16 +157,22 @@ def submit(platform: Platform, tenant_id: int, brief: Brief, *, created_by: str 
     return job
 
 
+def _video_spec(platform: Platform, tenant_id: int, job_id: str, only: str) -> JobSpec:
+    """The spec of the tenant's video job ``job_id``; a library analysis is refused with
+    ``only`` saying what works on videos alone."""
+    with platform.db.session() as session:
+        old = job_rows.get_job(session, tenant_id, job_id)
+        if old.kind != "make":
+            raise InputError(f"job {job_id!r} is a library analysis; {only}")
+        return JobSpec.of_row(old)
+
+
 def rerun(platform: Platform, tenant_id: int, job_id: str, *, created_by: str = "",
           plan: Plan | None = None, engines: dict[str, str] | None = None) -> Job:
     """A new job from an earlier one's brief and engines (and an edited plan, or other engines
     for some steps, if given); every step whose inputs did not change comes from the step
     cache, so changing the music engine redoes only the score and what follows it."""
-    with platform.db.session() as session:
-        old = job_rows.get_job(session, tenant_id, job_id)
-        if old.kind != "make":
-            raise InputError(f"job {job_id!r} is a library analysis; only video jobs re-run")
-        spec = JobSpec.of_row(old)
+    spec = _video_spec(platform, tenant_id, job_id, "only video jobs re-run")
     assert spec.brief is not None
     return submit(platform, tenant_id, spec.brief, created_by=created_by,
                   engines={**spec.engines, **(engines or {})}, plan=plan or spec.plan)
@@ -177,11 +183,7 @@ def swap_footage(platform: Platform, tenant_id: int, job_id: str, scene_index: i
     """A new job like a finished one, with one scene showing another shot of the footage
     library (``Brief.footage_swaps``) and the finished job's plan kept: every other scene's
     clip comes from the step cache, so only that scene is rendered again (and the assembly)."""
-    with platform.db.session() as session:
-        old = job_rows.get_job(session, tenant_id, job_id)
-        if old.kind != "make":
-            raise InputError(f"job {job_id!r} is a library analysis; only a video's shots swap")
-        spec = JobSpec.of_row(old)
+    spec = _video_spec(platform, tenant_id, job_id, "only a video's shots swap")
     assert spec.brief is not None
     if spec.brief.footage is None:
         raise InputError(f"job {job_id!r} was made without footage, so it has no shots to swap",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reelforge.media.shots.model import Transition
-from reelforge.media.shots.signals import FrameSeries
+from reelforge.media.shots.signals import FrameSeries, row_steps
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,7 @@ class ContentDetector:
 
 def _luma_step(series: FrameSeries) -> np.ndarray:
     """Distance to the previous row over the Y plane alone (the first third of each vector)."""
-    y = series.vectors[:, : series.vectors.shape[1] // 3]
-    out = np.zeros(len(y), dtype=np.float32)
-    if len(y) > 1:
-        out[1:] = np.mean(np.abs(np.diff(y, axis=0)), axis=1)
-    return out
+    return row_steps(series.vectors[:, : series.vectors.shape[1] // 3])
 
 
 def _window_mean_excluding_centre(values: np.ndarray, half: int) -> np.ndarray:

@@ -49,16 +49,24 @@ class FrameSeries:
         return min(max(row, 0), len(self.indices) - 1)
 
 
+def row_steps(vectors: np.ndarray) -> np.ndarray:
+    """Mean absolute difference of each row to the one before (0 for row 0), in blocks: the
+    whole-file temporaries were twice the size of the vectors."""
+    n = len(vectors)
+    step = np.zeros(n, dtype=np.float32)
+    for lo in range(1, n, STEP_ROWS):
+        hi = min(n, lo + STEP_ROWS)
+        step[lo:hi] = np.mean(np.abs(vectors[lo:hi] - vectors[lo - 1:hi - 1]), axis=1)
+    return step
+
+
 def frame_series(indices: np.ndarray, times: np.ndarray, tiny: np.ndarray,
                  total_frames: int) -> FrameSeries:
     """Build the series from decoded tiny frames (n, 3, h, w) uint8."""
     n = tiny.shape[0]
     vectors = tiny.reshape(n, -1).astype(np.float32)
     luma = tiny[:, 0].reshape(n, -1).astype(np.float32)
-    step = np.zeros(n, dtype=np.float32)
-    for lo in range(1, n, STEP_ROWS):  # in blocks: whole-file temporaries were 2x the vectors
-        hi = min(n, lo + STEP_ROWS)
-        step[lo:hi] = np.mean(np.abs(vectors[lo:hi] - vectors[lo - 1:hi - 1]), axis=1)
+    step = row_steps(vectors)
     _, _, h, w = tiny.shape
     by, bx = max(1, h // COARSE_GRID[0]), max(1, w // COARSE_GRID[1])
     gy, gx = h // by, w // bx

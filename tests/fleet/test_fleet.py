@@ -25,7 +25,11 @@ def test_two_workers_lose_nothing_duplicate_nothing_and_pay_once_through_a_sigki
     assert report.repeated_paid["videoInference"] == 0, report.paid
     in_flight = report.in_paid_call_at_kill
     assert report.repeated_paid["tts"] + report.repeated_paid["chat"] <= in_flight, report.paid
-    assert report.ledger_repeated == report.repeated_paid  # the ledger saw what the fakes billed
+    # the ledger saw what the fakes billed; it is written before a call is sent, so a kill
+    # between the write and the send counts a call the fake never got (never the reverse)
+    for operation, billed in report.repeated_paid.items():
+        assert report.ledger_repeated[operation] >= billed, (report.ledger_repeated, billed)
+    assert report.ledger_repeated["tts"] + report.ledger_repeated["chat"] <= in_flight
     # the killed worker's jobs were finished elsewhere
     assert report.resumed == report.killed_jobs
     assert report.paid["chat"] <= 20 + in_flight  # one script per job, bar a cut-off one

@@ -27,6 +27,8 @@ class MinShotLength:
                 continue
             if t.start_frame < self.min_frames and t.kind == "cut":
                 continue  # a "shot" shorter than the minimum at the very start
+            if series.total_frames - t.cut_frame < self.min_frames and t.kind == "cut":
+                continue  # ... or at the very end (a last frame that differs, e.g. encoder flush)
             kept.append(t)
         return edges + kept
 

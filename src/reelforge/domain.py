@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from reelforge.json_numbers import JsonInt, JsonNumber
 
@@ -92,6 +99,31 @@ class Brief(Model):
         default_factory=dict, max_length=MAX_FOOTAGE_SWAPS,
         description="Your own pick for some scenes: scene index (0-based, as in the "
                     "manifest's footage list) → shot id of the footage library; needs footage")
+
+    #: False: a montage (``--no-narration``): the footage cut on the music's beats, no voice.
+    narration: bool = Field(
+        default=True,
+        description="False: a music-only montage of your footage, cut on the music's beats "
+                    "(no script, no voice, no captions); needs footage")
+
+    @field_validator("narration")
+    @classmethod
+    def _montage_needs_footage(cls, value: bool, info: ValidationInfo) -> bool:
+        """A montage is made of the creator's shots and says nothing: it needs footage, and
+        has no script, source text or per-scene swaps (there are no scenes)."""
+        if value:
+            return value
+        if info.data.get("footage") is None:
+            raise ValueError("a montage (no narration) is cut from your footage: give footage "
+                             "\"library\" (or a folder with the CLI) as well")
+        for field in ("script", "source_text"):
+            if info.data.get(field) is not None:
+                raise ValueError(f"a montage has no narration, so no {field.replace('_', ' ')} "
+                                 "to speak: leave it out, or keep the narration")
+        if info.data.get("footage_swaps"):
+            raise ValueError("footage_swaps picks shots for narrated scenes; a montage has no "
+                             "scenes: leave the swaps out")
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -338,6 +370,37 @@ class FootageChoice(Model):
     candidates: list[FootagePick] = Field(default_factory=list)
 
 
+class MontageCut(Model):
+    """One shot of a montage (``Brief.narration`` False): which seconds of which file, and
+    where in the video it is cut in — on a beat of the music."""
+
+    index: int = Field(ge=0)
+    shot: FootagePick  # the file and its seconds shown (source time)
+    at_s: float = Field(ge=0)  # where the shot starts in the video
+    duration_s: float = Field(gt=0)
+    #: The beat it starts on: its number in the music's beat grid (video time) and its time;
+    #: None for a first shot that starts before the music's first beat.
+    beat: int | None = None
+    beat_s: float | None = None
+    beats: int = Field(ge=0)  # whole beats it lasts (the last shot may end with the video)
+    treatment: FootageTreatment = "cut"
+    speed: float = Field(default=1.0, gt=0, le=1)
+    #: Shown before in this video: the library was too short for distinct shots.
+    reused: bool = False
+    reason: str = ""
+
+
+class Montage(Model):
+    """How a montage was cut: the beat grid it followed and every shot, in order."""
+
+    bpm: float
+    beats_per_shot: int
+    cuts: list[MontageCut]
+    #: Seconds the library's distinct shots could not fill, and what was done about it.
+    missing_s: float = 0.0
+    note: str = ""
+
+
 class StepRecord(Model):
     """How one pipeline step was done: the manifest's unit of account."""
 
@@ -393,6 +456,8 @@ class Manifest(Model):
     paid_calls: list[PaidCallRecord] = Field(default_factory=list)
     #: Each scene's shot of the creator's footage (``make --footage``), in scene order.
     footage: list[FootageChoice] = Field(default_factory=list)
+    #: The montage's shots and cuts (``--no-narration``); None for a narrated video.
+    montage: Montage | None = None
 
     @property
     def cost_usd(self) -> float:

@@ -49,6 +49,8 @@ def mix_narration(timeline: Timeline, job_dir: Path, out_wav: Path) -> None:
     total = int(np.ceil(timeline.duration_s * MIX_RATE))
     track = np.zeros(total, dtype=np.float32)
     for scene in timeline.scenes:
+        if not scene.narration:  # a montage's shot says nothing
+            continue
         audio, rate = sf.read(job_dir / scene.narration, dtype="float32", always_2d=True)
         audio = audio.mean(axis=1)
         if rate != MIX_RATE:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
-    from reelforge.domain import Brief
+    from reelforge.domain import Brief, Montage
     from reelforge.library.footage import FootageIndex
     from reelforge.pipeline.runner import StepEvent
     from reelforge.settings import Settings
@@ -26,7 +26,8 @@ OPTION_NAMES = {"duration_s": "--duration", "prompt": "PROMPT", "aspect": "--asp
                 "intensity": "--intensity", "emotion": "--emotion", "music_mood": "--music-mood",
                 "template": "--template", "voice": "--voice", "seed": "--seed",
                 "captions": "--captions", "script": "--script", "source_text": "--from",
-                "footage": "--footage", "footage_swaps": "--swap"}
+                "footage": "--footage", "footage_swaps": "--swap",
+                "narration": "--no-narration"}
 #: Said when no LLM writes the script: what the offline writer is, and the ways to real words.
 OFFLINE_WRITER_NOTE = (
     "note: no LLM is configured, so the offline writer drafts a structure from the prompt (it "
@@ -37,6 +38,8 @@ OPTION_HINTS = {
     "duration_s": f"use a duration from {MIN_DURATION_S:g} to {MAX_DURATION_S:g} seconds",
     "prompt": 'give a prompt of 1 to 2000 characters, e.g. "Why octopuses are smart"',
     "intensity": "use a number from 0 (neutral) to 1 (full emotion)",
+    "narration": "a montage is cut from --footage DIR (or --footage library), with no "
+                 "--script, --from or --swap",
 }
 
 
@@ -199,6 +202,11 @@ def make_command(
         "(scenes from 1; repeatable). The shot ids are printed after a make; only the swapped "
         "scenes are rendered again."
     ),
+    no_narration: bool = typer.Option(
+        False, "--no-narration", help="With --footage: a music-only montage — no script, no "
+        "voice, no captions; your shots ordered for variety and cut on the music's beats, "
+        "--duration long."
+    ),
 ) -> None:
     """Make a short video from a prompt: script, narration, visuals, music, subtitles.
 
@@ -242,6 +250,7 @@ def make_command(
         captions=captions,
         footage=footage,
         footage_swaps=parse_swaps(swap or []),
+        **({"narration": False} if no_narration else {}),
     )
     from reelforge.providers.registry import script_choice
     from reelforge.services.briefs import check_brief
@@ -289,6 +298,8 @@ def make_command(
     )
     if m.music:
         console.print(f"music: {m.music.track.title} — {m.music.reason}")
+    if m.montage is not None:
+        print_montage(console, m.montage)
     if m.footage:
         shown = sum(1 for c in m.footage if c.shot is not None)
         console.print(f"footage: {shown} of {len(m.footage)} scenes show your shots",
@@ -307,3 +318,18 @@ def make_command(
     if offline:
         console.print(OFFLINE_WRITER_NOTE, style="yellow", highlight=False)
     print(result.job_dir / "final.mp4")
+
+
+def print_montage(console: Console, montage: Montage) -> None:
+    """One line per shot of a montage: where it is cut in, on which beat, from which file."""
+    console.print(f"montage: {len(montage.cuts)} shots cut on the beats ({montage.bpm:.0f} BPM, "
+                  f"about {montage.beats_per_shot} beats a shot)", highlight=False)
+    if montage.note:
+        console.print(f"  {montage.note}", style="yellow", highlight=False, markup=False)
+    for cut in montage.cuts:
+        beat = f"beat {cut.beat + 1}" if cut.beat is not None else "the start"
+        seconds = ("" if cut.shot.kind == "picture"
+                   else f" {cut.shot.start_s:.1f}–{cut.shot.end_s:.1f} s")
+        console.print(f"  {cut.at_s:6.2f} s ({beat}): {Path(cut.shot.source).name}{seconds}, "
+                      f"{cut.beats} beats{' (again)' if cut.reused else ''}",
+                      highlight=False, markup=False)

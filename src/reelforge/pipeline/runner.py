@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 from reelforge import __version__
 from reelforge.assemble.fonts import font_file
 from reelforge.assemble.render import RenderOptions
-from reelforge.domain import Brief, JobSpec, Manifest, MusicChoice, Plan
+from reelforge.domain import Brief, JobSpec, Manifest, Montage, MusicChoice, Plan
 from reelforge.errors import InputError
 from reelforge.media.ffmpeg import find_ffmpeg
 from reelforge.pipeline.cache import CacheScope, StepCache
 from reelforge.pipeline.step import JobRun, ProgressFn, Results, Step, StepEvent
-from reelforge.pipeline.steps import MAKE_STEPS
+from reelforge.pipeline.steps import make_steps
 from reelforge.pipeline.steps.align import WordTimings
 from reelforge.pipeline.steps.analyze import write_json
 from reelforge.pipeline.steps.assemble import Rendered
@@ -150,18 +150,20 @@ def run_job(
     settings: Settings,
     out_dir: Path,
     *,
-    steps: Sequence[Step] = MAKE_STEPS,
+    steps: Sequence[Step] | None = None,
     on_event: ProgressFn | None = None,
     cancel: Callable[[], bool] | None = None,
     job_id: str | None = None,
     cache_scope: CacheScope | None = None,
     footage: FootageIndex | None = None,
 ) -> JobResult:
-    """Run ``steps`` for a make job in ``out_dir/<job_id>/`` and write its manifest.
+    """Run ``steps`` (by default the brief's: ``make_steps``) for a make job in
+    ``out_dir/<job_id>/`` and write its manifest.
 
     ``cache_scope``: whose step cache the job reads and fills (a tenant's, sealed with its key
     when it encrypts artifacts; the CLI's is "local")."""
     assert spec.brief is not None
+    steps = steps if steps is not None else make_steps(spec.brief)
     wall = time.monotonic()
     settings = registry.settings_for(settings, spec.engines)
     engines = prepare(spec.brief, settings, out_dir, footage=footage)
@@ -203,6 +205,7 @@ def run_job(
         word_timing={f"scene-{t.scene_index + 1:02d}": t.method
                      for t in (timings.scenes if timings else [])},
         footage=footage_choices.items if footage_choices else [],
+        montage=results.find(Montage),
     )
     write_json(job_dir / "manifest.json", manifest.model_dump(mode="json"))
     return JobResult(job_id=job_id, job_dir=job_dir, manifest=manifest)

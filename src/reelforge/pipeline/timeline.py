@@ -7,6 +7,8 @@ to reach the length asked for.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from reelforge.domain import Cue, MusicChoice, Narration, Timeline, TimelineScene
 from reelforge.providers.pacing import END_S, FIRST_LEAD_S, GAP_S
 
@@ -75,7 +77,7 @@ def narration_durations(narrations: list[Narration], target_total_s: float,
 
 def build_timeline(
     durations: list[float],
-    narrations: list[Narration],
+    narrations: Sequence[Narration | None],
     clips: list[str],
     *,
     width: int,
@@ -88,15 +90,18 @@ def build_timeline(
     cues: list[Cue] = []
     start = 0.0
     for i, (duration, narration, clip) in enumerate(zip(durations, narrations, clips, strict=True)):
-        first_word, _ = speech_span(narration)
-        speech_start = max(0.0, start + _lead(i, first_word) - first_word)
+        if narration is None:  # a montage's shot: nothing is said
+            speech_start = start
+        else:
+            first_word, _ = speech_span(narration)
+            speech_start = max(0.0, start + _lead(i, first_word) - first_word)
         scenes.append(
             TimelineScene(
                 scene_index=i,
                 start_s=round(start, 3),
                 duration_s=duration,
                 clip=clip,
-                narration=narration.audio,
+                narration=narration.audio if narration is not None else "",
                 narration_start_s=round(speech_start, 3),
             )
         )
@@ -106,7 +111,7 @@ def build_timeline(
                 start_s=round(speech_start + c.start_s, 3),
                 end_s=round(speech_start + c.end_s, 3),
             )
-            for c in narration.cues
+            for c in (narration.cues if narration is not None else [])
         )
         start += duration - crossfade_s
     total = round(start + crossfade_s, 3)

@@ -31,6 +31,9 @@ ENGINE_NAMES: dict[tuple[str, str], str] = {
     ("video", "runware"): "runware", ("music", "builtin"): "builtin-catalog",
     ("music", "library"): "semantic", ("music", "catalog"): "semantic-catalog",
     ("music", "composed"): "composer", ("music", "auto"): "semantic+composer",
+    # a montage (``Brief.narration`` False): no writer, no voice, the creator's shots only
+    ("script", "montage"): "montage-plan", ("voice", "none"): "none",
+    ("video", "footage"): "footage",
 }
 REMOTE = frozenset({("script", "openai"), ("voice", "hume"), ("voice", "openai"),
                     ("video", "runware"), ("music", "spotify")})
@@ -52,7 +55,11 @@ def settings_for(settings: Settings, engines: dict[str, str] | None) -> Settings
 def selected_engines(settings: Settings, voice: str = "joe",
                      brief: Brief | None = None) -> dict[str, str]:
     """The choice that serves each capability for a brief spoken by ``voice`` (with the
-    brief, the script choice also follows what it brings: a script, a text)."""
+    brief, the script choice also follows what it brings: a script, a text). A montage
+    speaks no voice and shows only the creator's footage."""
+    if brief is not None and not brief.narration:
+        return {"script": "montage", "voice": "none", "video": "footage",
+                "music": music_choice(settings)}
     return {"script": script_choice(settings, brief), "voice": voice_choice(voice),
             "video": video_choice(settings), "music": music_choice(settings)}
 
@@ -61,6 +68,8 @@ def script_choice(settings: Settings, brief: Brief | None = None) -> str:
     """A brief's own script is narrated as written ("your-script"); a source text is summarised
     by the LLM when one is configured, else by the extractive writer; a prompt alone goes to the
     LLM or the offline template writer."""
+    if brief is not None and not brief.narration:
+        return "montage"  # nothing is said: the plan is made from the brief alone
     if brief is not None and brief.script is not None:
         return "your-script"
     engine = settings.script_engine
@@ -108,6 +117,10 @@ def check_voice_engine(voice: str, engines: dict[str, str] | None) -> None:
 
 def script_writer(settings: Settings, brief: Brief | None = None) -> ScriptWriter:
     choice = script_choice(settings, brief)
+    if choice == "montage":
+        from reelforge.providers.script.montage import MontagePlanWriter
+
+        return MontagePlanWriter.from_settings(settings)
     if choice == "your-script":
         from reelforge.providers.script.user_script import UserScriptWriter
 

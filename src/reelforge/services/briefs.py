@@ -101,6 +101,8 @@ def check_brief(brief: Brief, settings: Settings,
             if choice == "template":
                 raise
             raise InvalidField(exc.message, field="script", hint=exc.hint) from None
+    if not brief.narration:
+        return  # a montage speaks no voice
     try:
         registry.check_voice_engine(brief.voice, chosen)
         if registry.voice_choice(brief.voice) in ("piper", "espeak"):

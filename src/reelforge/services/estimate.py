@@ -60,7 +60,10 @@ def estimate_cost(brief: Brief, settings: Settings, engines: dict[str, str] | No
 
 def planned_scenes(script_engine: str, brief: Brief) -> int:
     """The scenes the selected writer makes: a user's script has its own (and costs no LLM
-    call), the extractive writer at most one per sentence of the text."""
+    call), the extractive writer at most one per sentence of the text; a montage has one
+    wordless scene (its shots are the creator's: no clip is paid for)."""
+    if script_engine == "montage":
+        return 1
     if script_engine == "your-script" and brief.script is not None:
         from reelforge.providers.script.user_script import parse_script
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from reelforge.assemble.captions import write_captions
 from reelforge.assemble.render import render_video, subtitle_font_name, write_thumbnail
-from reelforge.domain import Model, Timeline, Word
+from reelforge.domain import Model, Narration, Timeline, Word
 from reelforge.pipeline.step import JobRun, Made, Results, StepIdentity
 from reelforge.pipeline.steps.align import WordTimings
 from reelforge.pipeline.steps.narrate import Narrations
 from reelforge.pipeline.steps.score import MusicPick
 from reelforge.pipeline.steps.visualize import Clips
-from reelforge.pipeline.timeline import build_timeline
+from reelforge.pipeline.timeline import CROSSFADE_S, build_timeline
 
 #: Bump the version when the render graph changes what it makes from the same timeline.
 RENDERER = StepIdentity("ffmpeg-graph", "2")  # 2: word-timed caption styles
@@ -39,17 +39,22 @@ class AssembleStep:
     progress = 0.95
 
     def run(self, job: JobRun, results: Results) -> None:
-        narrations, clips = results.get(Narrations), results.get(Clips)
-        timings = results.get(WordTimings)
+        clips = results.get(Clips)
+        # a montage has no narration: no voice, no words, hard cuts
+        narrations = results.find(Narrations) or Narrations(items=[], keys=[])
+        timings = results.find(WordTimings) or WordTimings(words=[], scenes=[])
+        spoken: list[Narration | None] = (list(narrations.items) if narrations.items
+                                          else [None] * len(clips.items))
         width, height = job.brief.size
         timeline = build_timeline(
             [c.duration_s for c in clips.items],
-            narrations.items,
+            spoken,
             [c.video for c in clips.items],
             width=width,
             height=height,
             fps=job.settings.fps,
             music=results.get(MusicPick).choice,
+            crossfade_s=CROSSFADE_S if clips.crossfade_s is None else clips.crossfade_s,
         )
         render = job.engines.render
         font_name = subtitle_font_name(render.font)
@@ -69,7 +74,8 @@ class AssembleStep:
         inputs = {
             "timeline": timeline.model_dump(mode="json", exclude={"scenes"}),
             "scenes": [(s.start_s, s.duration_s, s.narration_start_s) for s in timeline.scenes],
-            "content": list(zip(narrations.keys, clips.keys, strict=True)),
+            "content": (list(zip(narrations.keys, clips.keys, strict=True)) if narrations.keys
+                        else clips.keys),
             "words": [(w.text, w.start_s, w.end_s, w.scene_index) for w in words],
             "timing": methods,
             "render": {

@@ -25,7 +25,8 @@ class MusicPick(Model):
 
 def video_length(clips: Clips) -> float:
     """Scenes overlap by one cross-fade each."""
-    return sum(c.duration_s for c in clips.items) - (len(clips.items) - 1) * CROSSFADE_S
+    fade = CROSSFADE_S if clips.crossfade_s is None else clips.crossfade_s
+    return sum(c.duration_s for c in clips.items) - (len(clips.items) - 1) * fade
 
 
 def video_form(clips: Clips, narrations: Narrations | None, seed: int) -> VideoForm:
@@ -47,8 +48,11 @@ class ScoreStep:
     progress = 0.7
 
     def run(self, job: JobRun, results: Results) -> None:
-        plan, clips = results.get(Plan), results.get(Clips)
-        form = video_form(clips, results.find(Narrations), job.brief.seed)
+        plan, clips = results.get(Plan), results.find(Clips)
+        # a montage chooses its music first and cuts its shots on its beats: the video is the
+        # length asked, with no scenes or speech yet
+        form = (video_form(clips, results.find(Narrations), job.brief.seed) if clips is not None
+                else VideoForm(round(job.brief.duration_s, 3), seed=job.brief.seed))
         music = job.engines.music
 
         def choose(_: Path) -> Made[MusicPick]:

@@ -24,6 +24,9 @@ class Clips(Model):
 
     items: list[Clip]
     keys: list[str]
+    #: Seconds each scene fades into the next; None: the timeline's usual cross-fade (a
+    #: montage cuts hard, on the beat: 0).
+    crossfade_s: float | None = None
 
 
 class VisualizeStep:

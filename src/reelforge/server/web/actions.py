@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from reelforge.domain import MAX_DURATION_S, MIN_DURATION_S
+from reelforge.domain import FOOTAGE_LIBRARY, MAX_DURATION_S, MIN_DURATION_S
 from reelforge.errors import InputError, ReelforgeError
 from reelforge.pipeline.steps.plan import draft_plan
 from reelforge.providers.registry import ENGINE_CHOICES, settings_for
@@ -73,6 +73,9 @@ def brief_from(form: dict[str, str]) -> tuple[Any, dict[str, str]]:
         data["captions"] = form["captions"]
     if form.get("script", "").strip():
         data["script"] = form["script"]
+    if form.get("montage"):  # a music-only montage of the footage library: the brief's check
+        data["narration"] = False  # refuses it with a script, naming the field
+        data["footage"] = FOOTAGE_LIBRARY
     if not data["prompt"].strip() and "script" in data:
         del data["prompt"]  # the script names the video
     elif not data["prompt"].strip():

@@ -51,20 +51,24 @@ def beat_period(beats: Sequence[float]) -> float:
 
 
 def order_for_variety(matches: Sequence[FootageMatch], bits: int) -> list[FootageMatch]:
-    """The shots, best first, each followed by the best one left that comes from another file
-    and does not look like it (relaxed in that order when no such shot is left)."""
+    """The shots, best first, each followed by the best one left from the files shown least
+    so far, never from the file just shown and never looking like the shot just shown (relaxed
+    in that order when no such shot is left)."""
     left = list(matches)
     ordered: list[FootageMatch] = []
+    shown: dict[str, int] = {}
     while left:
         if ordered:
             last = ordered[-1].shot
             unlike = [m for m in left if not near_duplicates(m.shot, last, bits)]
             other_file = [m for m in unlike if m.shot.source != last.source]
-            chosen = (other_file or unlike or left)[0]
+            pool = other_file or unlike or left
+            chosen = min(pool, key=lambda m: shown.get(m.shot.source, 0))  # first of the least
         else:
             chosen = left[0]
         left.remove(chosen)
         ordered.append(chosen)
+        shown[chosen.shot.source] = shown.get(chosen.shot.source, 0) + 1
     return ordered
 
 
@@ -77,13 +81,14 @@ def _longest(match: FootageMatch) -> float:
 
 
 def cut_montage(matches: Sequence[FootageMatch], beats: Sequence[float], duration_s: float,
-                fps: int, rules: MontageRules | None = None) -> Montage:
+                fps: int, rules: MontageRules | None = None, *,
+                bpm: float | None = None) -> Montage:
     """The montage of ``duration_s``: shots from ``matches`` (best first) cut on ``beats``
-    (seconds in the video, ascending). A cut within half a frame of the start or the end is
-    not made (no shot shorter than a frame)."""
+    (seconds in the video, ascending; ``bpm``: their tempo, when the analysis knows it better
+    than the gaps tell). A cut within half a frame of the start or the end is not made."""
     rules = rules or MontageRules()
     frame = 1.0 / fps
-    period = beat_period(beats)
+    period = 60 / bpm if bpm else beat_period(beats)
     per_shot = beats_per_shot(period, rules)
     grid = [round(b, 3) for b in beats if frame / 2 < b < duration_s - frame / 2]
     first_beat = next((i for i, b in enumerate(beats) if abs(b) <= frame / 2), None)

@@ -103,7 +103,7 @@ class MontageStep:
                  for m in matches]
 
         def cut(_: Path) -> Made[Montage]:
-            montage = cut_montage(matches, grid.beats, duration, fps, rules)
+            montage = cut_montage(matches, grid.beats, duration, fps, rules, bpm=grid.bpm)
             if grid.source.startswith("no music"):
                 montage = montage.model_copy(update={"note": "; ".join(
                     n for n in (montage.note, grid.source) if n)})

@@ -67,6 +67,12 @@ class Brief(Model):
         "anyOf": [{"required": ["prompt"]},
                   {"required": ["script"], "properties": {"script": {"type": "string"}}},
                   {"required": ["source_text"], "properties": {"source_text": {"type": "string"}}}],
+        # a montage (narration false) needs footage and has no words or swaps
+        "if": {"required": ["narration"], "properties": {"narration": {"const": False}}},
+        "then": {"required": ["footage"],
+                 "properties": {"footage": {"type": "string"}, "script": {"type": "null"},
+                                "source_text": {"type": "null"},
+                                "footage_swaps": {"maxProperties": 0}}},
     })
 
     prompt: str = Field(default="", min_length=1, max_length=MAX_PROMPT_CHARS, pattern=r"\S",

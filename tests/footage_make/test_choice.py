@@ -136,3 +136,39 @@ def test_a_picture_fills_any_length_with_a_slow_zoom() -> None:
     choice = choose_footage([a], _Fixed({a.query: [(picture, 0.5)]}))[0]
     assert choice.treatment == "ken-burns" and (choice.shot.start_s, choice.shot.end_s) == (0, 0)
     assert treatment(choice.shot, 12.0)[0] == "ken-burns"
+
+
+def _looking(name: str, colours: tuple[str, ...], brightness: float) -> FootageShot:
+    return replace(_shot(name), colours=colours, brightness=brightness)
+
+
+def test_colours_and_light_the_scene_asks_for_break_a_near_tie() -> None:
+    blue_day = _looking("blue-day", ("blue", "white"), 0.8)
+    orange_night = _looking("orange-night", ("orange", "black"), 0.15)
+    unknown = _shot("unknown")  # no colours, brightness 0: its looks are not known
+    asks = {"a blue sea": SceneNeed(0, "The sea.", "a blue sea", 3.0),
+            "at night in the dark street": SceneNeed(0, "Streets.", "at night in the dark street",
+                                                     3.0),
+            "a street": SceneNeed(0, "Streets.", "a street", 3.0, mood="happy")}
+    shots = [orange_night, blue_day, unknown]
+    answers = {need.query: [(s, 0.50) for s in shots] for need in asks.values()}
+    index = _Fixed(answers)
+    chosen = {visual: choose_footage([need], index)[0] for visual, need in asks.items()}
+    assert chosen["a blue sea"].shot.shot_id == "blue-day"
+    assert "colour blue as asked" in chosen["a blue sea"].reason
+    assert chosen["at night in the dark street"].shot.shot_id == "orange-night"
+    assert chosen["a street"].shot.shot_id == "blue-day"  # a happy mood leans bright
+    assert "happy mood" in chosen["a street"].reason
+    # similarity still decides: a clearly better match wins whatever it looks like
+    better = {asks["a blue sea"].query: [(orange_night, 0.60), (blue_day, 0.50)]}
+    assert choose_footage([asks["a blue sea"]], _Fixed(better))[0].shot.shot_id == "orange-night"
+
+
+def test_a_scene_that_asks_nothing_of_the_looks_scores_by_similarity_alone() -> None:
+    from reelforge.library.footage_choice import look_agreement
+
+    need = SceneNeed(0, "Our puppy runs.", "dog on the beach", 3.0)
+    assert look_agreement(need, _looking("x", ("blue",), 0.9)) == (0.0, "")
+    dark = SceneNeed(0, "Night falls.", "a dark alley", 3.0)
+    assert look_agreement(dark, _shot("unknown")) == (0.0, "")
+    assert look_agreement(dark, _looking("b", ("grey",), 0.9))[0] == -1.0

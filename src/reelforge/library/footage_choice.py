@@ -6,11 +6,15 @@ scene (it would have to be slowed or looped). The assignment is global (Hungaria
 scenes want goes where the video gains most), no shot twice, no two near-duplicates (perceptual
 hashes within a few bits), and a second pass gives a scene a shot from a file not used yet when
 one scores almost as well (variety of sources). A scene whose best similarity is below the
-threshold gets no shot: the video engine draws it. Pure: shots and scores in, choices out.
+threshold gets no shot: the video engine draws it. A shot whose named colours and brightness
+agree with the scene's colour and light words (or its mood's light) gains a little score, one
+that disagrees loses as much (``look_weight``: similarity decides, looks break near-ties).
+Pure: shots and scores in, choices out.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -37,6 +41,7 @@ class SceneNeed:
     narration: str
     visual_prompt: str
     duration_s: float
+    mood: str = ""  # the plan's mood of the scene (calm, happy, mysterious, …)
 
     @property
     def query(self) -> str:
@@ -54,6 +59,7 @@ class ChoiceRules:
     short_penalty: float = 0.1  # score lost by a video shot with none of the length needed
     near_duplicate_bits: int = 6  # image hashes this close are the same picture
     variety_margin: float = 0.04  # score a scene gives up for a file not used yet
+    look_weight: float = 0.03  # score a shot gains (or loses) when its looks agree with the scene
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class Candidate:
 
     match: FootageMatch
     fit: float  # similarity less the shortness penalty: what the assignment maximises
+    look: str = ""  # how the shot's colours and light agree with the scene, in words
 
     @property
     def shot(self) -> FootageShot:
@@ -75,6 +82,62 @@ def hamming(a: int, b: int) -> int:
 def near_duplicates(a: FootageShot, b: FootageShot, bits: int) -> bool:
     """Two shots that look the same (0 is "no hash known": never a duplicate)."""
     return bool(a.image_hash and b.image_hash) and hamming(a.image_hash, b.image_hash) <= bits
+
+
+#: Words of a scene that ask for one of the palette's colour names (``color_name`` in
+#: ``media/image_analysis.py``, which the footage index stores per shot).
+COLOUR_WORDS: dict[str, str] = {
+    **{name: name for name in ("red", "orange", "yellow", "green", "cyan", "blue", "purple",
+                               "pink", "brown", "white", "black", "grey")},
+    "gray": "grey", "crimson": "red", "scarlet": "red", "golden": "yellow", "gold": "yellow",
+    "amber": "orange", "turquoise": "cyan", "teal": "cyan", "aqua": "cyan", "navy": "blue",
+    "violet": "purple", "lavender": "purple", "magenta": "pink", "snowy": "white",
+    "snow": "white"}
+#: Words that ask for a dark or a bright picture.
+DARK_WORDS = frozenset({"dark", "darkness", "night", "nighttime", "midnight", "dim", "shadow",
+                        "shadows", "shadowy", "gloomy", "moody", "candlelit", "dusk"})
+BRIGHT_WORDS = frozenset({"bright", "sunny", "sunlit", "sunshine", "daylight", "daytime",
+                          "noon", "brilliant", "luminous"})
+#: A scene's mood leans to a light (weaker than words: half the weight).
+MOOD_LIGHT: dict[str, str] = {
+    "happy": "bright", "excited": "bright", "energetic": "bright", "confident": "bright",
+    "mysterious": "dark", "dramatic": "dark", "sad": "dark", "serious": "dark"}
+#: Brightness (0..1, the shot's mean luma) below ``DARK_BELOW`` is dark, above ``BRIGHT_ABOVE``
+#: bright (``footage_describe.brightness_word`` calls < 0.4 dim and > 0.7 bright).
+DARK_BELOW, BRIGHT_ABOVE = 0.4, 0.55
+
+
+def look_agreement(need: SceneNeed, shot: FootageShot) -> tuple[float, str]:
+    """How the shot's named colours and brightness agree with the colour and light words of the
+    scene (and its mood's light, at half weight): −1..1 and the reason in words; 0 when the
+    scene asks nothing or the shot's looks are unknown (no colours, brightness 0)."""
+    words = set(re.findall(r"[a-z]+", f"{need.visual_prompt} {need.narration}".lower()))
+    parts: list[float] = []
+    said: list[str] = []
+    asked = {COLOUR_WORDS[w] for w in words if w in COLOUR_WORDS}
+    if asked and shot.colours:
+        shared = [c for c in shot.colours if c in asked]
+        parts.append(1.0 if shared else -1.0)
+        said.append(f"colour {', '.join(shared)} as asked" if shared
+                    else f"not {'/'.join(sorted(asked))} ({', '.join(shot.colours[:2])})")
+    light, weight = "", 1.0
+    if words & DARK_WORDS and not words & BRIGHT_WORDS:
+        light = "dark"
+    elif words & BRIGHT_WORDS and not words & DARK_WORDS:
+        light = "bright"
+    elif need.mood in MOOD_LIGHT:
+        light, weight = MOOD_LIGHT[need.mood], 0.5
+    if light and shot.brightness > 0:
+        b = shot.brightness
+        seen = "dark" if b < DARK_BELOW else "bright" if b > BRIGHT_ABOVE else ""
+        if seen:
+            parts.append(weight if seen == light else -weight)
+            why = "the scene" if weight == 1.0 else f"its {need.mood} mood"
+            said.append(f"{seen}, as {why} asks" if seen == light
+                        else f"{seen}, where {why} asks {light}")
+    if not parts:
+        return 0.0, ""
+    return sum(parts) / len(parts), "; ".join(said)
 
 
 def fit_score(match: FootageMatch, need_s: float, rules: ChoiceRules) -> float:
@@ -92,7 +155,11 @@ def candidates(needs: Sequence[SceneNeed], index: FootageIndex,
     found = []
     for need in needs:
         matches = index.search(need.query, rules.candidates)
-        scene = [Candidate(m, fit_score(m, need.duration_s, rules)) for m in matches]
+        scene = []
+        for m in matches:
+            agreement, look = look_agreement(need, m.shot)
+            scene.append(Candidate(m, fit_score(m, need.duration_s, rules)
+                                   + rules.look_weight * agreement, look))
         found.append(sorted(scene, key=lambda c: -c.fit))
     return found
 
@@ -230,7 +297,8 @@ def choose(needs: Sequence[SceneNeed], searched: list[list[Candidate]],
         how, speed, done = treatment(shown, need.duration_s)
         choices.append(FootageChoice(
             scene_index=need.index, shot=shown, runner_up=runner_up, treatment=how, speed=speed,
-            reason=f"similarity {c.match.score:.2f}, {c.match.reason}; {done}"))
+            reason=f"similarity {c.match.score:.2f}, {c.match.reason}; "
+                   + (f"{c.look}; " if c.look else "") + done))
     return choices
 
 

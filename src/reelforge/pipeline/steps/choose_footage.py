@@ -28,7 +28,7 @@ from reelforge.pipeline.step import JobRun, Made, Results, StepIdentity
 from reelforge.pipeline.steps.narrate import Narrations
 from reelforge.pipeline.timeline import narration_durations
 
-CHOOSER = StepIdentity("footage-chooser", "1")
+CHOOSER = StepIdentity("footage-chooser", "2")  # 2: colours and light agree with the scene
 
 
 class FootageChoices(Model):
@@ -51,7 +51,7 @@ class ChooseFootageStep:
             return
         plan, narrations = results.get(Plan), results.get(Narrations)
         durations = narration_durations(narrations.items, job.brief.duration_s)
-        needs = [SceneNeed(i, scene.narration, scene.visual_prompt, durations[i])
+        needs = [SceneNeed(i, scene.narration, scene.visual_prompt, durations[i], scene.mood)
                  for i, scene in enumerate(plan.scenes)]
         rules = ChoiceRules(min_score=job.settings.footage_min_score)
         searched = candidates(needs, index, rules)
@@ -68,7 +68,9 @@ class ChooseFootageStep:
             return Made(FootageChoices(items=offer_candidates(chosen, needs, searched)))
 
         inputs = {"durations": [round(d, 3) for d in durations], "found": found,
-                  "rules": asdict(rules)}
+                  "rules": asdict(rules), "moods": [n.mood for n in needs],
+                  "looks": [[(c.shot.colours, round(c.shot.brightness, 3)) for c in scene]
+                            for scene in searched]}
         if swaps:  # only then: a job without swaps keeps its earlier key
             inputs["swaps"] = {str(i): (s.shot_id, s.source, s.start_s, s.end_s)
                                for i, s in swaps.items()}

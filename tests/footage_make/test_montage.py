@@ -300,3 +300,53 @@ def test_a_montage_is_cut_on_the_music_beats_with_no_voice(
     again = make_video(brief, settings, footage=index)
     assert all(s.cache_hit for s in again.manifest.steps)
     assert again.manifest.montage == montage
+
+
+@pytest.mark.slow
+def test_a_queued_montage_runs_with_no_voice_step_and_no_paid_call(
+        settings: Settings, tmp_path: Path, encode) -> None:
+    """Through the API and the worker's code: the tenant's library, the built-in music."""
+    from fastapi.testclient import TestClient
+
+    from reelforge.jobs.platform import open_platform
+    from reelforge.jobs.worker import execute_job
+    from reelforge.library.footage_store import tenant_footage_folder
+    from reelforge.server.app import create_app
+    from reelforge.store.db import forget_databases
+    from reelforge.store.tenants import create_key, get_or_create_tenant
+
+    from .labelled import make_library, store_library
+
+    platform = open_platform(settings.model_copy(update={
+        "script_engine": "template", "video_engine": "local", "music_engine": "builtin",
+        "fps": 12, "x264_preset": "ultrafast"}))
+    try:
+        with platform.db.session() as session:
+            editor = create_key(session, "acme", "editor").secret
+            tenant_id = get_or_create_tenant(session, "acme").id
+        library = make_library(tmp_path / "footage")
+        store_library(library, tenant_footage_folder(platform.settings, tenant_id), encode)
+        client = TestClient(create_app(platform=platform),
+                            headers={"Authorization": f"Bearer {editor}"})
+        brief = {"prompt": "A week by the sea", "duration_s": 6, "aspect": "16:9",
+                 "voice": "hume:Ava", "narration": False, "footage": "library"}
+        quoted = client.post("/v1/jobs/estimate", json=brief)
+        assert quoted.status_code == 200, quoted.text
+        assert quoted.json()["cost_usd"] == 0  # a Hume voice named (and no Hume key): unused
+        made = client.post("/v1/jobs", json=brief)
+        assert made.status_code == 202, made.text
+        job_id = made.json()["id"]
+        assert execute_job(platform, job_id) == "succeeded"
+        manifest = client.get(f"/v1/jobs/{job_id}/artifacts/manifest.json").json()
+        steps = {s["step"].split()[0] for s in manifest["steps"]}
+        assert steps == {"plan", "score", "montage", "assemble", "analyze"}
+        assert manifest["paid_calls"] == [] and manifest["footage"] == []
+        cuts = manifest["montage"]["cuts"]
+        assert len({c["shot"]["shot_id"] for c in cuts}) == len(cuts) >= 2
+        assert abs(sum(c["duration_s"] for c in cuts) - 6.0) < 1e-6
+        assert all(c["beat"] is not None for c in cuts[1:])
+        swap = client.post(f"/v1/jobs/{job_id}/footage/0",
+                           json={"shot_id": cuts[0]["shot"]["shot_id"]})
+        assert swap.status_code == 400 and "montage" in swap.text
+    finally:
+        forget_databases()

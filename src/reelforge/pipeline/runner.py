@@ -61,7 +61,8 @@ class JobResult:
 @dataclass
 class Engines:
     script: ScriptWriter
-    voice: registry.VoiceChoice
+    #: None for a montage (``Brief.narration`` False): nothing is said, no voice is resolved
+    voice: registry.VoiceChoice | None
     video: VideoGenerator
     music: MusicSource
     render: RenderOptions
@@ -112,7 +113,7 @@ def prepare(brief: Brief, settings: Settings, out_dir: Path, *,
     return Engines(
         footage=footage,
         script=registry.script_writer(settings, brief),
-        voice=registry.voice_for(brief.voice, settings),
+        voice=registry.voice_for(brief.voice, settings) if brief.narration else None,
         video=registry.video_generator(settings),
         music=registry.music_source(settings),
         render=render,

@@ -188,6 +188,10 @@ def swap_footage(platform: Platform, tenant_id: int, job_id: str, scene_index: i
     if spec.brief.footage is None:
         raise InputError(f"job {job_id!r} was made without footage, so it has no shots to swap",
                          hint='make it with footage "library" first')
+    if not spec.brief.narration:
+        raise InputError(f"job {job_id!r} is a montage: its shots are cut on the music's beats, "
+                         "not chosen per scene, so there is no scene's shot to swap",
+                         hint="make a narrated video to choose shots per scene")
     chosen = footage_of(platform, tenant_id, job_id)
     if chosen is None:
         raise InputError(f"job {job_id!r} has not finished, so its shots are not known yet",

@@ -28,6 +28,7 @@ class NarrateStep:
     def run(self, job: JobRun, results: Results) -> None:
         plan = results.get(Plan)
         voice = job.engines.voice
+        assert voice is not None, "a narrated job resolves its voice (runner.prepare)"
 
         def narrate(i: int) -> tuple[Narration, str]:
             name = scene_name(i)

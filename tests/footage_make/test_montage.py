@@ -350,3 +350,23 @@ def test_a_queued_montage_runs_with_no_voice_step_and_no_paid_call(
         assert swap.status_code == 400 and "montage" in swap.text
     finally:
         forget_databases()
+
+
+def test_music_with_no_pulse_or_no_music_gives_an_even_grid_and_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from reelforge.domain import MusicChoice
+    from reelforge.media import audio_analysis
+    from reelforge.pipeline.steps.montage import beat_grid
+
+    none = beat_grid(None, 3.0)
+    assert none.beats == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0] and "no usable music" in none.note
+    hum = tmp_path / "hum.wav"
+    sf.write(hum, 0.1 * np.sin(2 * np.pi * 220 * np.arange(5 * 22050) / 22050), 22050)
+    monkeypatch.setattr(audio_analysis, "analyse_audio",
+                        lambda samples: SimpleNamespace(beat_times=[], bpm=0.0))
+    track = Track(id="hum", title="Hum", path=str(hum), duration_s=5.0, bpm=90.0)
+    grid = beat_grid(MusicChoice(track=track, query="q", score=1.0, reason=""), 4.0)
+    assert grid.bpm == 90.0 and "no beat was found in 'Hum'" in grid.note  # its listed tempo
+    assert grid.beats[:3] == [0.0, 0.667, 1.333]

@@ -36,6 +36,7 @@ class BeatGrid(Model):
     beats: list[float]
     bpm: float = 0.0
     source: str = ""  # how they were found, in words
+    note: str = ""  # set when the grid is not the music's own beats (none found, no music)
 
 
 def video_beats(track_beats: list[float], start_s: float, track_s: float,
@@ -51,13 +52,20 @@ def video_beats(track_beats: list[float], start_s: float, track_s: float,
     return sorted(round(max(0.0, b), 3) for b in found if b <= duration_s + 1e-3)
 
 
+def even_grid(bpm: float, duration_s: float, why: str) -> BeatGrid:
+    """Beats every 60/bpm seconds from the video's start, when the music gives none."""
+    step = 60 / bpm
+    return BeatGrid(beats=[round(i * step, 3) for i in range(int(duration_s / step) + 1)],
+                    bpm=bpm, source=f"an even {bpm:g} BPM grid", note=f"{why}: cut on an even "
+                    f"{bpm:g} BPM grid")
+
+
 def beat_grid(choice: MusicChoice | None, duration_s: float) -> BeatGrid:
-    """The beats of the chosen music under a video of ``duration_s`` (analysed from the file)."""
+    """The beats of the chosen music under a video of ``duration_s`` (analysed from the file;
+    an even grid at the track's listed tempo, or 120 BPM, when it has no pulse to find)."""
     path = choice.track.path if choice is not None else None
     if choice is None or path is None:
-        step = 60 / FALLBACK_BPM
-        return BeatGrid(beats=[round(i * step, 3) for i in range(int(duration_s / step) + 1)],
-                        bpm=FALLBACK_BPM, source=f"no music: an even {FALLBACK_BPM:g} BPM grid")
+        return even_grid(FALLBACK_BPM, duration_s, "no usable music")
     from reelforge.media.audio_analysis import ANALYSIS_SR, analyse_audio, decode_audio
 
     track = choice.track
@@ -67,9 +75,8 @@ def beat_grid(choice: MusicChoice | None, duration_s: float) -> BeatGrid:
     track_s = samples.size / ANALYSIS_SR if loops else track.duration_s
     features = analyse_audio(samples)
     if len(features.beat_times) < 2:
-        raise InputError(f"the music {track.title!r} has no beat to cut on",
-                         hint="choose music with a pulse (--music-mood energetic), or keep the "
-                              "narration")
+        return even_grid(track.bpm or FALLBACK_BPM, duration_s,
+                         f"no beat was found in {track.title!r}")
     return BeatGrid(beats=video_beats(features.beat_times, choice.start_s, track_s, duration_s),
                     bpm=round(features.bpm, 2),
                     source=f"{features.bpm:.0f} BPM, analysed from {Path(path).name}")
@@ -104,9 +111,9 @@ class MontageStep:
 
         def cut(_: Path) -> Made[Montage]:
             montage = cut_montage(matches, grid.beats, duration, fps, rules, bpm=grid.bpm)
-            if grid.source.startswith("no music"):
+            if grid.note:
                 montage = montage.model_copy(update={"note": "; ".join(
-                    n for n in (montage.note, grid.source) if n)})
+                    n for n in (montage.note, grid.note) if n)})
             return Made(montage)
 
         montage = job.run_step(self.name, "montage", CUTTER,

@@ -370,3 +370,10 @@ def test_music_with_no_pulse_or_no_music_gives_an_even_grid_and_says_so(
     grid = beat_grid(MusicChoice(track=track, query="q", score=1.0, reason=""), 4.0)
     assert grid.bpm == 90.0 and "no beat was found in 'Hum'" in grid.note  # its listed tempo
     assert grid.beats[:3] == [0.0, 0.667, 1.333]
+
+
+def test_a_large_library_is_searched_for_a_pool_not_ranked_whole() -> None:
+    from reelforge.pipeline.steps.montage import pool_size
+
+    assert pool_size(10, MontageRules()) == 50
+    assert pool_size(600, MontageRules()) == 1200  # 300 shots of ~2 s, four times over

@@ -9,6 +9,7 @@ shot ranked; ``library/footage_montage.py`` cuts the montage; each shot is rende
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,12 @@ def beat_grid(choice: MusicChoice | None, duration_s: float) -> BeatGrid:
                     source=f"{features.bpm:.0f} BPM, analysed from {Path(path).name}")
 
 
+def pool_size(duration_s: float, rules: MontageRules) -> int:
+    """Shots searched for a montage: four times what it shows at its aimed shot length (at
+    least 50), so a large library is not ranked and ordered whole."""
+    return max(50, math.ceil(4 * duration_s / rules.target_shot_s))
+
+
 class MontageStep:
     name = "montage"
     progress = 0.85
@@ -100,11 +107,11 @@ class MontageStep:
                             {"track": track, "start_s": music.start_s if music else 0.0,
                              "duration_s": round(duration, 3)},
                             BeatGrid, lambda _: Made(beat_grid(music, duration))).result
-        matches = index.search(job.brief.prompt, k=len(index))
+        rules = MontageRules()
+        matches = index.search(job.brief.prompt, k=min(len(index), pool_size(duration, rules)))
         if not matches:
             raise InputError("the footage library has no shots to cut a montage from",
                              hint="add clips with `reelforge footage add DIR`")
-        rules = MontageRules()
         found = [(m.shot.shot_id, m.shot.source, m.shot.kind, m.shot.start_s, m.shot.end_s,
                   m.shot.width, m.shot.height, m.shot.image_hash, round(m.score, 5))
                  for m in matches]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from reelforge.library.footage import Embed
 from reelforge.library.footage_analyse import (
+    ANALYSIS_VERSION,
     FileResult,
     FileTask,
     analyse_file,
@@ -191,7 +192,10 @@ def _task_if_changed(library: FootageLibrary, pending: dict[str, str], path: Pat
 
 
 def _heard_enough(record: FootageFile, wants_words: bool) -> bool:
-    """False when this run listens to sound an earlier ``--no-transcribe`` run did not."""
+    """False when this run listens to sound an earlier ``--no-transcribe`` run did not, or
+    describes shots in more ways than the run that indexed the file."""
+    if record.analysis < ANALYSIS_VERSION:
+        return False
     return record.transcribed or not record.has_audio or not wants_words
 
 
@@ -217,7 +221,8 @@ def _store(library: FootageLibrary, vectors: VectorIndex, task: FileTask, result
     record = FootageFile(path=key, content_hash=task.content_hash, size=stat.st_size,
                          mtime_ns=stat.st_mtime_ns, kind=result.shots[0].kind,
                          duration_s=round(result.duration_s, 4), has_audio=result.has_audio,
-                         transcribed=task.transcribe and result.shots[0].kind == "video")
+                         transcribed=task.transcribe and result.shots[0].kind == "video",
+                         analysis=ANALYSIS_VERSION)
     ids = library.add_file(record, result.shots)
     vectors.add(ids, embedded)
     report.added.append(key)

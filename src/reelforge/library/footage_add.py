@@ -24,6 +24,7 @@ from reelforge.library.footage_analyse import (
     analyse_file,
     kind_of,
 )
+from reelforge.library.footage_caption import Caption, captioned
 from reelforge.library.footage_store import (
     FootageFile,
     FootageLibrary,
@@ -68,9 +69,11 @@ def add_footage(
     transcribe: bool = True,
     progress: Callable[[int, int, str], None] | None = None,
     workers: int = 1,
+    caption: Caption | None = None,
 ) -> FootageAddReport:
     """Index the videos and pictures in ``paths`` (folders searched recursively) into the
-    library in ``folder``; ``progress(done, total, file name)`` after each file."""
+    library in ``folder``; ``progress(done, total, file name)`` after each file; ``caption``
+    (a vision model, when one is configured) adds a sentence per keyframe."""
     from filelock import FileLock
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -92,7 +95,8 @@ def add_footage(
         saved_at = time.monotonic()
         finished = results_as_finished(analyse_file, tasks, workers=workers)
         for done, (position, result) in enumerate(finished, start=1):
-            _store(library, vectors, tasks[position], result, embed, report)
+            _store(library, vectors, tasks[position], captioned(result, caption), embed,
+                   report)
             if progress is not None:
                 progress(done, total, result.path.name)
             if time.monotonic() - saved_at > SAVE_EVERY_S:

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     openai_speech_model: str = "gpt-4o-mini-tts"
     openai_speech_voice: str = "coral"
+    vision_model: str = Field(
+        default="", description="A vision-capable chat model (gpt-4o-mini, a local llava...) "
+        "that captions each footage keyframe in one sentence when footage is indexed; empty: "
+        "no captions, no paid call. Uses OPENAI_API_KEY and OPENAI_BASE_URL.")
     hume_api_key: SecretStr | None = Field(
         default=None, validation_alias=_alias("hume_api_key", "HUME_API_KEY")
     )

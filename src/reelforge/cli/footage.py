@@ -94,8 +94,11 @@ def add_command(
     )
 
     from reelforge.library.footage_add import add_footage
+    from reelforge.providers.vision import VisionCaptioner
+    from reelforge.settings import Settings
 
     folder = _folder()
+    captioner = VisionCaptioner.from_settings(Settings())
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn(), console=err, transient=True, disable=as_json)
     with bar:
@@ -106,9 +109,13 @@ def add_command(
                        description=f"indexing {name}" if name else "indexing footage")
 
         report = add_footage(paths, folder, embed=_embed(), transcribe=not no_transcribe,
-                             progress=progress, workers=workers)
+                             progress=progress, workers=workers,
+                             caption=captioner.caption if captioner else None)
+    spent = {"captions": len(captioner.calls), "caption_model": captioner.model,
+             "caption_cost_usd": round(sum(c.cost_usd for c in captioner.calls), 6)} \
+        if captioner else {}
     if as_json:
-        out.print_json(json.dumps({"library": str(folder), **report.to_dict()}))
+        out.print_json(json.dumps({"library": str(folder), **report.to_dict(), **spent}))
         return
     table = compact_table("file", "result", folded=("file",))
     for name in report.added:
@@ -124,6 +131,9 @@ def add_command(
     out.print(f"{len(report.added)} added ({report.shots_added} shots), "
               f"{len(report.skipped)} unchanged, {len(report.failed)} skipped, "
               f"{len(report.removed)} removed — library: {folder}", highlight=False)
+    if spent:
+        out.print(f"{spent['captions']} keyframes captioned by {spent['caption_model']}: "
+                  f"${spent['caption_cost_usd']:.4f}", highlight=False)
 
 
 @app.command("search")

@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from reelforge.fakes import media
+from reelforge.fakes import media, vision
 from reelforge.fakes.common import (
     FakeConfig,
     FakeState,
@@ -31,7 +31,9 @@ from reelforge.fakes.common import (
 from reelforge.fakes.schema_instance import instance_of
 from reelforge.settings import Settings
 
-CHAT_MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "gpt-5-mini", "gpt-5")
+CHAT_MODELS = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "gpt-4.1", "gpt-5-mini", "gpt-5",
+               "gpt-3.5-turbo")
+
 SPEECH_MODELS = ("gpt-4o-mini-tts", "tts-1", "tts-1-hd")
 VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer",
           "verse")
@@ -121,9 +123,21 @@ def create_app(settings: Settings, config: FakeConfig | None = None) -> FastAPI:
                 return _bad(f"Invalid value for 'messages[{i}].role'", f"messages[{i}].role")
         if body.get("stream"):
             return _bad("This fake does not stream; send stream=false.", "stream")
+        texts, images, text_chars, image_tokens = [], [], 0, 0
+        for i, message in enumerate(messages):
+            parts = vision.content_parts(message.get("content"), i, body["model"])
+            if isinstance(parts, vision.PartError):
+                return _bad(parts.message, parts.param, 400, parts.code)
+            if message["role"] == "user":
+                texts += parts.texts
+                images += parts.images
+            text_chars += sum(len(text) for text in parts.texts)
+            image_tokens += parts.image_tokens
         fmt = body.get("response_format") or {"type": "text"}
-        prompt = " ".join(str(m.get("content") or "") for m in messages if m["role"] == "user")
-        if fmt.get("type") == "json_schema":
+        prompt = " ".join(texts)
+        if images and fmt.get("type", "text") == "text":
+            content: str | None = " ".join(vision.describe_picture(image) for image in images)
+        elif fmt.get("type") == "json_schema":
             spec = fmt.get("json_schema") or {}
             if not _SCHEMA_NAME.match(str(spec.get("name", ""))):
                 return _bad("Invalid 'response_format.json_schema.name': must match"
@@ -131,7 +145,7 @@ def create_app(settings: Settings, config: FakeConfig | None = None) -> FastAPI:
             if not isinstance(spec.get("schema"), dict):
                 return _bad("'response_format.json_schema.schema' must be an object",
                             "response_format.json_schema.schema")
-            content: str | None = json.dumps(instance_of(spec["schema"], prompt))
+            content = json.dumps(instance_of(spec["schema"], prompt))
         elif fmt.get("type") == "json_object":
             content = json.dumps({"answer": prompt[:200]})
         else:
@@ -142,7 +156,7 @@ def create_app(settings: Settings, config: FakeConfig | None = None) -> FastAPI:
             content, refusal = None, "I'm sorry, but I can't help with that request."
         elif kind == "invalid-output":
             content = json.dumps({"title": 42})
-        prompt_tokens = sum(len(str(m.get("content") or "")) for m in messages) // 4 + 8
+        prompt_tokens = text_chars // 4 + 8 + image_tokens
         completion_tokens = len(content or refusal or "") // 4 + 1
         state.pay("chat")
         state.pay("chat_tokens", prompt_tokens + completion_tokens)

@@ -18,11 +18,13 @@ from pathlib import Path
 
 from reelforge.library.footage import Embed
 from reelforge.library.footage_analyse import (
+    ANALYSIS_VERSION,
     FileResult,
     FileTask,
     analyse_file,
     kind_of,
 )
+from reelforge.library.footage_caption import Caption, captioned
 from reelforge.library.footage_store import (
     FootageFile,
     FootageLibrary,
@@ -67,9 +69,11 @@ def add_footage(
     transcribe: bool = True,
     progress: Callable[[int, int, str], None] | None = None,
     workers: int = 1,
+    caption: Caption | None = None,
 ) -> FootageAddReport:
     """Index the videos and pictures in ``paths`` (folders searched recursively) into the
-    library in ``folder``; ``progress(done, total, file name)`` after each file."""
+    library in ``folder``; ``progress(done, total, file name)`` after each file; ``caption``
+    (a vision model, when one is configured) adds a sentence per keyframe."""
     from filelock import FileLock
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -91,7 +95,8 @@ def add_footage(
         saved_at = time.monotonic()
         finished = results_as_finished(analyse_file, tasks, workers=workers)
         for done, (position, result) in enumerate(finished, start=1):
-            _store(library, vectors, tasks[position], result, embed, report)
+            _store(library, vectors, tasks[position], captioned(result, caption), embed,
+                   report)
             if progress is not None:
                 progress(done, total, result.path.name)
             if time.monotonic() - saved_at > SAVE_EVERY_S:
@@ -191,7 +196,10 @@ def _task_if_changed(library: FootageLibrary, pending: dict[str, str], path: Pat
 
 
 def _heard_enough(record: FootageFile, wants_words: bool) -> bool:
-    """False when this run listens to sound an earlier ``--no-transcribe`` run did not."""
+    """False when this run listens to sound an earlier ``--no-transcribe`` run did not, or
+    describes shots in more ways than the run that indexed the file."""
+    if record.analysis < ANALYSIS_VERSION:
+        return False
     return record.transcribed or not record.has_audio or not wants_words
 
 
@@ -217,7 +225,8 @@ def _store(library: FootageLibrary, vectors: VectorIndex, task: FileTask, result
     record = FootageFile(path=key, content_hash=task.content_hash, size=stat.st_size,
                          mtime_ns=stat.st_mtime_ns, kind=result.shots[0].kind,
                          duration_s=round(result.duration_s, 4), has_audio=result.has_audio,
-                         transcribed=task.transcribe and result.shots[0].kind == "video")
+                         transcribed=task.transcribe and result.shots[0].kind == "video",
+                         analysis=ANALYSIS_VERSION)
     ids = library.add_file(record, result.shots)
     vectors.add(ids, embedded)
     report.added.append(key)

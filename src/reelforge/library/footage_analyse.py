@@ -36,6 +36,9 @@ FULL_MOTION = 20.0
 #: Laplacian variance at which sharpness reads 0.5.
 HALF_SHARP = 100.0
 THUMB_SIDE = 160
+#: Bumped when a shot's description changes, so ``footage add`` describes old files again
+#: (2: faces, and where and when it was taken).
+ANALYSIS_VERSION = 2
 
 
 def kind_of(path: Path) -> FootageKind | None:
@@ -117,23 +120,25 @@ def _thumbnail(rgb: np.ndarray, task: FileTask, number: int) -> str:
 def _picture(task: FileTask) -> FileResult:
     from reelforge.media.image_analysis import pixel_stats
     from reelforge.media.image_files import UnreadableImage, decode_image
+    from reelforge.media.taken import place_name
 
     try:
-        decoded = decode_image(task.path)
+        decoded = decode_image(task.path, include_gps=True)  # named as a town, never stored
     except UnreadableImage as exc:
         return FileResult(task.path, problem=exc.plain)
     stats = pixel_stats(decoded.rgb)
     sidecar = sidecar_for(task.path)
+    gps = decoded.gps or {}
+    place = place_name(gps["latitude"], gps["longitude"]) if gps else ""
     facts = ShotFacts(
         kind="picture", duration_s=0.0, width=decoded.width, height=decoded.height,
         names=name_words(task.path, task.root), sidecar=sidecar,
         colours=colour_names([[(c.name, c.share) for c in stats.palette]]),
         brightness=stats.brightness, sharpness=_sharpness01(stats.sharpness),
-        captured_at=decoded.captured_at)
+        captured_at=decoded.captured_at, place=place, faces=count_faces(decoded.rgb))
     shot = _shot(task, 0, facts, start_s=0.0, end_s=0.0, keyframe_s=0.0,
                  image_hash=_image_hash(decoded.rgb),
-                 extra={"thumbnail": _thumbnail(decoded.rgb, task, 0),
-                        **({"captured_at": decoded.captured_at} if decoded.captured_at else {})})
+                 extra={"thumbnail": _thumbnail(decoded.rgb, task, 0)})
     return FileResult(task.path, [shot], warnings=_sidecar_warning(sidecar))
 
 
@@ -142,6 +147,7 @@ def _video(task: FileTask) -> FileResult:
     from reelforge.media.pixel_aspect import display_size, sample_aspect_ratio, to_display_aspect
     from reelforge.media.probe import probe_video
     from reelforge.media.shots import detect_shots_in
+    from reelforge.media.taken import place_name, video_taken
     from reelforge.media.video_analysis import shot_analysis
 
     warnings = []
@@ -170,6 +176,9 @@ def _video(task: FileTask) -> FileResult:
     sidecar = sidecar_for(task.path)
     warnings += _sidecar_warning(sidecar)
     names = name_words(task.path, task.root)
+    taken = video_taken(task.path)
+    place = (place_name(taken.latitude, taken.longitude)
+             if taken.latitude is not None and taken.longitude is not None else "")
     samples = video.samples
     sample_frames = np.array(sorted(samples), dtype=np.int64)
     shots = []
@@ -179,6 +188,7 @@ def _video(task: FileTask) -> FileResult:
         doc = shot_analysis(detection, shot, [key] if key else [], blocked)
         frame = key.frame if key is not None else _nearest(sample_frames, shot)
         picture = samples.get(frame) if frame is not None else None
+        upright = to_display_aspect(picture, sar, info.rotation) if picture is not None else None
         lower = shot.start_s if number > 0 else -np.inf  # words before or after the
         upper = shot.end_s if number < last else np.inf  # frames belong to the edge shots
         said = " ".join(w for w, a, b in heard if lower <= (a + b) / 2 < upper)
@@ -190,8 +200,9 @@ def _video(task: FileTask) -> FileResult:
             colours=colour_names([[(c["name"], c["share"]) for c in palette]]),
             brightness=float(doc["brightness"]),  # type: ignore[arg-type]
             motion=round(min(1.0, float(doc["motion"]) / FULL_MOTION), 4),  # type: ignore[arg-type]
-            sharpness=_sharpness01(float(doc["sharpness"])))  # type: ignore[arg-type]
-        upright = to_display_aspect(picture, sar, info.rotation) if picture is not None else None
+            sharpness=_sharpness01(float(doc["sharpness"])),  # type: ignore[arg-type]
+            captured_at=taken.at, place=place,
+            faces=count_faces(upright) if upright is not None else 0)
         shots.append(_shot(
             task, number, facts, start_s=shot.start_s, end_s=shot.end_s,
             keyframe_s=key.time_s if key is not None else (shot.start_s + shot.end_s) / 2,
@@ -223,10 +234,23 @@ def _nearest(sample_frames: np.ndarray, shot: object) -> int | None:
     return int(sample_frames[np.argmin(np.abs(sample_frames - middle))])
 
 
+def count_faces(rgb: np.ndarray) -> int:
+    """Faces in a keyframe or picture; 0 when OpenCV is missing (the rest still describes it)."""
+    from reelforge.media import faces
+
+    try:
+        return faces.count_faces(rgb)
+    except DependencyMissing:
+        return 0
+
+
 def _shot(task: FileTask, number: int, facts: ShotFacts, *, start_s: float, end_s: float,
           keyframe_s: float, image_hash: int, extra: dict[str, object]) -> FootageShot:
     if facts.sidecar.description:
         extra["sidecar"] = facts.sidecar.description
+    extra.update({key: value for key, value in (("captured_at", facts.captured_at),
+                                                  ("place", facts.place),
+                                                  ("faces", facts.faces)) if value})
     return FootageShot(
         shot_id=f"{task.content_hash[:16]}#{number}", source=str(task.path), kind=facts.kind,
         start_s=round(start_s, 4), end_s=round(end_s, 4), width=facts.width,

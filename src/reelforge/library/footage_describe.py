@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reelforge.library.footage import FootageKind, FootageShot
+from reelforge.media.taken import when_words
 
 #: Words in camera and export file names that say nothing about the content.
 NAME_NOISE = frozenset({
@@ -31,6 +32,12 @@ STOP_WORDS = frozenset({
     "who", "where", "when", "why", "which", "there", "they", "their", "he", "she", "we", "you",
     "me", "his", "her", "its", "very", "can", "will", "would", "not", "no", "all", "any", "about",
 })
+
+
+#: Query stems that ask for people (so a shot with a face says it shows one).
+PEOPLE_STEMS = frozenset({"person", "people", "face", "man", "men", "woman", "women", "girl",
+                          "boy", "kid", "child", "children", "speaker", "host", "portrait",
+                          "selfie", "friend", "family", "crowd"})
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,8 @@ class ShotFacts:
     motion: float = 0.0  # 0..1
     sharpness: float = 0.0  # 0..1
     captured_at: str | None = None
+    place: str = ""  # the town and country it was taken in ("Lisbon, Portugal"), from GPS
+    faces: int = 0  # faces found in the keyframe (media/faces.py)
 
 
 def name_words(path: Path, root: Path | None = None) -> tuple[str, ...]:
@@ -166,6 +175,9 @@ def describe(facts: ShotFacts) -> str:
         parts.append(" ".join(facts.names) + ".")
     if facts.sidecar.tags:
         parts.append("Tags: " + ", ".join(facts.sidecar.tags) + ".")
+    taken = taken_words(facts)
+    if taken:
+        parts.append(taken)
     if facts.transcript:
         parts.append(f"Someone says: “{facts.transcript[:400]}”.")
     looks = [w for w in (brightness_word(facts.brightness), motion_word(facts.motion, facts.kind))
@@ -174,7 +186,10 @@ def describe(facts: ShotFacts) -> str:
     noun = "video shot" if facts.kind == "video" else "picture"
     words = " ".join([*looks, colours, noun]).split()
     article = "An" if words[0][0] in "aeiou" else "A"
-    sentence = f"{article} {' '.join(words)}, {orientation_of(facts.width, facts.height)}"
+    sentence = f"{article} {' '.join(words)}"
+    if facts.faces:
+        sentence += " of a person" if facts.faces == 1 else f" of {facts.faces} people"
+    sentence += f", {orientation_of(facts.width, facts.height)}"
     if facts.kind == "video":
         sentence += f", {facts.duration_s:.0f} seconds" if facts.duration_s >= 1.5 else \
             ", under two seconds"
@@ -182,6 +197,17 @@ def describe(facts: ShotFacts) -> str:
         sentence += ", blurry"
     parts.append(sentence + ".")
     return " ".join(parts)
+
+
+def taken_words(facts: ShotFacts) -> str:
+    """"Taken in Lisbon, Portugal, in June 2023, in the morning." from GPS and capture time;
+    "" when the file says neither."""
+    when = when_words(facts.captured_at)
+    if not facts.place and not when:
+        return ""
+    place = facts.place if facts.place.startswith("near ") else \
+        f"in {facts.place}" if facts.place else ""
+    return "Taken " + ", ".join(p for p in (place, when) if p) + "."
 
 
 def _and(words: Sequence[str]) -> str:
@@ -226,6 +252,12 @@ def match_reason(query: str, shot: FootageShot) -> str:
     described = [w for w in described if w not in named]
     if described:
         found.append("described as " + ", ".join(f"“{w}”" for w in described))
+    place = shared(split_words(str(shot.extra.get("place", ""))))
+    if place:
+        found.append("taken in " + ", ".join(p.title() for p in place))
+    if shot.extra.get("faces") and wanted and set(wanted) & PEOPLE_STEMS:
+        found.append("shows " + ("a person" if shot.extra["faces"] == 1
+                                 else f"{shot.extra['faces']} people"))
     colours = shared(shot.colours)
     if colours:
         found.append("colour " + ", ".join(colours))

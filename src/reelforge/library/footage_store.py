@@ -56,6 +56,7 @@ class FootageFile:
     duration_s: float = 0.0
     has_audio: bool = False
     transcribed: bool = False  # its sound was listened to (moot without sound)
+    analysis: int = 1  # footage_analyse.ANALYSIS_VERSION it was described with
 
 
 @dataclass

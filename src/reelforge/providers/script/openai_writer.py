@@ -2,9 +2,8 @@
 
 It asks for the Plan through a strict JSON-schema structured output, validates the reply with
 the same pydantic model the pipeline uses, and gives an invalid or refused reply one repair turn
-before failing with a clear error. Retries follow ``providers/http.py`` (the SDK's own retry loop
-is switched off so there is one policy); a completion is billed and not idempotent, so it is never
-resent once it may have reached the server (``paid_calls.py``). Token usage becomes the cost.
+before failing with a clear error. The call itself — retries, errors, the spend ledger, the cost
+from token usage — is ``providers/openai_chat.py``'s, shared with the footage captioner.
 """
 
 from __future__ import annotations
@@ -18,37 +17,21 @@ from pydantic import ValidationError
 
 from reelforge.domain import Brief, Plan, ProviderCall
 from reelforge.errors import InputError, ProviderError
-from reelforge.providers import metrics
+from reelforge.providers import openai_chat
 from reelforge.providers.base import ScriptResult
 from reelforge.providers.http import (
-    USER_AGENT,
     HttpPolicy,
-    ProviderHttpError,
     Redactor,
-    call_with_retries,
     run_sync,
 )
-from reelforge.providers.http_errors import error_from_response
 from reelforge.providers.pacing import speech_budget
-from reelforge.providers.paid_calls import (
-    may_have_been_processed,
-    paid_call,
-    status_may_have_been_processed,
-    unconfirmed_error,
-)
 from reelforge.settings import Settings
 
-PROVIDER = "openai"
+PROVIDER = openai_chat.PROVIDER
 SCHEMA_NAME = "reelforge_plan"
 #: Piper's measured pace is ~3.15 words/s (``providers/pacing.py``); an LLM's words run longer.
 WORDS_PER_SECOND = 2.9
-#: USD per million (input, output) tokens; unknown models (local servers) cost 0.
-PRICES_PER_M_TOKENS = {
-    "gpt-4o-mini": (0.15, 0.60), "gpt-4o": (2.50, 10.00), "gpt-4.1-nano": (0.10, 0.40),
-    "gpt-4.1-mini": (0.40, 1.60), "gpt-4.1": (2.00, 8.00), "gpt-5-mini": (0.25, 2.00),
-    "gpt-5": (1.25, 10.00),
-}
-CHARS_PER_TOKEN, ESTIMATED_OUTPUT_TOKENS = 4, 1500  # the ledger's estimate before the reply
+ESTIMATED_OUTPUT_TOKENS = 1500  # the ledger's estimate before the reply
 _UNSUPPORTED_IN_STRICT = ("default", "minLength", "maxLength", "title")
 
 SYSTEM_PROMPT = (
@@ -172,11 +155,7 @@ class OpenAIScriptWriter:
             {"role": "user", "content": user_message},
         ]
         calls: list[ProviderCall] = []
-        client = openai.AsyncOpenAI(
-            api_key=self._api_key, base_url=self.base_url, max_retries=0,
-            timeout=openai.Timeout(**self.policy.generation_timeout.as_dict()),
-            default_headers={"User-Agent": USER_AGENT},
-        )
+        client = openai_chat.open_client(self._api_key, self.base_url, self.policy)
         try:
             problem = ""
             for turn in range(2):  # the first answer, then one repair turn
@@ -208,77 +187,11 @@ class OpenAIScriptWriter:
             "description": "A short video's script: scenes with narration and visuals.",
             "schema": strict_schema(Plan.model_json_schema()),
         }}
-
-        async def attempt() -> Any:
-            try:
-                raw = await client.chat.completions.with_raw_response.create(  # type: ignore[call-overload]
-                    # no temperature: reasoning models (o-series, gpt-5) reject the parameter
-                    model=self.model, messages=messages, response_format=response_format,
-                )
-            except openai.APIStatusError as exc:
-                error = error_from_response(
-                    PROVIDER, "write script", exc.status_code, dict(exc.response.headers),
-                    exc.response.content, key_name="OPENAI_API_KEY",
-                    request_id=exc.request_id, redact=self.redact,
-                )
-                if status_may_have_been_processed(exc.status_code):  # a gateway's 502/504
-                    raise unconfirmed_error(PROVIDER, error.message, status=exc.status_code,
-                                            request_id=exc.request_id) from None
-                raise error from None
-            except openai.APITimeoutError as exc:
-                if may_have_been_processed(exc.__cause__):
-                    raise unconfirmed_error(
-                        PROVIDER, "write script got no reply within"
-                        f" {self.policy.generation_timeout_s:g} s",
-                        timeout_s=self.policy.generation_timeout_s) from None
-                raise ProviderHttpError("write script timed out", provider=PROVIDER,
-                                        kind="timeout", retryable=True,
-                                        hint=f"check the network and {self.base_url}") from None
-            except openai.APIConnectionError as exc:
-                if may_have_been_processed(exc.__cause__):
-                    raise unconfirmed_error(
-                        PROVIDER, "write script lost the connection before the reply was complete"
-                        f" ({self.redact(str(exc.__cause__ or exc))})") from None
-                raise ProviderHttpError(
-                    f"write script could not reach the server ({self.redact(str(exc))})",
-                    provider=PROVIDER, kind="connection", retryable=True,
-                    hint=f"check the network and OPENAI_BASE_URL ({self.base_url})") from None
-            try:
-                return raw, raw.parse()
-            except Exception as exc:  # a broken reply to a completion that was done and billed
-                raise unconfirmed_error(
-                    PROVIDER,
-                    f"write script returned a reply that cannot be read ({self.redact(str(exc))})",
-                    status=raw.status_code, request_id=raw.headers.get("x-request-id"),
-                ) from None
-
-        asked = {"model": self.model, "messages": messages, "response_format": response_format}
-        estimate = self._cost(len(json.dumps(asked)) // CHARS_PER_TOKEN, ESTIMATED_OUTPUT_TOKENS)
-        with paid_call(PROVIDER, "chat.completions", self.model, request=asked,
-                       estimated_cost_usd=estimate) as paid:
-            outcome = await call_with_retries(attempt, provider=PROVIDER,
-                                              operation="write script", policy=self.policy,
-                                              redact=self.redact)
-            raw, completion = outcome.value
-            request_id = raw.headers.get("x-request-id")
-            usage = completion.usage
-            cost = self._cost(usage.prompt_tokens if usage else 0,
-                              usage.completion_tokens if usage else 0)
-            paid.confirm(request_id=request_id or completion.id, cost_usd=cost)
-        metrics.record_cost(PROVIDER, "chat", cost)
-        call = ProviderCall(
-            provider=PROVIDER, operation="chat.completions", model=completion.model or self.model,
-            duration_s=round(outcome.duration_s, 3), cost_usd=round(cost, 6),
-            request_id=request_id or completion.id, attempts=outcome.attempts,
-        )
-        if not completion.choices:
-            return None, None, call
-        message = completion.choices[0].message
-        return message.content, getattr(message, "refusal", None), call
-
-    def _cost(self, prompt_tokens: int, completion_tokens: int) -> float:
-        price_in, price_out = PRICES_PER_M_TOKENS.get(self.model, (0.0, 0.0))
-        return (prompt_tokens * price_in + completion_tokens * price_out) / 1e6
+        reply = await openai_chat.complete(
+            client, model=self.model, messages=messages, operation="write script",
+            policy=self.policy, redact=self.redact, base_url=self.base_url,
+            response_format=response_format, estimated_output_tokens=ESTIMATED_OUTPUT_TOKENS)
+        return reply.content, reply.refusal, reply.call
 
     @staticmethod
     def _parse(content: str | None, refusal: str | None, brief: Brief) -> tuple[Plan | None, str]:

@@ -107,6 +107,7 @@ def add_command(
 
         report = add_footage(paths, folder, embed=_embed(), transcribe=not no_transcribe,
                              progress=progress, workers=workers)
+    _record_in_library(report.added + report.skipped)
     if as_json:
         out.print_json(json.dumps({"library": str(folder), **report.to_dict()}))
         return
@@ -124,6 +125,17 @@ def add_command(
     out.print(f"{len(report.added)} added ({report.shots_added} shots), "
               f"{len(report.skipped)} unchanged, {len(report.failed)} skipped, "
               f"{len(report.removed)} removed — library: {folder}", highlight=False)
+
+
+def _record_in_library(paths: list[str]) -> None:
+    """The indexed files as the local tenant's library items (the studio's Library pages); their
+    footage is indexed already, so only their analysis is queued."""
+    from reelforge.jobs.platform import open_platform
+    from reelforge.services.library import record_cli_files
+    from reelforge.settings import Settings
+
+    if paths:
+        record_cli_files(open_platform(Settings()), [Path(p) for p in paths], index=False)
 
 
 @app.command("search")

@@ -101,6 +101,36 @@ def add_footage(
     return report
 
 
+def index_file(path: Path, folder: Path, *, embed: Embed,
+               transcribe: bool = True) -> FootageAddReport:
+    """One video or picture into the library in ``folder``: the workers' ``index`` task, with
+    the batch's per-file code (``_task_if_changed``, ``analyse_file``, ``_store``). The file is
+    analysed outside the folder's lock, so N workers index N files at once; only reading and
+    writing the library are one at a time."""
+    from filelock import FileLock
+
+    folder.mkdir(parents=True, exist_ok=True)
+    report = FootageAddReport()
+    path = path.expanduser().resolve()
+    found = list(_footage_files([path], report))
+    if not found:
+        return report
+    lock = FileLock(str(folder / ".lock"))
+    with lock:
+        library = load_library(folder)
+        task = _task_if_changed(library, {}, path, None, transcribe, report)
+        if task is None:  # unchanged, a copy, or moved: records may have been touched
+            save_library(library, load_vectors(library, embed))
+            return report
+    result = analyse_file(task)
+    with lock:  # read again: other workers stored their files meanwhile
+        library = load_library(folder)
+        vectors = load_vectors(library, embed)
+        _store(library, vectors, task, result, embed, report)
+        save_library(library, vectors)
+    return report
+
+
 def content_hash(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:

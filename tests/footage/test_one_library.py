@@ -283,3 +283,47 @@ def test_index_file_reports_an_unreadable_upload_and_the_job_fails_with_its_reas
         assert index_job.error["code"] == "unreadable_media"
         assert "broken.mp4" in index_job.error["message"]
         assert str(running.settings.data_dir) not in json.dumps(index_job.error)
+
+
+def test_the_studios_videos_page_searches_the_footage_library_like_the_api(
+    running: Platform, footage_dir: Path,
+) -> None:
+    client = studio(running, tenant="acme")
+    empty = client.get("/library/videos", params={"q": "a dog"}).text
+    assert "This tenant has no footage library yet" in empty  # a message, not an error page
+    client.post("/library/upload", data={"csrf_token": "test-token"}, files=[
+        ("file", ("beach.mp4", (footage_dir / "beach_dog_running.mp4").read_bytes())),
+        ("file", ("kitchen.mp4", (footage_dir / "kitchen_two_shots.mp4").read_bytes()))])
+    page = " ".join(client.get("/library/videos", params={"q": "a dog on the beach"})
+                    .text.split())
+    first = page.index("<li class=\"shot-hit\">")
+    assert "beach.mp4</h3>" in page[first:first + 600]  # best first
+    assert "0:00.0–0:02.0 · score 0." in page and "“beach”" in page
+    assert str(running.settings.data_dir) not in page  # uploads shown by their library place
+    thumbnail = page[first:].split('src="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    picture = client.get(thumbnail)
+    assert picture.status_code == 200 and picture.headers["content-type"] == "image/jpeg"
+
+
+def test_n_files_indexed_at_once_into_one_library_all_stay(
+    tmp_path: Path, footage_dir: Path, embed: object,
+) -> None:
+    """Each index job analyses outside the library's lock and stores under it, reading the
+    library again: two workers at once lose neither file."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reelforge.library.footage_add import index_file
+    from reelforge.library.footage_store import load_library
+
+    folder = tmp_path / "library"
+    files = [footage_dir / "beach_dog_running.mp4", footage_dir / "kitchen_two_shots.mp4",
+             footage_dir / "snowy_mountain.png"]
+    with ThreadPoolExecutor(3) as pool:
+        reports = list(pool.map(lambda f: index_file(f, folder, embed=embed,  # type: ignore[arg-type]
+                                                     transcribe=False), files))
+    assert [len(r.added) for r in reports] == [1, 1, 1]
+    library = load_library(folder)
+    assert sorted(Path(p).name for p in library.files) == sorted(f.name for f in files)
+    assert len(library.shots) == 4
+    again = index_file(files[0], folder, embed=embed, transcribe=False)  # type: ignore[arg-type]
+    assert again.skipped == [str(files[0])] and not again.added

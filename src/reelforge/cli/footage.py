@@ -16,6 +16,7 @@ from rich.console import Console
 
 from reelforge.cli.tables import compact_table
 from reelforge.errors import InputError
+from reelforge.text import timecode
 
 if TYPE_CHECKING:
     from reelforge.library.footage import FootageMatch, FootageShot
@@ -40,12 +41,6 @@ def _embed() -> Any:
     from reelforge.media.embeddings import get_text_encoder
 
     return get_text_encoder().encode
-
-
-def timecode(seconds: float) -> str:
-    """m:ss.s — enough to find a shot in an editor."""
-    minutes, rest = divmod(max(0.0, seconds), 60.0)
-    return f"{int(minutes)}:{rest:04.1f}"
 
 
 def shot_json(shot: FootageShot) -> dict[str, Any]:

@@ -327,3 +327,32 @@ def test_n_files_indexed_at_once_into_one_library_all_stay(
     assert len(library.shots) == 4
     again = index_file(files[0], folder, embed=embed, transcribe=False)  # type: ignore[arg-type]
     assert again.skipped == [str(files[0])] and not again.added
+
+
+def test_the_same_bytes_added_at_the_same_moment_leave_one_item_and_one_file(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both uploads checked before either was recorded: the unique (tenant, content) index
+    refuses the second row, which answers the first item and removes the file it stored."""
+    from reelforge.services import library as library_service
+
+    client = api(platform, tenant="acme")
+    picture = png_bytes((10, 120, 90))
+    first = client.post("/v1/library/items", files={"file": ("teal.png", picture)}).json()
+    monkeypatch.setattr(library_service, "item_with_content",
+                        _missing_once(library_service.item_with_content))
+    second = client.post("/v1/library/items", files={"file": ("teal 2.png", picture)})
+    assert second.status_code == 202, second.text
+    assert second.json()["duplicate"] is True and second.json()["id"] == first["id"]
+    assert len(items_of(platform)) == 1
+    assert len(list((platform.settings.data_dir / "artifacts").rglob("*.png"))) == 1
+
+
+def _missing_once(lookup):  # type: ignore[no-untyped-def]
+    calls = {"n": 0}
+
+    def answer(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        return None if calls["n"] == 1 else lookup(*args, **kwargs)
+
+    return answer

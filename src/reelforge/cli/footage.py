@@ -102,7 +102,7 @@ def add_command(
 
         report = add_footage(paths, folder, embed=_embed(), transcribe=not no_transcribe,
                              progress=progress, workers=workers)
-    _record_in_library(report.added + report.skipped)
+    _record_in_library(folder, report.added + report.skipped)
     if as_json:
         out.print_json(json.dumps({"library": str(folder), **report.to_dict()}))
         return
@@ -122,15 +122,20 @@ def add_command(
               f"{len(report.removed)} removed — library: {folder}", highlight=False)
 
 
-def _record_in_library(paths: list[str]) -> None:
+def _record_in_library(folder: Path, paths: list[str]) -> None:
     """The indexed files as the local tenant's library items (the studio's Library pages); their
     footage is indexed already, so only their analysis is queued."""
     from reelforge.jobs.platform import open_platform
+    from reelforge.library.footage_store import load_library
     from reelforge.services.library import record_cli_files
     from reelforge.settings import Settings
 
-    if paths:
-        record_cli_files(open_platform(Settings()), [Path(p) for p in paths], index=False)
+    if not paths:
+        return
+    files = load_library(folder).files
+    hashes = {p: files[p].content_hash for p in paths if p in files}
+    record_cli_files(open_platform(Settings()), [Path(p) for p in paths], index=False,
+                     hashes=hashes)
 
 
 @app.command("search")

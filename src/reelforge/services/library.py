@@ -270,13 +270,16 @@ def add_local_file(platform: Platform, tenant_id: int, path: Path, *, created_by
 
 
 def record_cli_files(platform: Platform, paths: Sequence[Path], *, index: bool,
-                     analyses: Mapping[str, dict[str, Any]] | None = None) -> list[Added]:
+                     analyses: Mapping[str, dict[str, Any]] | None = None,
+                     hashes: Mapping[str, str] | None = None) -> list[Added]:
     """What `reelforge songs add` / `footage add` indexed, recorded as the ``local`` tenant's
     library items through ``add_local_file`` (the API's `register` path), so the studio and
-    ``GET /v1/library/items`` list them; ``analyses`` by path: documents already made."""
+    ``GET /v1/library/items`` list them; by path, ``analyses`` already made and SHA-256
+    ``hashes`` already read."""
     tenant_id = local_tenant_id(platform)
     return [add_local_file(platform, tenant_id, path, created_by="cli", index=index,
-                           analysis=(analyses or {}).get(str(path))) for path in paths]
+                           analysis=(analyses or {}).get(str(path)),
+                           content_hash=(hashes or {}).get(str(path))) for path in paths]
 
 
 def file_sha256(path: Path) -> str:

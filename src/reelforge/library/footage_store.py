@@ -52,9 +52,12 @@ def _adopt(old: Path, folder: Path) -> None:
     if not (old / LIBRARY_FILE).is_file() or (folder / LIBRARY_FILE).exists():
         return
     folder.parent.mkdir(parents=True, exist_ok=True)
-    if folder.exists():
-        folder.rmdir()  # an empty folder only; anything else stays where it is
-    old.rename(folder)
+    try:
+        if folder.exists():
+            folder.rmdir()  # an empty folder only (a lock file, say, keeps both where they are)
+        old.rename(folder)
+    except OSError:
+        return
     path = folder / LIBRARY_FILE
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace(json.dumps(str(old))[1:-1] + "/",

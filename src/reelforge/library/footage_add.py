@@ -10,7 +10,6 @@ it never ends the batch.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -30,6 +29,7 @@ from reelforge.library.footage_store import (
     load_vectors,
     save_library,
 )
+from reelforge.media.content_hash import content_hash
 from reelforge.media.index import VectorIndex
 from reelforge.media.parallel import results_as_finished
 
@@ -129,14 +129,6 @@ def index_file(path: Path, folder: Path, *, embed: Embed,
         _store(library, vectors, task, result, embed, report)
         save_library(library, vectors)
     return report
-
-
-def content_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _footage_files(paths: Sequence[Path], report: FootageAddReport

@@ -11,7 +11,6 @@ again, under any name, are answered with the existing item, marked as a duplicat
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,8 @@ import numpy as np
 
 from reelforge.errors import InputError, NotFound, ReelforgeError, TooLarge, error_body
 from reelforge.jobs.platform import Platform
+from reelforge.media.content_hash import content_hash as file_content_hash
+from reelforge.media.content_hash import hasher
 from reelforge.security.uploads import (
     EXTENSION_OF_TYPE,
     HEAD_BYTES,
@@ -196,7 +197,7 @@ def upload(platform: Platform, who: Principal, filename: str, stream: BinaryIO, 
         check_limits(platform, session, who.tenant_id, 0.0, new_jobs=0)
     with tempfile.NamedTemporaryFile(suffix=Path(name).suffix) as spool:
         copied = 0
-        digest = hashlib.sha256()
+        digest = hasher()
         while chunk := stream.read(1024 * 1024):
             copied += len(chunk)
             if copied > limit:
@@ -262,7 +263,7 @@ def add_local_file(platform: Platform, tenant_id: int, path: Path, *, created_by
         known = item_at(session, tenant_id, str(path))
         if known is not None and known.size == size and known.content_hash:
             return Added(known, duplicate=True)
-    digest = content_hash or file_sha256(path)
+    digest = content_hash or file_content_hash(path)
     return _record(platform, tenant_id, created_by, kind=kind, name=path.name,
                    content_type=content_type_of(path.name), size=size,
                    digest=digest, location=str(path), spooled=None, index=index,
@@ -280,14 +281,6 @@ def record_cli_files(platform: Platform, paths: Sequence[Path], *, index: bool,
     return [add_local_file(platform, tenant_id, path, created_by="cli", index=index,
                            analysis=(analyses or {}).get(str(path)),
                            content_hash=(hashes or {}).get(str(path))) for path in paths]
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def clusters(platform: Platform, tenant_id: int) -> Clusters:

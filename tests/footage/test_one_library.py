@@ -356,3 +356,33 @@ def _missing_once(lookup):  # type: ignore[no-untyped-def]
         return None if calls["n"] == 1 else lookup(*args, **kwargs)
 
     return answer
+
+
+@pytest.mark.slow
+def test_a_tenant_makes_a_video_from_the_footage_it_uploaded(
+    settings: Settings, footage_dir: Path,
+) -> None:
+    """Upload → the index job → `make` with ``footage: "library"`` shows the uploaded shot."""
+    running = open_platform(settings.model_copy(update={
+        "script_engine": "template", "video_engine": "local", "music_engine": "builtin",
+        "fps": 12, "x264_preset": "ultrafast"}), immediate=True)
+    try:
+        client = api(running, tenant="acme")
+        client.post("/v1/library/items", files=[
+            ("file", ("beach_dog_running.mp4",
+                      (footage_dir / "beach_dog_running.mp4").read_bytes())),
+            ("file", ("green_trees_wind.mp4",
+                      (footage_dir / "forest" / "green_trees_wind.mp4").read_bytes()))])
+        script = ("title: By the sea\n\n# The shore\nvisual: dog on the beach\n"
+                  "Every evening our dog runs along the sandy beach under a blue sky.\n")
+        made = client.post("/v1/jobs", json={"script": script, "duration_s": 5,
+                                             "aspect": "16:9", "captions": "none",
+                                             "footage": "library"})
+        assert made.status_code == 202, made.text
+        job = client.get(f"/v1/jobs/{made.json()['id']}").json()
+        assert job["state"] == "succeeded", job
+        manifest = client.get(f"/v1/jobs/{made.json()['id']}/artifacts/manifest.json").json()
+        [chosen] = manifest["footage"]
+        assert Path(chosen["shot"]["source"]).name == "beach_dog_running.mp4"
+    finally:
+        forget_databases()

@@ -474,7 +474,7 @@ class Manifest(Model):
         return sum(step.cost_usd for step in self.steps)
 
 
-JobKind = Literal["make", "analyze"]
+JobKind = Literal["make", "analyze", "index"]
 JOB_KINDS: tuple[str, ...] = ("make", "analyze")
 
 
@@ -483,7 +483,8 @@ class JobSpec(Model):
 
     ``make``: ``brief``, the engine chosen per step (``engines``; a step not named uses the
     server's settings) and an edited ``plan`` that replaces the script writer. ``analyze``:
-    ``item_id``, the library item to analyse. Stored as JSON in the job row's ``brief`` column.
+    ``item_id``, the library item to analyse; ``index``: ``item_id``, the video or picture to put
+    in the tenant's footage library. Stored as JSON in the job row's ``brief`` column.
     """
 
     kind: JobKind = "make"
@@ -496,8 +497,8 @@ class JobSpec(Model):
     def _has_what_its_kind_needs(self) -> JobSpec:
         if self.kind == "make" and self.brief is None:
             raise ValueError("a make job needs a brief")
-        if self.kind == "analyze" and not self.item_id:
-            raise ValueError("an analyze job needs an item_id")
+        if self.kind in ("analyze", "index") and not self.item_id:
+            raise ValueError(f"an {self.kind} job needs an item_id")
         self.engines = {k: v for k, v in self.engines.items() if v not in ("", "auto")}
         return self
 

@@ -42,3 +42,9 @@ def spoken_words(text: str) -> list[str]:
     """The words a caption shows, as written (punctuation kept on its word): whitespace tokens
     with a letter or digit in them. Voices, the aligner and captions all count words this way."""
     return [token for token in text.split() if any(ch.isalnum() for ch in token)]
+
+
+def timecode(seconds: float) -> str:
+    """m:ss.s — enough to find a shot in an editor (the CLI's and the studio's footage rows)."""
+    minutes, rest = divmod(max(0.0, seconds), 60.0)
+    return f"{int(minutes)}:{rest:04.1f}"

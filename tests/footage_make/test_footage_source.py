@@ -54,14 +54,22 @@ def test_an_empty_folder_or_library_is_one_clear_error(tmp_path: Path,
 def test_a_tenant_opens_its_own_library_never_another_s(clips: Path, settings: Settings,
                                                         encode) -> None:
     from reelforge.library.footage_add import add_footage
-    from reelforge.library.footage_store import tenant_footage_folder
+    from reelforge.library.footage_store import default_footage_folder, tenant_footage_folder
+    from reelforge.store.db import forget_databases, open_database
+    from reelforge.store.tenants import get_or_create_tenant
 
-    add_footage([clips], tenant_footage_folder(settings, 1), embed=encode)
-    assert len(open_tenant_footage(settings, 1)) == 3
-    with pytest.raises(InputError):
-        open_tenant_footage(settings, 2)  # tenant 2 has added nothing
-    with pytest.raises(InputError):
-        open_footage("library", settings)  # nor is it the CLI's library
+    with open_database(settings).session() as session:
+        acme = get_or_create_tenant(session, "acme").id  # an API tenant, made first
+    try:
+        add_footage([clips], tenant_footage_folder(settings, acme), embed=encode)
+        assert len(open_tenant_footage(settings, acme)) == 3
+        with pytest.raises(InputError):
+            open_tenant_footage(settings, acme + 1)  # another tenant has added nothing
+        with pytest.raises(InputError):
+            open_footage("library", settings)  # nor is it the CLI's (the local tenant's)
+        assert default_footage_folder(settings) != tenant_footage_folder(settings, acme)
+    finally:
+        forget_databases()
 
 
 @pytest.mark.slow

@@ -205,13 +205,13 @@ def test_library_upload_shows_video_shots_with_keyframes_and_picture_groups(
     video = tmp_path / "cats.mp4"
     video.write_bytes(page.request.get(f"/jobs/{job}/files/final.mp4").body())
     page.goto("/library/videos")
-    page.get_by_label("Add a file").set_input_files(str(video))
+    page.get_by_label("Add files").set_input_files(str(video))
     page.get_by_role("button", name="Upload").click()
     page.wait_for_url(re.compile(r".*/library/videos\?added=.*"))
     assert "analysing" in page.locator(".notice").inner_text()
     for picture in _pictures(tmp_path):
         page.goto("/library/images")
-        page.get_by_label("Add a file").set_input_files(str(picture))
+        page.get_by_label("Add files").set_input_files(str(picture))
         page.get_by_role("button", name="Upload").click()
         page.wait_for_url(re.compile(r".*/library/images\?added=.*"))
     page.goto("/library/videos")

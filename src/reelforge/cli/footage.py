@@ -16,6 +16,7 @@ from rich.console import Console
 
 from reelforge.cli.tables import compact_table
 from reelforge.errors import InputError
+from reelforge.text import timecode
 
 if TYPE_CHECKING:
     from reelforge.library.footage import FootageMatch, FootageShot
@@ -40,12 +41,6 @@ def _embed() -> Any:
     from reelforge.media.embeddings import get_text_encoder
 
     return get_text_encoder().encode
-
-
-def timecode(seconds: float) -> str:
-    """m:ss.s — enough to find a shot in an editor."""
-    minutes, rest = divmod(max(0.0, seconds), 60.0)
-    return f"{int(minutes)}:{rest:04.1f}"
 
 
 def shot_json(shot: FootageShot) -> dict[str, Any]:
@@ -111,6 +106,7 @@ def add_command(
         report = add_footage(paths, folder, embed=_embed(), transcribe=not no_transcribe,
                              progress=progress, workers=workers,
                              caption=captioner.caption if captioner else None)
+    _record_in_library(folder, report.added + report.skipped)
     spent = {"captions": len(captioner.calls), "caption_model": captioner.model,
              "caption_cost_usd": round(sum(c.cost_usd for c in captioner.calls), 6)} \
         if captioner else {}
@@ -134,6 +130,22 @@ def add_command(
     if spent:
         out.print(f"{spent['captions']} keyframes captioned by {spent['caption_model']}: "
                   f"${spent['caption_cost_usd']:.4f}", highlight=False)
+
+
+def _record_in_library(folder: Path, paths: list[str]) -> None:
+    """The indexed files as the local tenant's library items (the studio's Library pages); their
+    footage is indexed already, so only their analysis is queued."""
+    from reelforge.jobs.platform import open_platform
+    from reelforge.library.footage_store import load_library
+    from reelforge.services.library import record_cli_files
+    from reelforge.settings import Settings
+
+    if not paths:
+        return
+    files = load_library(folder).files
+    hashes = {p: files[p].content_hash for p in paths if p in files}
+    record_cli_files(open_platform(Settings()), [Path(p) for p in paths], index=False,
+                     hashes=hashes)
 
 
 @app.command("search")

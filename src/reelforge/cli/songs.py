@@ -134,6 +134,7 @@ def add_command(
         for folder in folders:
             reports.append(scan_folder(catalog, folder, workers=workers,
                                        progress=task(f"analysing {folder}")))
+    _record_in_library(catalog, [Path(r.root) for r in reports])
     if as_json:
         out.print_json(json.dumps([r.to_dict() for r in reports]))
         return
@@ -143,6 +144,24 @@ def add_command(
                   f"{report.removed} removed, {len(report.skipped)} skipped", highlight=False)
         for skipped in report.skipped:
             out.print(f"  [yellow]skipped[/] {skipped.path}: {skipped.reason}", highlight=False)
+
+
+def _record_in_library(catalog: SongCatalog, roots: list[Path]) -> None:
+    """The catalog's songs under ``roots`` as the local tenant's library items, with the
+    features just measured as their analysis: the studio's "Your songs" lists them."""
+    from reelforge.jobs.platform import open_platform
+    from reelforge.services.library import record_cli_files
+    from reelforge.store.songs import library_songs_under
+
+    analyses: dict[str, dict[str, Any]] = {}
+    with catalog.db.session() as session:
+        for root in roots:
+            for row in library_songs_under(session, str(root)):
+                if row.path and row.features and Path(row.path).is_file():
+                    analyses[row.path] = dict(row.features)
+    if analyses:
+        record_cli_files(open_platform(catalog.settings), [Path(p) for p in analyses],
+                         index=False, analyses=analyses)
 
 
 @app.command("search")

@@ -169,10 +169,21 @@ def run_analyze(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
     return {"progress": 1.0, "result": {"item_id": spec.item_id}}, None
 
 
+def run_index(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
+              lease: Lease) -> Outcome:
+    """An index job: one library video or picture into the tenant's footage library."""
+    from reelforge.jobs.index import index_item
+
+    assert spec.item_id is not None
+    done = index_item(platform, tenant_id, spec.item_id, cancel=lease.should_stop)
+    return {"progress": 1.0, "result": done}, None
+
+
 #: What each job kind runs. A new kind (e.g. "clips") is one function and one line here.
 JOB_KINDS: dict[str, Callable[[Platform, str, int, JobSpec, Lease], Outcome]] = {
     "make": run_make,
     "analyze": run_analyze,
+    "index": run_index,
 }
 
 

@@ -10,7 +10,6 @@ it never ends the batch.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -32,6 +31,7 @@ from reelforge.library.footage_store import (
     load_vectors,
     save_library,
 )
+from reelforge.media.content_hash import content_hash
 from reelforge.media.index import VectorIndex
 from reelforge.media.parallel import results_as_finished
 
@@ -106,12 +106,34 @@ def add_footage(
     return report
 
 
-def content_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+def index_file(path: Path, folder: Path, *, embed: Embed,
+               transcribe: bool = True) -> FootageAddReport:
+    """One video or picture into the library in ``folder``: the workers' ``index`` task, with
+    the batch's per-file code (``_task_if_changed``, ``analyse_file``, ``_store``). The file is
+    analysed outside the folder's lock, so N workers index N files at once; only reading and
+    writing the library are one at a time."""
+    from filelock import FileLock
+
+    folder.mkdir(parents=True, exist_ok=True)
+    report = FootageAddReport()
+    path = path.expanduser().resolve()
+    found = list(_footage_files([path], report))
+    if not found:
+        return report
+    lock = FileLock(str(folder / ".lock"))
+    with lock:
+        library = load_library(folder)
+        task = _task_if_changed(library, {}, path, None, transcribe, report)
+        if task is None:  # unchanged, a copy, or moved: records may have been touched
+            save_library(library, load_vectors(library, embed))
+            return report
+    result = analyse_file(task)
+    with lock:  # read again: other workers stored their files meanwhile
+        library = load_library(folder)
+        vectors = load_vectors(library, embed)
+        _store(library, vectors, task, result, embed, report)
+        save_library(library, vectors)
+    return report
 
 
 def _footage_files(paths: Sequence[Path], report: FootageAddReport

@@ -34,8 +34,34 @@ ADD_HINT = "index your clips and pictures first: reelforge footage add DIR"
 
 
 def default_footage_folder(settings: Settings) -> Path:
-    """The CLI's library (the local tenant's), under the data folder."""
-    return settings.data_dir / "footage" / "local"
+    """The CLI's library: the ``local`` tenant's, the one the studio and the API show to that
+    tenant's keys (and its workers fill from uploads). A library an older reelforge kept in
+    ``footage/local`` moves there on first use."""
+    from reelforge.store.db import open_database
+    from reelforge.store.tenants import local_tenant_id
+
+    with open_database(settings).session() as session:
+        folder = tenant_footage_folder(settings, local_tenant_id(session))
+    _adopt(settings.data_dir / "footage" / "local", folder)
+    return folder
+
+
+def _adopt(old: Path, folder: Path) -> None:
+    """Move a library from ``old`` to ``folder`` (when ``folder`` has none), its thumbnails'
+    recorded paths with it."""
+    if not (old / LIBRARY_FILE).is_file() or (folder / LIBRARY_FILE).exists():
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if folder.exists():
+            folder.rmdir()  # an empty folder only (a lock file, say, keeps both where they are)
+        old.rename(folder)
+    except OSError:
+        return
+    path = folder / LIBRARY_FILE
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(json.dumps(str(old))[1:-1] + "/",
+                                 json.dumps(str(folder))[1:-1] + "/"), encoding="utf-8")
 
 
 def tenant_footage_folder(settings: Settings, tenant_id: int | str) -> Path:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Path
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -174,6 +174,24 @@ class LibraryItemOut(Out):
     analysis_job: str | None = None
     error: str | None = None
     created_at: datetime
+    duplicate: bool = Field(default=False, description="true when these bytes were already in "
+                            "the library: this is that item, nothing new was stored")
+
+
+class UploadOut(Out):
+    """One file of a multi-file upload."""
+
+    name: str = Field(examples=["beach.mp4"])
+    status: Literal["added", "duplicate", "refused"]
+    item: LibraryItemOut | None = None
+    error: dict[str, Any] | None = Field(default=None, description="why it was refused: the "
+                                         "same body as a single upload's error")
+
+
+class UploadsOut(Out):
+    """Each file of a multi-file upload, in the order sent."""
+
+    uploads: list[UploadOut]
 
 
 class RegisterIn(BaseModel):

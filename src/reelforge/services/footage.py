@@ -38,6 +38,17 @@ def search_footage(settings: Settings, tenant_id: int, query: str, *, k: int = 1
     return index.search(query, k, kind=kind, min_duration_s=min_duration_s)
 
 
+def shown_source(settings: Settings, tenant_id: int, source: str) -> str:
+    """A shot's file as its owner knows it: an uploaded file by its place in the tenant's
+    library (``uploads/<item id>/<name>``), never the server's folders; a file the CLI added
+    by its own path."""
+    folder = tenant_footage_folder(settings, tenant_id).resolve()
+    try:
+        return str(Path(source).resolve().relative_to(folder))
+    except (ValueError, OSError):
+        return source
+
+
 def find_shot(settings: Settings, tenant_id: int, shot_id: str) -> FootageShot | None:
     """The tenant's shot with this id, or None (also when the tenant has no library)."""
     folder = tenant_footage_folder(settings, tenant_id)

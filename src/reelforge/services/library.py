@@ -2,8 +2,11 @@
 
 Uploads are checked for size, and for type by their content: it must be the kind of media the
 extension says (a file without an extension takes its type from its content), and the stored
-type is the real one (a PNG named .jpg is image/png). Each new item gets an ``analyze`` job, so
-analysis runs on the workers like any other job.
+type is the real one (a PNG named .jpg is image/png). Each new item gets an ``analyze`` job, and
+a video or picture an ``index`` job (into the tenant's footage library), so both run on the
+workers like any other job. One tenant holds one item per content (SHA-256): the same bytes
+again, under any name, are answered with the existing item, marked as a duplicate. The CLI's
+`songs add` and `footage add` record their files here too, for the ``local`` tenant.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from reelforge.errors import InputError, NotFound, TooLarge
+from reelforge.errors import InputError, NotFound, ReelforgeError, TooLarge, error_body
 from reelforge.jobs.platform import Platform
+from reelforge.media.content_hash import content_hash as file_content_hash
+from reelforge.media.content_hash import hasher
 from reelforge.security.uploads import (
     EXTENSION_OF_TYPE,
     HEAD_BYTES,
@@ -29,7 +34,13 @@ from reelforge.security.uploads import (
 from reelforge.services.jobs import check_limits, send
 from reelforge.store import jobs as job_rows
 from reelforge.store.artifacts import content_type_of, record_artifact
-from reelforge.store.library import LibraryItem, list_items, new_item
+from reelforge.store.library import (
+    LibraryItem,
+    item_at,
+    item_with_content,
+    list_items,
+    new_item,
+)
 from reelforge.store.tenants import Principal
 
 
@@ -76,18 +87,102 @@ def typed_upload(name: str, head: bytes, *, sniff: bool) -> tuple[str, str, str]
     return name + EXTENSION_OF_TYPE[media_type], media_type.split("/")[0], media_type
 
 
-def _queue_analysis(platform: Platform, who: Principal, item_id: str) -> None:
+FOOTAGE_KINDS = ("video", "image")
+
+
+@dataclass(frozen=True)
+class Added:
+    """A file now in the library: a new item, or the existing one holding the same bytes."""
+
+    item: LibraryItem
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    """One file of a multi-file upload: added, a duplicate, or refused with the error body."""
+
+    name: str
+    item: LibraryItem | None = None
+    duplicate: bool = False
+    error: dict[str, Any] | None = None
+
+    @property
+    def status(self) -> str:
+        return "refused" if self.item is None else "duplicate" if self.duplicate else "added"
+
+
+def local_tenant_id(platform: Platform) -> int:
+    """The CLI's tenant (``store.tenants.LOCAL_TENANT``, made on first use)."""
+    from reelforge.store.tenants import local_tenant_id as local_id
+
     with platform.db.session() as session:
-        job = job_rows.new_job(session, who.tenant_id, {"item_id": item_id}, kind="analyze",
-                               created_by=who.key_prefix)
+        return local_id(session)
+
+
+def _queue_work(platform: Platform, tenant_id: int, item_id: str, kind: str, created_by: str,
+                *, index: bool = True) -> None:
+    """The item's ``analyze`` job, and for a video or picture its ``index`` job (the tenant's
+    footage library): one job each, so the workers share the files out."""
+    from reelforge.domain import JobSpec
+
+    with platform.db.session() as session:
+        job = job_rows.new_job(session, tenant_id, {"item_id": item_id}, kind="analyze",
+                               created_by=created_by)
+        ids = [job.id]
         item = session.get(LibraryItem, item_id)
         assert item is not None
         item.analysis_job = job.id
-    send(platform, [job.id])
+        if index and kind in FOOTAGE_KINDS:
+            spec = JobSpec(kind="index", item_id=item_id)
+            ids.append(job_rows.new_job(session, tenant_id, spec.document(), kind="index",
+                                        created_by=created_by).id)
+    send(platform, ids)
+
+
+def _record(platform: Platform, tenant_id: int, created_by: str, *, kind: str, name: str,
+            content_type: str, size: int, digest: str, location: str | None,
+            spooled: Path | None, index: bool = True,
+            analysis: dict[str, Any] | None = None) -> Added:
+    """The one place a file becomes a library item: the same bytes already there are that
+    item (a duplicate: no second row, no second file). ``spooled`` is an upload to store
+    (its location is made from the new item's id); ``location`` a file on this machine."""
+    from sqlalchemy.exc import IntegrityError
+
+    with platform.db.session() as session:
+        existing = item_with_content(session, tenant_id, digest)
+        if existing is not None:
+            return Added(existing, duplicate=True)
+    stored_at = ""
+    try:
+        with platform.db.session() as session:
+            item = new_item(session, tenant_id, kind=kind, name=name, location=location or "",
+                            stored=spooled is not None, size=size, content_type=content_type,
+                            content_hash=digest)
+            if analysis is not None:  # analysed already, by the same code the job runs
+                item.state, item.analysis = "analyzed", analysis
+            if spooled is not None:
+                item.location = stored_at = f"{tenant_id}/library/{item.id}/{name}"
+                platform.artifacts.put_file(spooled, item.location)
+                artifact = record_artifact(session, tenant_id, None, name, item.location, size)
+                artifact.content_type = content_type
+    except IntegrityError:  # the same bytes were added at the same moment: that one stands
+        if stored_at:
+            platform.artifacts.delete_prefix(stored_at.rsplit("/", 1)[0] + "/")
+        with platform.db.session() as session:
+            existing = item_with_content(session, tenant_id, digest)
+            if existing is None:
+                raise
+            return Added(existing, duplicate=True)
+    if analysis is None:
+        _queue_work(platform, tenant_id, item.id, kind, created_by, index=index)
+    return Added(item)
 
 
 def upload(platform: Platform, who: Principal, filename: str, stream: BinaryIO, *,
-           declared_size: int | None) -> LibraryItem:
+           declared_size: int | None) -> Added:
+    """Store one uploaded file (size, type and content checked) and queue its analysis and,
+    for a video or picture, its footage indexing; the same bytes again are a duplicate."""
     name = safe_filename(filename) if filename.strip() else ""  # never a path (security)
     if not name:
         raise InputError("the upload has no file name", hint="send the file as multipart "
@@ -102,11 +197,14 @@ def upload(platform: Platform, who: Principal, filename: str, stream: BinaryIO, 
         check_limits(platform, session, who.tenant_id, 0.0, new_jobs=0)
     with tempfile.NamedTemporaryFile(suffix=Path(name).suffix) as spool:
         copied = 0
+        digest = hasher()
         while chunk := stream.read(1024 * 1024):
             copied += len(chunk)
             if copied > limit:
-                raise TooLarge(f"the upload is over the {platform.settings.upload_max_mb:g} MB "
-                               "limit", hint="send a smaller file")
+                raise TooLarge(f"the upload {name!r} is over the "
+                               f"{platform.settings.upload_max_mb:g} MB limit",
+                               hint="send a smaller file")
+            digest.update(chunk)
             spool.write(chunk)
         if copied == 0:
             raise InputError(f"the upload {name!r} is empty")
@@ -114,18 +212,27 @@ def upload(platform: Platform, who: Principal, filename: str, stream: BinaryIO, 
         spool.seek(0)  # the content must be what the name says (security)
         name, kind, content_type = typed_upload(name, spool.read(HEAD_BYTES),
                                                 sniff=platform.settings.upload_sniff)
-        with platform.db.session() as session:
-            item = new_item(session, who.tenant_id, kind=kind, name=name, location="",
-                            stored=True, size=copied, content_type=content_type)
-            item.location = f"{who.tenant_id}/library/{item.id}/{name}"
-            platform.artifacts.put_file(Path(spool.name), item.location)
-            stored = record_artifact(session, who.tenant_id, None, name, item.location, copied)
-            stored.content_type = content_type
-    _queue_analysis(platform, who, item.id)
-    return item
+        return _record(platform, who.tenant_id, who.key_prefix, kind=kind, name=name,
+                       content_type=content_type, size=copied, digest=digest.hexdigest(),
+                       location=None, spooled=Path(spool.name))
 
 
-def register(platform: Platform, who: Principal, path: Path) -> LibraryItem:
+def upload_each(platform: Platform, who: Principal,
+                files: Sequence[tuple[str, BinaryIO]]) -> list[UploadOutcome]:
+    """Several files in one request, each on its own: one refused file (its error body says
+    why) does not stop the others."""
+    outcomes: list[UploadOutcome] = []
+    for filename, stream in files:
+        try:
+            added = upload(platform, who, filename, stream, declared_size=None)
+        except ReelforgeError as exc:
+            outcomes.append(UploadOutcome(filename, error=error_body(exc)))
+            continue
+        outcomes.append(UploadOutcome(filename, added.item, added.duplicate))
+    return outcomes
+
+
+def register(platform: Platform, who: Principal, path: Path) -> Added:
     """A server-side file under one of ``settings.library_roots``, analysed in place."""
     if not path.is_absolute():
         raise InputError(f"{str(path)[:200]!r} is not an absolute path",
@@ -140,13 +247,40 @@ def register(platform: Platform, who: Principal, path: Path) -> LibraryItem:
                          hint="set REELFORGE_LIBRARY_ROOTS, or upload the file instead")
     if not resolved.is_file():
         raise NotFound(f"no file {path}")
-    kind = kind_of(resolved.name)
-    with platform.db.session() as session:
-        item = new_item(session, who.tenant_id, kind=kind, name=resolved.name,
-                        location=str(resolved), stored=False, size=resolved.stat().st_size,
-                        content_type=content_type_of(resolved.name))
-    _queue_analysis(platform, who, item.id)
-    return item
+    return add_local_file(platform, who.tenant_id, resolved, created_by=who.key_prefix)
+
+
+def add_local_file(platform: Platform, tenant_id: int, path: Path, *, created_by: str,
+                   index: bool = True, content_hash: str | None = None,
+                   analysis: dict[str, Any] | None = None) -> Added:
+    """A file on this machine into the tenant's library, analysed in place: what `register`
+    and the CLI's `songs add` / `footage add` call. ``index=False``: the CLI has just put it in
+    the footage library itself; ``analysis``: its analysis document is known (no job);
+    ``content_hash`` when the caller has read it already."""
+    kind = kind_of(path.name)
+    size = path.stat().st_size
+    with platform.db.session() as session:  # recorded from here before: not read again
+        known = item_at(session, tenant_id, str(path))
+        if known is not None and known.size == size and known.content_hash:
+            return Added(known, duplicate=True)
+    digest = content_hash or file_content_hash(path)
+    return _record(platform, tenant_id, created_by, kind=kind, name=path.name,
+                   content_type=content_type_of(path.name), size=size,
+                   digest=digest, location=str(path), spooled=None, index=index,
+                   analysis=analysis)
+
+
+def record_cli_files(platform: Platform, paths: Sequence[Path], *, index: bool,
+                     analyses: Mapping[str, dict[str, Any]] | None = None,
+                     hashes: Mapping[str, str] | None = None) -> list[Added]:
+    """What `reelforge songs add` / `footage add` indexed, recorded as the ``local`` tenant's
+    library items through ``add_local_file`` (the API's `register` path), so the studio and
+    ``GET /v1/library/items`` list them; by path, ``analyses`` already made and SHA-256
+    ``hashes`` already read."""
+    tenant_id = local_tenant_id(platform)
+    return [add_local_file(platform, tenant_id, path, created_by="cli", index=index,
+                           analysis=(analyses or {}).get(str(path)),
+                           content_hash=(hashes or {}).get(str(path))) for path in paths]
 
 
 def clusters(platform: Platform, tenant_id: int) -> Clusters:

@@ -6,7 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from reelforge.errors import NotFound
@@ -20,6 +30,9 @@ class LibraryItem(Base):
     """One file of a tenant's library: where it is, what it is, and its analysis once done."""
 
     __tablename__ = "library_items"
+    #: One item per content in a tenant's library: the same bytes again are a duplicate.
+    __table_args__ = (Index("ux_library_items_tenant_content", "tenant_id", "content_hash",
+                            unique=True),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
@@ -38,13 +51,16 @@ class LibraryItem(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: Position in ``analysis`` of the item's descriptor vector, for clustering.
     cluster: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: SHA-256 of the file's bytes (None for rows made before it was kept).
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 def new_item(session: Session, tenant_id: int, *, kind: str, name: str, location: str,
-             stored: bool, size: int, content_type: str) -> LibraryItem:
+             stored: bool, size: int, content_type: str,
+             content_hash: str | None = None) -> LibraryItem:
     item = LibraryItem(id=str(uuid.uuid4()), tenant_id=tenant_id, kind=kind, name=name,
                        location=location, stored=stored, size=size, content_type=content_type,
-                       state="pending", created_at=now(), tags=[])
+                       state="pending", created_at=now(), tags=[], content_hash=content_hash)
     session.add(item)
     session.flush()
     return item
@@ -65,3 +81,16 @@ def list_items(session: Session, tenant_id: int, *, kind: str | None = None, lim
         query = query.where(LibraryItem.kind == kind)
     return list(session.scalars(query.order_by(LibraryItem.created_at, LibraryItem.id)
                                 .limit(limit).offset(offset)))
+
+
+def item_with_content(session: Session, tenant_id: int, content_hash: str) -> LibraryItem | None:
+    """The tenant's item holding these bytes, if any (what makes an upload a duplicate)."""
+    return session.scalar(select(LibraryItem).where(LibraryItem.tenant_id == tenant_id,
+                                                    LibraryItem.content_hash == content_hash))
+
+
+def item_at(session: Session, tenant_id: int, location: str) -> LibraryItem | None:
+    """The tenant's item recorded from this location (a registered or CLI-added file)."""
+    return session.scalar(select(LibraryItem).where(LibraryItem.tenant_id == tenant_id,
+                                                    LibraryItem.location == location)
+                          .order_by(LibraryItem.created_at.desc()).limit(1))

@@ -113,6 +113,16 @@ def get_or_create_tenant(session: Session, name: str) -> Tenant:
     return tenant
 
 
+#: The tenant the command line works for: `reelforge songs add` / `footage add` fill its library,
+#: which the studio shows to the keys of this tenant.
+LOCAL_TENANT = "local"
+
+
+def local_tenant_id(session: Session) -> int:
+    """The command line's tenant (made on first use)."""
+    return get_or_create_tenant(session, LOCAL_TENANT).id
+
+
 def tenant_by_name(session: Session, name: str) -> Tenant:
     tenant = session.scalar(select(Tenant).where(Tenant.name == name))
     if tenant is None:

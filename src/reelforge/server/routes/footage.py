@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from reelforge.server.deps import PlatformDep, allowed
 from reelforge.server.errors import error_responses
@@ -18,7 +18,7 @@ Reader = Annotated[Principal, Depends(allowed("library:read"))]
 class FootageHitOut(BaseModel):
     """One shot found: its source file, time range, score (cosine) and why it matched."""
 
-    file: str
+    file: str = Field(description="the source file: an upload as uploads/<item id>/<name>")
     shot_id: str
     kind: Literal["video", "picture"]
     start_s: float
@@ -46,10 +46,12 @@ def search_footage(
     """Shots of this tenant's footage library most like ``q``, best first; filters apply
     before ranking. 400 when the library is empty (index footage first)."""
     from reelforge.services.footage import search_footage as search
+    from reelforge.services.footage import shown_source
 
     matches = search(platform.settings, who.tenant_id, q, k=k, kind=kind,
                      min_duration_s=min_duration_s)
-    return [FootageHitOut(file=m.shot.source, shot_id=m.shot.shot_id, kind=m.shot.kind,
+    return [FootageHitOut(file=shown_source(platform.settings, who.tenant_id, m.shot.source),
+                          shot_id=m.shot.shot_id, kind=m.shot.kind,
                           start_s=m.shot.start_s, end_s=m.shot.end_s, width=m.shot.width,
                           height=m.shot.height, score=m.score, reason=m.reason,
                           transcript=m.shot.transcript, colours=list(m.shot.colours),

@@ -15,6 +15,8 @@ from reelforge.server.schemas import (
     ItemId,
     LibraryItemOut,
     RegisterIn,
+    UploadOut,
+    UploadsOut,
     utc,
 )
 from reelforge.services import library as library_service
@@ -25,25 +27,37 @@ router = APIRouter(prefix="/v1/library", tags=["library"])
 Reader = Annotated[Principal, Depends(allowed("library:read"))]
 
 
-def item_out(item: LibraryItem) -> LibraryItemOut:
+def item_out(item: LibraryItem, *, duplicate: bool = False) -> LibraryItemOut:
     return LibraryItemOut(id=item.id, kind=item.kind, name=item.name, size=item.size,
                           content_type=item.content_type, state=item.state,
                           analysis_job=item.analysis_job, error=item.error,
-                          created_at=utc(item.created_at))  # type: ignore[arg-type]
+                          created_at=utc(item.created_at),  # type: ignore[arg-type]
+                          duplicate=duplicate)
 
 
-@router.post("/items", status_code=202, response_model=LibraryItemOut,
+@router.post("/items", status_code=202, response_model=LibraryItemOut | UploadsOut,
              responses=error_responses(400, 401, 403, 413, 422, 429))
-def upload(request: Request, file: Annotated[UploadFile, File(description="A video, picture "
-                                                              "or song")],
+def upload(request: Request,
+           file: Annotated[list[UploadFile], File(description="A video, picture or song; "
+                                                  "repeat the field to send several")],
            who: Annotated[Principal, Depends(allowed("library:write"))],
-           platform: PlatformDep) -> LibraryItemOut:
-    """Upload a file (size and type limits apply); its analysis is queued as a job."""
-    declared = request.headers.get("content-length")
-    item = library_service.upload(platform, who, file.filename or "", file.file,
-                                  declared_size=int(declared) if declared and
-                                  declared.isdigit() else None)
-    return item_out(item)
+           platform: PlatformDep) -> LibraryItemOut | UploadsOut:
+    """Upload a file (size and type limits apply); its analysis, and for a video or picture
+    its indexing into the footage library, are queued as jobs. The same bytes again (any name)
+    answer the existing item with ``duplicate: true``. Several ``file`` parts: each is added,
+    a duplicate or refused on its own, answered as ``uploads`` in the order sent."""
+    if len(file) == 1:
+        declared = request.headers.get("content-length")
+        added = library_service.upload(platform, who, file[0].filename or "", file[0].file,
+                                       declared_size=int(declared) if declared and
+                                       declared.isdigit() else None)
+        return item_out(added.item, duplicate=added.duplicate)
+    outcomes = library_service.upload_each(platform, who,
+                                           [(f.filename or "", f.file) for f in file])
+    return UploadsOut(uploads=[
+        UploadOut(name=o.name, status=o.status,  # type: ignore[arg-type]
+                  item=item_out(o.item, duplicate=o.duplicate) if o.item else None,
+                  error=o.error) for o in outcomes])
 
 
 @router.post("/register", status_code=202, response_model=LibraryItemOut,
@@ -51,7 +65,8 @@ def upload(request: Request, file: Annotated[UploadFile, File(description="A vid
 def register(body: RegisterIn, who: Annotated[Principal, Depends(allowed("library:register"))],
              platform: PlatformDep) -> LibraryItemOut:
     """Register a file already on the server, under one of its library roots (admin)."""
-    return item_out(library_service.register(platform, who, Path(body.path)))
+    added = library_service.register(platform, who, Path(body.path))
+    return item_out(added.item, duplicate=added.duplicate)
 
 
 @router.get("/items", response_model=list[LibraryItemOut],

@@ -219,15 +219,27 @@ def rerun_from_scene(request: Request, job_id: str, index: int, who: Who, platfo
 
 
 @router.post("/library/upload")
-def upload(request: Request, who: Who, platform: PlatformDep, file: UploadFile) -> Response:
+def upload(request: Request, who: Who, platform: PlatformDep,
+           file: list[UploadFile]) -> Response:
+    """One file: to its library tab (refused: the error page). Several: each file's outcome
+    (added, duplicate, or refused with its reason), from the service the API's upload calls."""
     check_origin(request)
     require(who, "library:write")
-    declared = request.headers.get("content-length")
-    item = library_service.upload(platform, who, file.filename or "", file.file,
-                                  declared_size=int(declared) if declared and declared.isdigit()
-                                  else None)
-    tab = {"video": "/library/videos", "image": "/library/images"}.get(item.kind, "/library")
-    return see(f"{tab}?added={item.id}")
+    if len(file) == 1:
+        declared = request.headers.get("content-length")
+        added = library_service.upload(platform, who, file[0].filename or "", file[0].file,
+                                       declared_size=int(declared) if declared and
+                                       declared.isdigit() else None)
+        said = "duplicate" if added.duplicate else "added"
+        return see(f"{LIBRARY_TAB.get(added.item.kind, '/library')}?{said}={added.item.id}")
+    outcomes = library_service.upload_each(platform, who,
+                                           [(f.filename or "", f.file) for f in file])
+    status = 400 if all(o.item is None for o in outcomes) else 200
+    return render(request, "upload_report.html", who, status=status, uploads=outcomes,
+                  tabs=LIBRARY_TAB)
+
+
+LIBRARY_TAB = {"video": "/library/videos", "image": "/library/images", "audio": "/library"}
 
 
 @router.post("/settings/keys", response_class=HTMLResponse)

@@ -174,11 +174,30 @@ def song_results(request: Request, who: Who, platform: PlatformDep,
 
 
 @router.get("/library/videos", response_class=HTMLResponse)
-def library_videos(request: Request, who: Who, platform: PlatformDep) -> Response:
+def library_videos(request: Request, who: Who, platform: PlatformDep,
+                   q: Annotated[str, Query(max_length=500)] = "") -> Response:
     require(who, "library:read")
     with platform.db.session() as session:
         videos = list_items(session, who.tenant_id, kind="video", limit=200)
-    return render(request, "library_videos.html", who, tab="videos", items=videos)
+    hits, problem = footage_hits(platform, who.tenant_id, q.strip())
+    return render(request, "library_videos.html", who, tab="videos", items=videos, q=q,
+                  hits=hits, problem=problem)
+
+
+def footage_hits(platform: Platform, tenant_id: int, query: str) -> tuple[list[Any], Any]:
+    """The footage search of ``GET /v1/footage/search`` (same service), as rows for the page;
+    an empty library is a message on the page, not an error page."""
+    from reelforge.errors import InputError
+    from reelforge.services.footage import search_footage, shown_source
+
+    if not query:
+        return [], None
+    try:
+        matches = search_footage(platform.settings, tenant_id, query, k=12)
+    except InputError as exc:
+        return [], exc
+    return [{"match": m, "file": shown_source(platform.settings, tenant_id, m.shot.source)}
+            for m in matches], None
 
 
 @router.get("/library/images", response_class=HTMLResponse)

@@ -19,6 +19,7 @@ from reelforge.domain import JobSpec
 from reelforge.errors import ProviderError, QuotaExceeded, ReelforgeError
 from reelforge.server.errors import Forbidden
 from reelforge.store.tenants import Principal
+from reelforge.text import timecode
 
 HERE = Path(__file__).parent
 STATE_WORDS = {"queued": "Waiting in line", "running": "Making", "succeeded": "Ready",
@@ -95,7 +96,8 @@ def brief_of(job: Any) -> dict[str, Any]:
 environment = Environment(loader=FileSystemLoader(HERE / "templates"),
                           autoescape=select_autoescape(["html"]), trim_blocks=True,
                           lstrip_blocks=True)
-environment.filters.update(ago=ago, money=money, seconds=seconds, size=size, brief=brief_of)
+environment.filters.update(ago=ago, money=money, seconds=seconds, size=size, brief=brief_of,
+                           timecode=timecode)
 environment.globals.update(STATE_WORDS=STATE_WORDS, version=__version__)
 
 

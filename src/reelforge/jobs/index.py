@@ -1,0 +1,62 @@
+"""Put one library video or picture into its tenant's footage library, as a queued job.
+
+One job per file, so N workers index N files at once; the per-file work is the CLI's
+(``library.footage_add.index_file``). An uploaded file is copied once into the tenant's footage
+folder (``uploads/<item id>/``): ``make`` reads shots from their source file when it renders.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reelforge.errors import Canceled, InputError
+from reelforge.jobs.analyze import RETRY_HINT, UnreadableMedia
+from reelforge.store.library import get_item
+
+if TYPE_CHECKING:
+    from reelforge.jobs.platform import Platform
+
+FOOTAGE_KINDS = ("video", "image")
+UPLOADS_DIR = "uploads"
+
+
+def index_item(platform: Platform, tenant_id: int, item_id: str, *,
+               cancel: Callable[[], bool]) -> dict[str, Any]:
+    """Index the item's file; returns what happened (shots added, or why none)."""
+    from reelforge.library.footage_add import index_file
+    from reelforge.library.footage_store import tenant_footage_folder
+    from reelforge.media.embeddings import get_text_encoder
+
+    with platform.db.session() as session:
+        item = get_item(session, tenant_id, item_id)
+        kind, location, stored, name = item.kind, item.location, item.stored, item.name
+    if kind not in FOOTAGE_KINDS:
+        raise InputError(f"{name} is a {kind} file; only videos and pictures are footage")
+    if cancel():
+        raise Canceled("the indexing was canceled")
+    folder = tenant_footage_folder(platform.settings, tenant_id)
+    local = _local_copy(platform, folder, item_id, name, location) if stored else Path(location)
+    report = index_file(local, folder, embed=get_text_encoder().encode)
+    if report.failed:
+        raise UnreadableMedia(f"{name}: {report.failed[0].reason}", hint=RETRY_HINT)
+    return {"item_id": item_id, "shots_added": report.shots_added,
+            "unchanged": bool(report.skipped),
+            "notes": [w.reason.replace(str(folder), "") for w in report.warnings]}
+
+
+def _local_copy(platform: Platform, folder: Path, item_id: str, name: str,
+                location: str) -> Path:
+    """The uploaded file in the tenant's footage folder (written whole, then renamed)."""
+    local = folder / UPLOADS_DIR / item_id / Path(name).name
+    if not local.is_file():
+        local.parent.mkdir(parents=True, exist_ok=True)
+        partial = local.with_name(f".{local.name}.{os.getpid()}.part")
+        try:
+            partial.write_bytes(platform.artifacts.read_bytes(location))
+            os.replace(partial, local)
+        finally:
+            partial.unlink(missing_ok=True)
+    return local

@@ -197,3 +197,45 @@ def test_a_videos_keyframes_are_read_again_for_the_model(tmp_path: Path) -> None
     assert [p.shape for p in pictures] == [(180, 320, 3)] * 2  # never enlarged
     assert CAPTION_SIDE > 320
     assert pictures[0][..., 0].mean() > 200 and pictures[1][..., 2].mean() > 200
+
+
+def test_an_index_job_captions_each_upload_and_the_ledger_records_every_call(
+        remote_settings: Settings, fakes: RunningFakes) -> None:
+    from fastapi.testclient import TestClient
+
+    from reelforge.jobs.platform import open_platform
+    from reelforge.library.footage_source import open_tenant_footage
+    from reelforge.server.app import create_app
+    from reelforge.store.db import forget_databases
+    from reelforge.store.jobs import Job
+    from reelforge.store.ledger import SpendCall
+    from reelforge.store.tenants import create_key, tenant_by_name
+
+    settings = remote_settings.model_copy(update={"vision_model": "gpt-4o-mini"})
+    platform = open_platform(settings, immediate=True)  # each job runs as it is queued
+    try:
+        with platform.db.session() as session:
+            secret = create_key(session, "acme", "editor").secret
+        client = TestClient(create_app(platform=platform), base_url="http://studio.test")
+        client.headers["Authorization"] = f"Bearer {secret}"
+        client.cookies.set("rf_csrf", "test-token")
+        client.headers["X-CSRF-Token"] = "test-token"
+        picture = _jpeg(_picture((20, 120, 40), (20, 120, 40), (230, 40, 40)))
+        answer = client.post("/v1/library/items", files={"file": ("IMG_0002.jpg", picture)})
+        assert answer.status_code == 202, answer.text
+        with platform.db.session() as session:
+            acme = tenant_by_name(session, "acme").id
+            index_job = session.query(Job).filter_by(kind="index").one()
+            assert index_job.state == "succeeded"
+            calls = session.query(SpendCall).filter_by(tenant_id=acme).all()
+            job_id = index_job.id
+        (shot,) = open_tenant_footage(settings, acme).shots
+        assert "something red in the middle" in str(shot.extra["caption"])
+        assert shot.description.startswith(str(shot.extra["caption"]))
+        (call,) = calls  # recorded before it was sent, settled with its cost
+        assert (call.job_id, call.step, call.operation) == (job_id, "caption",
+                                                            "chat.completions")
+        assert call.state == "confirmed" and (call.cost_usd or 0) > 0
+        assert fakes["openai"].state.paid["chat"] == 1
+    finally:
+        forget_databases()

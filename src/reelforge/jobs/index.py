@@ -18,14 +18,16 @@ from reelforge.store.library import get_item
 
 if TYPE_CHECKING:
     from reelforge.jobs.platform import Platform
+    from reelforge.library.footage_caption import Caption
 
 FOOTAGE_KINDS = ("video", "image")
 UPLOADS_DIR = "uploads"
 
 
 def index_item(platform: Platform, tenant_id: int, item_id: str, *,
-               cancel: Callable[[], bool]) -> dict[str, Any]:
-    """Index the item's file; returns what happened (shots added, or why none)."""
+               cancel: Callable[[], bool], caption: Caption | None = None) -> dict[str, Any]:
+    """Index the item's file; returns what happened (shots added, or why none). ``caption``:
+    the tenant's vision model, when one is configured (``providers/vision.py``)."""
     from reelforge.library.footage_add import index_file
     from reelforge.library.footage_store import tenant_footage_folder
     from reelforge.media.embeddings import get_text_encoder
@@ -39,7 +41,7 @@ def index_item(platform: Platform, tenant_id: int, item_id: str, *,
         raise Canceled("the indexing was canceled")
     folder = tenant_footage_folder(platform.settings, tenant_id)
     local = _local_copy(platform, folder, item_id, name, location) if stored else Path(location)
-    report = index_file(local, folder, embed=get_text_encoder().encode)
+    report = index_file(local, folder, embed=get_text_encoder().encode, caption=caption)
     if report.failed:
         raise UnreadableMedia(f"{name}: {report.failed[0].reason}", hint=RETRY_HINT)
     return {"item_id": item_id, "shots_added": report.shots_added,

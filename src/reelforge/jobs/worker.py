@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from reelforge.domain import JobSpec, SpendScope
-from reelforge.errors import Canceled, ProviderError, ReelforgeError, error_body
+from reelforge.errors import Canceled, InputError, ProviderError, ReelforgeError, error_body
 from reelforge.jobs import metrics
 from reelforge.jobs.lease import Lease
 from reelforge.providers import spend
@@ -171,11 +171,25 @@ def run_analyze(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
 
 def run_index(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
               lease: Lease) -> Outcome:
-    """An index job: one library video or picture into the tenant's footage library."""
+    """An index job: one library video or picture into the tenant's footage library; with a
+    vision model configured and the tenant's OpenAI key, each keyframe is captioned and every
+    caption is recorded in the spend ledger like any paid call."""
     from reelforge.jobs.index import index_item
+    from reelforge.providers.vision import VisionCaptioner
+    from reelforge.security.secrets_store import settings_for_job
 
     assert spec.item_id is not None
-    done = index_item(platform, tenant_id, spec.item_id, cancel=lease.should_stop)
+    settings = settings_for_job(platform.settings, platform.db, job_id)  # the tenant's own keys
+    try:
+        captioner = VisionCaptioner.from_settings(settings)
+    except InputError:  # a vision model is set, but this tenant has no key for it
+        captioner = None
+    scope = SpendScope(tenant_id=tenant_id, job_id=job_id, step="caption")
+    with spend.recording(SqlSpendLedger(platform.db), scope):
+        done = index_item(platform, tenant_id, spec.item_id, cancel=lease.should_stop,
+                          caption=captioner.caption if captioner else None)
+    if captioner is not None:
+        done["captions"] = len(captioner.calls)
     return {"progress": 1.0, "result": done}, None
 
 

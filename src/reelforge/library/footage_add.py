@@ -107,7 +107,8 @@ def add_footage(
 
 
 def index_file(path: Path, folder: Path, *, embed: Embed,
-               transcribe: bool = True) -> FootageAddReport:
+               transcribe: bool = True,
+               caption: Caption | None = None) -> FootageAddReport:
     """One video or picture into the library in ``folder``: the workers' ``index`` task, with
     the batch's per-file code (``_task_if_changed``, ``analyse_file``, ``_store``). The file is
     analysed outside the folder's lock, so N workers index N files at once; only reading and
@@ -127,7 +128,7 @@ def index_file(path: Path, folder: Path, *, embed: Embed,
         if task is None:  # unchanged, a copy, or moved: records may have been touched
             save_library(library, load_vectors(library, embed))
             return report
-    result = analyse_file(task)
+    result = captioned(analyse_file(task), caption)  # outside the lock: paid network calls
     with lock:  # read again: other workers stored their files meanwhile
         library = load_library(folder)
         vectors = load_vectors(library, embed)

@@ -216,7 +216,8 @@ def rerun_from_scene(request: Request, job_id: str, index: int, who: Who, platfo
 
 
 @router.post("/library/upload")
-def upload(request: Request, who: Who, platform: PlatformDep, file: UploadFile) -> Response:
+def upload(request: Request, who: Who, platform: PlatformDep, file: UploadFile,
+           back: Annotated[str, Form(max_length=16)] = "") -> Response:
     check_origin(request)
     require(who, "library:write")
     declared = request.headers.get("content-length")
@@ -224,6 +225,8 @@ def upload(request: Request, who: Who, platform: PlatformDep, file: UploadFile) 
                                   declared_size=int(declared) if declared and declared.isdigit()
                                   else None)
     tab = {"video": "/library/videos", "image": "/library/images"}.get(item.kind, "/library")
+    if back == "/clips" and item.kind == "video":  # issue 18: back to the clips form
+        tab = "/clips"
     return see(f"{tab}?added={item.id}")
 
 

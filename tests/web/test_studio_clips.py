@@ -2,17 +2,21 @@
 the clips, start a clips job; the finished job's page lists the ranked moments (time range,
 transcript, scores, reason), a player and a download for each clip, and the contact sheet.
 
-The finished job is faked here (its clips.json and files stored as the worker stores them);
-tests/clips/test_clips_api.py runs the real job."""
+The HTTP tests fake the finished job (its clips.json and files stored as the worker stores
+them; tests/clips/test_clips_api.py runs the real job); the browser test runs it on the live
+studio and worker."""
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from studio_support import Studio, screenshot
 from test_studio_http import client_for
 
 from reelforge.domain import ClipsOrder, JobSpec
@@ -154,3 +158,53 @@ def test_a_finished_clips_job_shows_the_ranked_moments_players_downloads_and_the
     # the result panel the page swaps in when the event stream ends says the same
     assert "2 clips from talk.mp4" in html.unescape(client.get(f"/jobs/{job_id}/result").text)
     assert client_for(platform, keys["stranger"]).get(f"/jobs/{job_id}").status_code == 404
+
+
+@pytest.mark.slow
+def test_clips_from_a_video_in_the_browser_upload_submit_watch_and_play(
+        editor_page: Any, studio: Studio, tmp_path: Path) -> None:
+    """On the live studio and worker: upload a spoken talk from the clips page, ask for one
+    clip, watch the job finish over server-sent events, play the clip."""
+    from test_studio_browser import assert_accessible
+
+    from clips.conftest import make_talk
+
+    talk = make_talk(tmp_path)
+    page = editor_page
+    page.get_by_role("link", name="Clips").click()
+    page.wait_for_url(re.compile(r".*/clips$"))
+    page.get_by_label("Add a file").set_input_files(str(talk.path))
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_url(re.compile(r".*/clips\?added=.*"))
+    assert page.get_by_label("Video").locator("option:checked").inner_text() == "talk.mp4"
+    page.get_by_label("How many clips").fill("1")
+    page.get_by_label("Shortest (seconds)").fill("8")
+    page.get_by_label("Longest (seconds)").fill("20")
+    page.get_by_label("Captions").select_option("box")
+    assert_accessible(page)
+    screenshot(page, "clips-form")
+    page.get_by_role("button", name="Find the clips").click()
+    page.wait_for_url(re.compile(r".*/jobs/[0-9a-f-]{36}$"))
+    page.locator("#job-state[data-state=succeeded]").wait_for(timeout=400_000)
+    assert page.locator("#steps li[data-step='clip 1/1'][data-state=done]").count() == 1
+    clip = page.locator("article.clip").first
+    clip.wait_for()  # swapped in when the stream ended
+    assert clip.locator("h3").inner_text().startswith("1. ")
+    assert clip.locator(".clip-transcript").inner_text().lower().startswith("why")
+    assert "question" in clip.locator(".clip-reason").inner_text()
+    played = clip.locator("video").evaluate("""async v => {
+        v.muted = true;
+        if (v.readyState < 1) await new Promise(r => v.addEventListener('loadedmetadata', r,
+                                                                       {once: true}));
+        await v.play();
+        await new Promise(r => setTimeout(r, 400));
+        v.pause();
+        return {duration: v.duration, at: v.currentTime, width: v.videoWidth,
+                height: v.videoHeight};
+    }""")
+    assert 8.0 <= played["duration"] <= 20.5 and played["at"] > 0, played
+    assert played["width"] * 16 == played["height"] * 9, played  # 9:16
+    page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    assert page.locator("img.contact-sheet").count() == 1
+    assert_accessible(page)
+    screenshot(page, "clips-job")

@@ -120,6 +120,7 @@ def choose_moments(request: ClipRequest, settings: Settings,
     found = keep("shots", shots_and_activity)
     report("shots", 1.0)
     words: list[Word] = []
+    levels: list[float] = []
     if info.has_audio:
         from reelforge.media.ffmpeg import find_ffmpeg
         from reelforge.media.heard import heard_words
@@ -128,6 +129,13 @@ def choose_moments(request: ClipRequest, settings: Settings,
         ffmpeg = find_ffmpeg(settings.ffmpeg_binary)
         heard = keep("words", lambda: [w.model_dump() for w in heard_words(video, ffmpeg)])
         words = [Word.model_validate(w) for w in heard]
+
+        def sound_levels() -> list[float]:
+            from reelforge.media.sound_level import levels_per_second
+
+            return levels_per_second(video, ffmpeg, duration_s=info.duration_s)
+
+        levels = keep("loudness", sound_levels) if words else []
         report("speech", 1.0)
     rules = MomentRules(min_s=request.min_s, max_s=request.max_s)
     if not words:
@@ -141,7 +149,7 @@ def choose_moments(request: ClipRequest, settings: Settings,
 
         moments = find_moments(words, request.count, rules, encoder=get_text_encoder(),
                                about=request.about, shot_changes_s=found["cuts"],
-                               end_of_source_s=info.duration_s)
+                               end_of_source_s=info.duration_s, sound_levels_db=levels)
     if not moments:
         raise InputError(f"no stretch of whole sentences in {video} lasts "
                          f"{request.min_s:g}-{request.max_s:g} s",

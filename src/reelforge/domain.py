@@ -418,6 +418,7 @@ class ClipsOrder(Model):
     about: str = Field(default="", max_length=300)
     captions: CaptionStyle = "karaoke"
     visual_only: bool = False
+    hook_title: bool = False
 
 
 class JobSpec(Model):

@@ -38,6 +38,7 @@ CLIPS_JSON = {
          "scores": {"stands_alone": 1.0, "coherence": 0.81, "hook": 1.0, "density": 0.62,
                     "edges": 1.0, "about": 0.93, "total": 0.912},
          "reason": "opens with a question; stands alone; its sentences keep to one subject",
+         "hook_title": "Why does an octopus have three hearts?",
          "reframe": {"face_share": 1.0, "blurred_fill": False}},
         {"file": "clip-02.mp4", "start_s": 52.1, "end_s": 64.0, "duration_s": 11.9,
          "speech_start_s": 52.3, "speech_end_s": 63.7,
@@ -109,7 +110,7 @@ def test_clips_page_lists_your_videos_uploads_come_back_selected_and_a_submit_qu
     assert item_id not in client_for(platform, keys["stranger"]).get("/clips").text
 
     form = {"item_id": item_id, "count": "2", "min_s": "8", "max_s": "20", "aspect": "1:1",
-            "about": "octopus", "captions": "pop"}
+            "about": "octopus", "captions": "pop", "hook_title": "on"}
     bad = client.post("/clips", data={**form, "min_s": "30"})
     assert bad.status_code == 422
     said = html.unescape(bad.text)
@@ -127,7 +128,8 @@ def test_clips_page_lists_your_videos_uploads_come_back_selected_and_a_submit_qu
         job = job_rows.get_job(session, tenant, job_id)
         assert job.kind == "clips"
         assert JobSpec.of_row(job).clips == ClipsOrder(count=2, min_s=8, max_s=20, aspect="1:1",
-                                                       about="octopus", captions="pop")
+                                                       about="octopus", captions="pop",
+                                                       hook_title=True)
     waiting = client.get(f"/jobs/{job_id}").text
     assert "Clips from a video" in waiting and "2 clips of 8–20 s · 1:1" in waiting
 
@@ -145,6 +147,7 @@ def test_a_finished_clips_job_shows_the_ranked_moments_players_downloads_and_the
     assert page.index("1. 21.4–35.9 s") < page.index("2. 52.1–64.0 s")  # ranked, best first
     assert "Why does an octopus have three hearts?" in page
     assert "opens with a question; stands alone" in page and "score 0.91" in page
+    assert "Title:</strong> Why does an octopus have three hearts?" in page
     assert "stands alone</dt><dd>1.00" in page and "hook</dt><dd>1.00" in page
     for clip in ("clip-01.mp4", "clip-02.mp4"):
         assert f'<video controls preload="metadata" playsinline src="/jobs/{job_id}/files/{clip}"' \

@@ -139,7 +139,8 @@ def run_clips(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
             request = ClipRequest(video=video, out_dir=job_dir / "clips", count=order.count,
                                   min_s=order.min_s, max_s=order.max_s, aspect=order.aspect,
                                   about=order.about, captions=order.captions,
-                                  visual_only=order.visual_only, source_name=name)
+                                  visual_only=order.visual_only, source_name=name,
+                                  hook_title=order.hook_title)
             events = ClipEvents(EventWriter(platform, job_id), lease.should_stop)
             memory = step_cache_memory(platform, tenant_id, f"{spec.item_id}|{size}|{mtime}")
             try:

@@ -33,6 +33,7 @@ Progress = Callable[[str, float], None]
 Remember = Callable[[str, Callable[[], Any]], Any]
 CLIPS_JSON = "clips.json"
 CONTACT_SHEET = "contact-sheet.jpg"
+HOOK_TITLE_S = 3.0  # how long the hook title shows (it fades out over its last half second)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class ClipRequest:
     captions: CaptionStyle = "karaoke"
     visual_only: bool = False  # no speech: choose by visual activity instead of failing
     source_name: str = ""  # what clips.json calls the source (default: the path given)
+    hook_title: bool = False  # the moment's first sentence as a title over its first seconds
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class MadeClip:
     moment: Moment
     face_share: float
     filled: bool
+    title: str = ""  # the hook title shown over the first seconds ("" without one)
 
 
 def parse_length(text: str) -> tuple[float, float]:
@@ -164,6 +167,40 @@ def _clip_words(words: Sequence[Word], start_s: float, end_s: float) -> list[Wor
             for w in words if w.start_s >= start_s and w.end_s <= end_s + 1e-6]
 
 
+def hook_title_text(moment: Moment, max_words: int = 12) -> str:
+    """The title over a clip's first seconds: its first sentence (cut after ``max_words``)."""
+    from reelforge.text import split_sentences
+
+    first = (split_sentences(moment.text, max_chars=400) or [moment.text])[0].split()
+    return " ".join(first[:max_words]) + ("…" if len(first) > max_words else "")
+
+
+def hook_title_filters(text: str, width: int, height: int, font: Path, work_dir: Path,
+                       seconds: float = HOOK_TITLE_S) -> str:
+    """FFmpeg ``drawtext`` filters showing ``text`` centred near the top for ``seconds``, fading
+    out: wrapped by the font's real metrics (``assemble.fit``), one filter per line, the text
+    read from files in ``work_dir`` (nothing of it is parsed by the filter graph)."""
+    from reelforge.assemble.fit import fit_text
+
+    fitted = fit_text(text, font, width * 0.86, 4, max(10, round(height * 0.05)))
+    size = fitted.size
+    link = work_dir / f"title-font{font.suffix}"
+    if not link.exists():
+        os.symlink(font, link)
+    fade = min(0.5, seconds / 4)
+    alpha = f"'if(lt(t,{seconds - fade:g}),1,max(0,({seconds:g}-t)/{fade:g}))'"
+    top, step = round(height * 0.12), round(size * 1.45)
+    filters = []
+    for k, line in enumerate(fitted.lines):
+        (work_dir / f"title-{k}.txt").write_text(line, encoding="utf-8")
+        filters.append(
+            f"drawtext=fontfile={link.name}:textfile=title-{k}.txt:expansion=none:"
+            f"fontsize={size}:fontcolor=white:borderw={max(1, size // 14)}:bordercolor=black:"
+            f"box=1:boxcolor=black@0.5:boxborderw={max(2, size // 4)}:x=(w-text_w)/2:"
+            f"y={top + k * step}:alpha={alpha}:enable='lt(t,{seconds:g})'")
+    return ",".join(filters)
+
+
 def render_clip(video: Path, out: Path, moment: Moment, words: Sequence[Word],
                 request: ClipRequest, settings: Settings,
                 on_progress: Callable[[float], None] | None = None) -> MadeClip:
@@ -191,7 +228,8 @@ def render_clip(video: Path, out: Path, moment: Moment, words: Sequence[Word],
                         settings.x264_crf)
     with tempfile.TemporaryDirectory(prefix="rf-clip-") as tmp_name:
         tmp = Path(tmp_name)
-        extra = ""
+        filters = []
+        title = hook_title_text(moment) if request.hook_title and moment.text else ""
         clip_words = _clip_words(words, moment.start_s, moment.end_s)
         if clip_words:
             font = font_file(settings.font_file)
@@ -202,10 +240,16 @@ def render_clip(video: Path, out: Path, moment: Moment, words: Sequence[Word],
             if captions.ass is not None:
                 (tmp / "fonts").mkdir()
                 os.symlink(font, tmp / "fonts" / font.name.replace("[", "").replace("]", ""))
-                extra = "subtitles=filename=captions.ass:fontsdir=fonts"
+                filters.append("subtitles=filename=captions.ass:fontsdir=fonts")
+        if title:
+            filters.append(hook_title_filters(title, plan.width, plan.height,
+                                              font_file(settings.font_file), tmp,
+                                              min(HOOK_TITLE_S, duration)))
         render_reframed(video, out, plan, encoding, tmp, start_s=moment.start_s,
-                        duration_s=duration, extra_filters=extra, on_progress=on_progress)
-    return MadeClip(file=out, moment=moment, face_share=plan.face_share, filled=plan.fill)
+                        duration_s=duration, extra_filters=",".join(filters),
+                        on_progress=on_progress)
+    return MadeClip(file=out, moment=moment, face_share=plan.face_share, filled=plan.fill,
+                    title=title)
 
 
 def make_clips(request: ClipRequest, settings: Settings,
@@ -280,7 +324,7 @@ def write_clips_json(request: ClipRequest, made: Sequence[MadeClip]) -> Path:
             "speech_start_s": clip.moment.speech_start_s,
             "speech_end_s": clip.moment.speech_end_s,
             "transcript": clip.moment.text, "scores": asdict(clip.moment.scores),
-            "reason": clip.moment.reason,
+            "reason": clip.moment.reason, "hook_title": clip.title or None,
             "reframe": {"face_share": round(clip.face_share, 3),
                         "blurred_fill": clip.filled},
         } for clip in made],

@@ -8,11 +8,13 @@ from __future__ import annotations
 from reelforge.pipeline.clips import (
     CLIPS_JSON,
     CONTACT_SHEET,
+    HOOK_TITLE_S,
     ClipRequest,
     MadeClip,
     Progress,
     Remember,
     choose_moments,
+    hook_title_text,
     make_clips,
     parse_length,
     reframe_video,
@@ -21,6 +23,6 @@ from reelforge.pipeline.clips import (
     write_contact_sheet,
 )
 
-__all__ = ["CLIPS_JSON", "CONTACT_SHEET", "ClipRequest", "MadeClip", "Progress", "Remember",
-           "choose_moments", "make_clips", "parse_length", "reframe_video", "render_clip",
-           "write_clips_json", "write_contact_sheet"]
+__all__ = ["CLIPS_JSON", "CONTACT_SHEET", "HOOK_TITLE_S", "ClipRequest", "MadeClip", "Progress",
+           "Remember", "choose_moments", "hook_title_text", "make_clips", "parse_length",
+           "reframe_video", "render_clip", "write_clips_json", "write_contact_sheet"]

@@ -25,7 +25,8 @@ LONGEST_CLIP_S = 600.0
 
 
 def clips_order(*, count: int = 5, length: str = "20-60", aspect: str = "9:16", about: str = "",
-                captions: str = "karaoke", visual_only: bool = False) -> ClipsOrder:
+                captions: str = "karaoke", visual_only: bool = False,
+                hook_title: bool = False) -> ClipsOrder:
     """The order from a request's fields, or one ``InvalidField`` naming the bad one."""
     from reelforge.media.reframe import parse_aspect
     from reelforge.pipeline.clips import parse_length
@@ -52,7 +53,8 @@ def clips_order(*, count: int = 5, length: str = "20-60", aspect: str = "9:16", 
         raise InvalidField(exc.message, field="captions", hint=exc.hint) from None
     try:
         return ClipsOrder(count=count, min_s=low, max_s=high, aspect=aspect.strip(),
-                          about=about.strip(), captions=style, visual_only=visual_only)
+                          about=about.strip(), captions=style, visual_only=visual_only,
+                          hook_title=hook_title)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InvalidField(str(first["msg"]), field=str(first["loc"][0])) from None

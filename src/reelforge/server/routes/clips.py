@@ -38,6 +38,8 @@ class ClipsIn(BaseModel):
     captions: CaptionStyle = Field(default="karaoke", description="Burned-in caption style.")
     visual_only: bool = Field(default=False, description="When the video has no speech, pick "
                               "moments by visual activity instead of failing.")
+    hook_title: bool = Field(default=False, description="Show each clip's first sentence as a "
+                             "title over its first 3 seconds.")
 
 
 @router.post("", status_code=202, response_model=JobOut,
@@ -47,6 +49,7 @@ def create_clips(body: ClipsIn, who: Writer, platform: PlatformDep) -> JobOut:
     boundaries, reframed to the aspect around the speaker, captioned. 404 when the tenant has
     no such item; 422 when it is not a video, or a field cannot be used."""
     order = clips_order(count=body.count, length=body.length, aspect=body.aspect,
-                        about=body.about, captions=body.captions, visual_only=body.visual_only)
+                        about=body.about, captions=body.captions, visual_only=body.visual_only,
+                        hook_title=body.hook_title)
     job = submit_clips(platform, who.tenant_id, body.item_id, order, created_by=who.key_prefix)
     return JobOut.of(job)

@@ -68,7 +68,8 @@ async def start_clips(request: Request, who: Who, platform: PlatformDep) -> Resp
                             length=f"{fields.get('min_s', '').strip()}-"
                                    f"{fields.get('max_s', '').strip()}",
                             aspect=fields.get("aspect", "9:16"), about=fields.get("about", ""),
-                            captions=fields.get("captions", "karaoke"))
+                            captions=fields.get("captions", "karaoke"),
+                            hook_title=fields.get("hook_title") == "on")
         job = await run_in_threadpool(submit_clips, platform, who.tenant_id, fields["item_id"],
                                       order, created_by=who.key_prefix)
     except ReelforgeError as exc:

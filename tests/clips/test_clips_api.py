@@ -173,3 +173,42 @@ def test_a_clips_job_stores_each_clip_clips_json_and_the_sheet_then_resumes_from
         client.get(f"/v1/jobs/{again.json()['id']}").json()["error"]
     first = json.loads(client.get(f"/v1/jobs/{again.json()['id']}/artifacts/clips.json").text)
     assert first["clips"][0]["transcript"] == clips[0]["transcript"]
+
+
+def test_clips_jobs_count_in_the_daily_job_quota(platform: Platform, keys: dict[str, str],
+                                                 tmp_path: Path) -> None:
+    from reelforge.store.tenants import get_or_create_tenant
+
+    with platform.db.session() as session:
+        get_or_create_tenant(session, "acme").jobs_per_day = 1
+    client = client_for(platform, keys["editor"])
+    video = upload(client, short_video(tmp_path))  # its analysis job does not count
+    assert client.post("/v1/clips", json={"item_id": video, "length": "1-2"}).status_code == 202
+    over = client.post("/v1/clips", json={"item_id": video, "length": "1-2"})
+    assert over.status_code == 429 and "quota of 1 jobs a day" in over.json()["error"]["message"]
+
+
+def test_progress_events_follow_the_stages_and_a_cancel_stops_at_the_next_report() -> None:
+    from reelforge.errors import Canceled
+    from reelforge.jobs.clips import ClipEvents
+    from reelforge.pipeline.step import StepEvent
+
+    sent: list[StepEvent] = []
+    stop = [False]
+    events = ClipEvents(sent.append, lambda: stop[0])
+    for stage, fraction in (("shots", 0.0), ("shots", 0.5), ("shots", 1.0), ("speech", 0.0),
+                            ("speech", 1.0), ("speech", 1.0), ("moments", 1.0),
+                            ("clip 1/2", 0.3), ("clip 2/2", 0.5), ("clip 2/2", 1.0)):
+        events(stage, fraction)
+    assert [(e.label, e.state) for e in sent if e.state != "progress"] == [
+        ("shots", "started"), ("shots", "done"), ("speech", "started"), ("speech", "done"),
+        ("moments", "started"), ("moments", "done"), ("clip 1/2", "started"),
+        ("clip 1/2", "done"), ("clip 2/2", "started"), ("clip 2/2", "done")]
+    shares = [e.job_progress for e in sent]
+    assert all(s is not None for s in shares)
+    assert shares == sorted(shares), shares  # the job's progress never goes back
+    assert shares[-1] == pytest.approx(0.97)
+    assert {e.step for e in sent} == {"shots", "speech", "moments", "clip"}
+    stop[0] = True
+    with pytest.raises(Canceled):
+        events("clip 2/2", 1.0)

@@ -117,7 +117,7 @@ def test_a_clips_job_on_a_video_too_short_fails_in_words_of_the_api(
     assert job["brief"]["min_s"] == 20 and job["brief"]["max_s"] == 60
     assert execute_job(platform, job["id"]) == "failed"
     error = client.get(f"/v1/jobs/{job['id']}").json()["error"]
-    assert "3.0 s long, shorter than the shortest clip" in error["message"]
+    assert error["message"].startswith("short.mp4 is 3.0 s long, shorter than the shortest clip")
     assert "--" not in error.get("details", {}).get("hint", ""), error  # no CLI flags
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reelforge.domain import ClipsOrder, JobSpec
-from reelforge.errors import Canceled, InputError
+from reelforge.errors import Canceled, InputError, ReelforgeError
 from reelforge.pipeline.step import StepEvent
 from reelforge.store import usage
 from reelforge.store.artifacts import record_artifact
@@ -81,10 +81,16 @@ class ClipEvents:
         return "clip" if stage.startswith("clip ") else stage
 
 
-def in_api_words(hint: str | None) -> str | None:
+def in_owners_words(exc: ReelforgeError, path: str, name: str) -> None:
+    """``exc`` as the video's owner knows it: the library name, not a folder of the server
+    (or the worker's copy), and the request's fields instead of ``reelforge clips``' flags."""
+    exc.message = exc.message.replace(path, name)
+    if exc.hint:
+        exc.hint = in_api_words(exc.hint.replace(path, name))
+
+
+def in_api_words(hint: str) -> str:
     """A hint written for ``reelforge clips`` with the request's field names instead."""
-    if not hint:
-        return hint
     for flag, field in (("--visual-only", '"visual_only": true'), ("--length 5-15", '"5-15"'),
                         ("--length 10-90", '"10-90"'), ("--length 20-60", '"20-60"'),
                         ("--length", "length"), ("--aspect", "aspect")):
@@ -129,7 +135,10 @@ def run_clips(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
     with platform.db.session() as session:
         item = get_item(session, tenant_id, spec.item_id)
         location, stored, name, size = item.location, item.stored, item.name, item.size
-        mtime = "" if stored else str(Path(location).stat().st_mtime_ns)
+    if not stored and not Path(location).is_file():
+        raise InputError(f"{name} is no longer where it was registered on the server",
+                         hint="register the file again, or upload it")
+    mtime = "" if stored else str(Path(location).stat().st_mtime_ns)
     job_dir = jobs_dir(platform) / str(tenant_id) / job_id
     started = time.monotonic()
     try:
@@ -145,8 +154,8 @@ def run_clips(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
             memory = step_cache_memory(platform, tenant_id, f"{spec.item_id}|{size}|{mtime}")
             try:
                 made = make_clips(request, platform.settings, events, memory)
-            except InputError as exc:  # said for the CLI: say it in the API's words
-                exc.hint = in_api_words(exc.hint)
+            except ReelforgeError as exc:  # said for the CLI: say it in the API's words
+                in_owners_words(exc, str(video), name)
                 raise
         out = request.out_dir
         names = [p.name for clip in made for p in (clip.file, clip.file.with_suffix(".srt"))

@@ -206,7 +206,7 @@ def test_clips_from_a_video_in_the_browser_upload_submit_watch_and_play(
                 height: v.videoHeight};
     }""")
     assert 8.0 <= played["duration"] <= 20.5 and played["at"] > 0, played
-    assert played["width"] * 16 == played["height"] * 9, played  # 9:16
+    assert abs(played["width"] / played["height"] - 9 / 16) < 0.02, played  # 9:16, even sides
     page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
     assert page.locator("img.contact-sheet").count() == 1
     assert_accessible(page)

@@ -474,8 +474,22 @@ class Manifest(Model):
         return sum(step.cost_usd for step in self.steps)
 
 
-JobKind = Literal["make", "analyze", "index"]
-JOB_KINDS: tuple[str, ...] = ("make", "analyze")
+JobKind = Literal["make", "analyze", "index", "clips"]
+JOB_KINDS: tuple[str, ...] = ("make", "analyze", "index", "clips")
+
+
+class ClipsOrder(Model):
+    """What a ``clips`` job cuts from its library video (``JobSpec.item_id``): at most
+    ``count`` moments of ``min_s``..``max_s`` seconds, reframed to ``aspect`` (issue 18)."""
+
+    count: int = Field(default=5, ge=1, le=20)
+    min_s: float = Field(default=20.0, gt=0, le=600)
+    max_s: float = Field(default=60.0, gt=0, le=600)
+    aspect: str = "9:16"
+    about: str = Field(default="", max_length=300)
+    captions: CaptionStyle = "karaoke"
+    visual_only: bool = False
+    hook_title: bool = False
 
 
 class JobSpec(Model):
@@ -492,6 +506,7 @@ class JobSpec(Model):
     engines: dict[str, str] = Field(default_factory=dict)
     plan: Plan | None = None
     item_id: str | None = None
+    clips: ClipsOrder | None = None
 
     @model_validator(mode="after")
     def _has_what_its_kind_needs(self) -> JobSpec:
@@ -499,6 +514,8 @@ class JobSpec(Model):
             raise ValueError("a make job needs a brief")
         if self.kind in ("analyze", "index") and not self.item_id:
             raise ValueError(f"an {self.kind} job needs an item_id")
+        if self.kind == "clips" and (not self.item_id or self.clips is None):
+            raise ValueError("a clips job needs an item_id and its clips order")
         self.engines = {k: v for k, v in self.engines.items() if v not in ("", "auto")}
         return self
 
@@ -527,6 +544,8 @@ class JobSpec(Model):
     def summary(self) -> dict[str, Any]:
         """The flat view interfaces show: the brief's fields, plus the engines and the edited
         plan when there are any (what the API's ``brief`` field has always held)."""
+        if self.brief is None and self.clips is not None:
+            return {"item_id": self.item_id, **self.clips.model_dump(mode="json")}
         if self.brief is None:
             return {"item_id": self.item_id} if self.item_id else {}
         found: dict[str, Any] = self.brief.model_dump(mode="json")

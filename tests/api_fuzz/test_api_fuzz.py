@@ -48,6 +48,7 @@ RULES_BEYOND_SCHEMA = {
     "POST /v1/jobs/estimate": "the voice must exist on this server",
     "POST /v1/batches": "each brief's voice must exist on this server",
     "GET /v1/footage/search": "the tenant must have indexed footage (reelforge footage add)",
+    "POST /v1/clips": "the item must be a video of the tenant's library",
 }
 _HARM = {"GET": 0, "HEAD": 0, "OPTIONS": 0, "POST": 1, "PUT": 1, "PATCH": 1, "DELETE": 2}
 

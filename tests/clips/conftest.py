@@ -46,9 +46,13 @@ def _frame(paragraph: int, photo: np.ndarray) -> np.ndarray:
 
 @pytest.fixture(scope="session")
 def talk_video(tmp_path_factory: pytest.TempPathFactory) -> Talk:
+    return make_talk(tmp_path_factory.mktemp("talk"))
+
+
+def make_talk(folder: Path) -> Talk:
+    """The talk in ``folder``/talk.mp4 (also used by the studio's browser test)."""
     from reelforge.providers.voice.piper import PiperVoiceEngine
 
-    folder = tmp_path_factory.mktemp("talk")
     engine = PiperVoiceEngine()
     parts, spans, rate, at = [], [], 22050, 0.5
     for k, paragraph in enumerate(PARAGRAPHS):

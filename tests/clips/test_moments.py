@@ -4,12 +4,14 @@ stand-alone hook chosen, the dangling continuation not, a topic asked for wins."
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.clips.talk import BREAD, DANGLING, HOOK, PARAGRAPHS, TRAINS, timed_words
+from tests.clips.talk import BREAD, DANGLING, HOOK, INTRO, PARAGRAPHS, TRAINS, timed_words
 
 from reelforge.library.moments import (
+    Moment,
     MomentRules,
     activity_moments,
     dangling_opener,
@@ -118,3 +120,71 @@ def test_without_speech_the_busiest_stretches_are_chosen() -> None:
     moments = activity_moments(activity, 1.0, 2, MomentRules(min_s=10.0, max_s=20.0))
     assert (moments[0].start_s, moments[0].end_s) == (30, 50)
     assert moments[1].start_s >= 50 and moments[1].start_s <= 90 and moments[1].end_s >= 100
+
+
+def test_a_raised_voice_scores_higher_energy_than_the_talks_usual_level() -> None:
+    """Audio energy: the same kind of speech, one paragraph 8 dB louder than the speaker's
+    norm, one 8 dB quieter: each says so, and scores above or below the talk's usual level."""
+    paragraphs = [INTRO, BREAD, TRAINS, HOOK]
+    words, spans = timed_words(paragraphs)
+    seconds = np.arange(int(spans[-1][1]) + 3) + 0.5
+    levels = np.full(seconds.size, -30.0)
+    levels[(seconds < spans[0][0]) | (seconds > spans[-1][1])] = -90.0  # silence around
+    train_start, train_end = spans[paragraphs.index(TRAINS)]
+    levels[(seconds > train_start) & (seconds < train_end)] = -22.0
+    bread_start, bread_end = spans[paragraphs.index(BREAD)]
+    levels[(seconds > bread_start) & (seconds < bread_end)] = -38.0
+    rules = MomentRules(min_s=6.0, max_s=16.0)
+    moments = find_moments(words, 10, rules, sound_levels_db=levels.tolist())
+
+    def inside(start: float, end: float) -> list[Moment]:
+        return [m for m in moments if start - 0.5 <= m.speech_start_s and m.speech_end_s <= end]
+
+    (loud,), (quiet,) = inside(train_start, train_end), inside(bread_start, bread_end)
+    assert loud.scores.energy is not None and loud.scores.energy >= 0.9
+    assert quiet.scores.energy is not None and quiet.scores.energy <= 0.1
+    assert "livelier than the rest of the talk (+8 dB)" in loud.reason
+    assert "quieter than the rest of the talk (-8 dB)" in quiet.reason
+    others = [m for m in moments if m not in (loud, quiet)]
+    assert others and all(0.4 <= (m.scores.energy or 0) <= 0.6 for m in others)
+    # the same talk without levels: no energy score; the loud moment gains, the quiet loses
+    plain = {m.text: m.scores.total for m in find_moments(words, 10, rules)}
+    assert all(m.scores.energy is None for m in find_moments(words, 10, rules))
+    assert loud.scores.total > plain[loud.text] + 0.04
+    assert quiet.scores.total < plain[quiet.text] - 0.04
+
+
+def test_sound_levels_stream_second_by_second_in_bounded_memory(tmp_path: Path) -> None:
+    """media.sound_level on a real file: each second's RMS level (a -20 dBFS then a -6 dBFS
+    sine) within half a dB, no sound is no levels, and ten minutes of sound never sit in
+    memory at once (9.6 MB at 8 kHz; Python's peak stays under 1 MB)."""
+    import tracemalloc
+
+    from reelforge.media.ffmpeg import find_ffmpeg, run_ffmpeg
+    from reelforge.media.sound_level import levels_per_second
+
+    ffmpeg = find_ffmpeg()
+    steps = tmp_path / "steps.m4a"
+    # a sine of amplitude A has RMS A/sqrt(2): -20 dBFS RMS is A = 0.1414, -6 dBFS A = 0.7096
+    run_ffmpeg(["-f", "lavfi", "-i", "aevalsrc='if(lt(t,3),0.1414,0.7096)*sin(2*PI*440*t)'"
+                ":s=44100:d=6", "-c:a", "pcm_s16le", str(steps.with_suffix(".wav"))],
+               ffmpeg=ffmpeg)
+    levels = levels_per_second(steps.with_suffix(".wav"), ffmpeg)
+    assert len(levels) == 6
+    assert all(abs(v + 20) < 0.5 for v in levels[:3]), levels
+    assert all(abs(v + 6) < 0.5 for v in levels[3:]), levels
+    silent = tmp_path / "silent.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "color=s=32x32:r=5:d=1", "-c:v", "libx264", "-preset",
+                "ultrafast", str(silent)], ffmpeg=ffmpeg)
+    assert levels_per_second(silent, ffmpeg) == []
+    long = tmp_path / "long.m4a"
+    run_ffmpeg(["-f", "lavfi", "-i", "sine=f=300:r=8000:d=600", "-c:a", "aac", "-b:a", "24k",
+                str(long)], ffmpeg=ffmpeg)
+    tracemalloc.start()
+    try:
+        levels = levels_per_second(long, ffmpeg)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert 599 <= len(levels) <= 601
+    assert peak < 1_000_000, peak

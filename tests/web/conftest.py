@@ -83,7 +83,8 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
     threading.Thread(target=_warm_catalog, args=(settings, studio.catalog_ready),
                      daemon=True).start()
     try:
-        deadline = time.monotonic() + 60
+        # a loaded machine may need longer: REELFORGE_STUDIO_START_S (seconds, default 60)
+        deadline = time.monotonic() + float(os.environ.get("REELFORGE_STUDIO_START_S", "60"))
         while True:
             try:
                 if httpx.get(f"{studio.url}/readyz", timeout=2).status_code == 200:

@@ -35,6 +35,9 @@ def clips_command(
     visual_only: bool = typer.Option(
         False, "--visual-only", help="Without speech, pick moments by visual activity."
     ),
+    hook_title: bool = typer.Option(
+        False, "--hook-title", help="Show each clip's first sentence as a title for 3 s."
+    ),
 ) -> None:
     """Transcribe locally, cut the best moments on sentence boundaries, reframe each to the
     aspect following the speaker's face, burn word-timed captions; write clips.json."""
@@ -48,7 +51,7 @@ def clips_command(
     low, high = parse_length(length)
     request = ClipRequest(video=video, out_dir=out, count=count, min_s=low, max_s=high,
                           aspect=aspect, about=about, captions=caption_style(captions),
-                          visual_only=visual_only)
+                          visual_only=visual_only, hook_title=hook_title)
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:

@@ -193,11 +193,20 @@ def run_index(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
     return {"progress": 1.0, "result": done}, None
 
 
+def run_clips(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
+              lease: Lease) -> Outcome:
+    """A clips job: the best moments of a library video as shorts (``jobs/clips.py``)."""
+    from reelforge.jobs.clips import run_clips as cut_clips
+
+    return cut_clips(platform, job_id, tenant_id, spec, lease)
+
+
 #: What each job kind runs. A new kind (e.g. "clips") is one function and one line here.
 JOB_KINDS: dict[str, Callable[[Platform, str, int, JobSpec, Lease], Outcome]] = {
     "make": run_make,
     "analyze": run_analyze,
     "index": run_index,
+    "clips": run_clips,  # issue 18: a long library video to shorts
 }
 
 

@@ -4,9 +4,10 @@ Pure: heard words with times (and optionally shot changes and a sentence encoder
 out, so it is tested without media. A moment starts on a sentence's first word and ends on a
 sentence's last one, within a length range; it is scored on whether it stands alone (no
 dangling opener, sentences about one thing), whether it opens with a hook, how dense its speech
-is, how clean its edges are (a pause, a shot change) and, when asked, how close it is to a
-topic; the chosen set is the best non-overlapping one with maximal marginal relevance, so five
-clips are not five takes on one topic. Every moment carries its reason in words.
+is, how clean its edges are (a pause, a shot change), how lively its sound is against the
+talk's usual level (when the levels are given) and, when asked, how close it is to a topic;
+the chosen set is the best non-overlapping one with maximal marginal relevance, so five clips
+are not five takes on one topic. Every moment carries its reason in words.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ class MomentScores:
     edges: float
     about: float | None
     total: float
+    energy: float | None = None  # the sound's level against the talk's usual speech, if known
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,43 @@ class ScoreWeights:
     density: float = 0.10
     edges: float = 0.10
     about: float = 0.8
+    energy: float = 0.10
+
+
+#: A second whose sound is quieter than this (dBFS) has no speech to speak of.
+VOICED_DB = -50.0
+
+
+@dataclass(frozen=True)
+class SoundLevels:
+    """A talk's sound level each second (dBFS) and its usual speech level, so a moment's
+    energy is how much louder or quieter its speech is than the speaker's own norm (a quiet
+    microphone is no penalty; a raised voice stands out)."""
+
+    per_second: np.ndarray
+    typical_db: float
+    spread_db: float
+
+    @classmethod
+    def of(cls, levels: Sequence[float]) -> SoundLevels | None:
+        """From per-second levels; None when fewer than three seconds have any speech."""
+        values = np.asarray(levels, dtype=np.float64)
+        voiced = values[values > VOICED_DB]
+        if voiced.size < 3:
+            return None
+        low, typical, high = np.percentile(voiced, [10, 50, 90])
+        return cls(values, float(typical), max(6.0, float(high - low)))
+
+    def energy(self, start_s: float, end_s: float) -> tuple[float, float]:
+        """(0..1, dB above the usual level) of the speech between ``start_s`` and ``end_s``:
+        0.5 at the usual level, 1 at half the talk's 10-90 % spread above it."""
+        first = max(0, int(start_s))
+        seconds = self.per_second[first:max(first + 1, int(np.ceil(end_s)))]
+        voiced = seconds[seconds > VOICED_DB]
+        if voiced.size == 0:
+            return 0.0, VOICED_DB - self.typical_db
+        above = float(np.mean(voiced)) - self.typical_db
+        return float(np.clip(0.5 + above / self.spread_db, 0.0, 1.0)), above
 
 
 @dataclass(frozen=True)
@@ -230,8 +269,8 @@ def _edge_quality(sentences: Sequence[Sentence], i: int, j: int, cuts: np.ndarra
 
 def score_moment(sentences: Sequence[Sentence], i: int, j: int, vectors: np.ndarray | None,
                  about: np.ndarray | None, cuts: np.ndarray, rules: MomentRules,
-                 end_of_source_s: float, word_count: int) -> tuple[MomentScores, str,
-                                                                   np.ndarray | None]:
+                 end_of_source_s: float, word_count: int, levels: SoundLevels | None = None,
+                 ) -> tuple[MomentScores, str, np.ndarray | None]:
     """The scores of sentences ``i``..``j`` as one moment, the reason in words, its vector."""
     first = sentences[i]
     dangling = dangling_opener(first.text)
@@ -257,13 +296,18 @@ def score_moment(sentences: Sequence[Sentence], i: int, j: int, vectors: np.ndar
              + w.density * density + w.edges * edges)
     if about_score is not None:
         total += w.about * about_score
+    energy, louder_db = (levels.energy(first.start_s, sentences[j].end_s) if levels is not None
+                         else (None, 0.0))
+    if energy is not None:  # the talk's usual level is neutral: louder gains, quieter loses
+        total += w.energy * (energy - 0.5)
     if dangling:
         total -= 0.3 * dangling[1]  # a dangling opener is a bad clip however good the rest
     scores = MomentScores(stands_alone=round(stands_alone, 3), coherence=round(coherence, 3),
                           hook=round(hook, 3), density=round(density, 3),
                           edges=round(edges, 3),
                           about=None if about_score is None else round(about_score, 3),
-                          total=round(total, 4))
+                          total=round(total, 4),
+                          energy=None if energy is None else round(energy, 3))
     reasons = []
     if hook_why:
         reasons.append(f"opens with {hook_why}")
@@ -277,6 +321,10 @@ def score_moment(sentences: Sequence[Sentence], i: int, j: int, vectors: np.ndar
     if about_score is not None:
         reasons.append(f"on the topic asked for ({about_score:.0%})" if about_score >= 0.5
                        else f"far from the topic asked for ({about_score:.0%})")
+    if energy is not None and louder_db >= 3.0:
+        reasons.append(f"livelier than the rest of the talk (+{louder_db:.0f} dB)")
+    elif energy is not None and louder_db <= -3.0:
+        reasons.append(f"quieter than the rest of the talk ({louder_db:.0f} dB)")
     reasons += edge_notes
     return scores, "; ".join(reasons), vector
 
@@ -284,9 +332,11 @@ def score_moment(sentences: Sequence[Sentence], i: int, j: int, vectors: np.ndar
 def find_moments(words: Sequence[Word], count: int, rules: MomentRules | None = None, *,
                  encoder: SentenceEncoder | None = None, about: str = "",
                  shot_changes_s: Sequence[float] = (),
-                 end_of_source_s: float | None = None) -> list[Moment]:
+                 end_of_source_s: float | None = None,
+                 sound_levels_db: Sequence[float] = ()) -> list[Moment]:
     """Up to ``count`` non-overlapping moments, best first (an empty list when no run of whole
-    sentences fits the length range)."""
+    sentences fits the length range). ``sound_levels_db``: the sound's level each second
+    (``media.sound_level``), for the energy score."""
     rules = rules or MomentRules()
     sentences = sentences_of(words)
     if not sentences or count <= 0:
@@ -299,11 +349,12 @@ def find_moments(words: Sequence[Word], count: int, rules: MomentRules | None = 
     about_vector = (encoder.encode([about])[0] if encoder is not None and about.strip()
                     else None)
     cuts = np.asarray(sorted(shot_changes_s), dtype=np.float64)
+    levels = SoundLevels.of(sound_levels_db)
     candidates = []
     for i, j in spans:
         n_words = sentences[j].last - sentences[i].first + 1
         scores, reason, vector = score_moment(sentences, i, j, vectors, about_vector, cuts,
-                                              rules, end, n_words)
+                                              rules, end, n_words, levels)
         lead = min(rules.lead_s, _gap_before(sentences, i) / 2)
         tail = min(rules.tail_s, _gap_after(sentences, j, end) / 2)
         candidates.append(Moment(

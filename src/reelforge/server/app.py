@@ -26,6 +26,7 @@ from reelforge.server.routes import (
     jobs,
     library,
 )
+from reelforge.server.routes import clips as clips_routes
 from reelforge.server.routes import footage as footage_routes
 from reelforge.server.routes import footage_swap as footage_swap_routes
 from reelforge.server.routes import secrets as secrets_routes
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(secrets_routes.router)  # issue 9: tenant provider credentials
     app.include_router(footage_routes.router)  # issue 17: the tenant's own footage
     app.include_router(footage_swap_routes.router)  # issue 17: swap a scene's shot
+    app.include_router(clips_routes.router)  # issue 18: a library video to shorts
     mount_studio(app)  # the web studio at /
     return app
 

@@ -31,26 +31,11 @@ def caption_style(name: str) -> CaptionStyle:
 
 
 def heard_words(video: Path, settings: Settings) -> list[Word]:
-    """The words spoken in ``video`` with their times (Whisper tiny.en, edges snapped to the
-    pauses between words)."""
+    """The words spoken in ``video`` with their times (``media.heard``)."""
     from reelforge.media.ffmpeg import find_ffmpeg
-    from reelforge.media.speech import (
-        TimedSpan,
-        read_speech,
-        recogniser,
-        snap_boundaries,
-        snap_to_voice,
-        voiced_frames,
-        voiced_only,
-    )
+    from reelforge.media.heard import heard_words as heard
 
-    audio = read_speech(video, find_ffmpeg(settings.ffmpeg_binary))
-    voiced = voiced_frames(audio)
-    heard = voiced_only(recogniser().transcribe(audio), voiced)
-    spans = snap_to_voice(snap_boundaries([TimedSpan(h.start_s, h.end_s) for h in heard],
-                                          voiced), voiced)
-    return [Word(text=h.text, start_s=s.start_s, end_s=max(s.end_s, s.start_s))
-            for h, s in zip(heard, spans, strict=True)]
+    return heard(video, find_ffmpeg(settings.ffmpeg_binary))
 
 
 def caption_video(video: Path, out_dir: Path, style: CaptionStyle, settings: Settings,

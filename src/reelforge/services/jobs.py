@@ -24,6 +24,8 @@ from reelforge.store.tenants import Tenant, now
 
 log = structlog.get_logger("reelforge.jobs")
 MAX_BATCH = 100
+#: The job kinds the daily job quota counts: what a tenant asks for (a library analysis is not)
+QUOTA_KINDS = ("make", "clips")
 
 
 def lock_tenant(db: Any, tenant_id: int) -> Any:
@@ -66,7 +68,8 @@ def tenant_usage_today(db: Any, tenant_id: int) -> Any:
     day_ago = now() - timedelta(days=1)
     return db.execute(select(
         select(func.count()).select_from(Job)
-        .where(Job.tenant_id == tenant_id, Job.created_at >= day_ago, Job.kind == "make")
+        .where(Job.tenant_id == tenant_id, Job.created_at >= day_ago,
+               Job.kind.in_(QUOTA_KINDS))
         .scalar_subquery().label("jobs"),
         select(func.coalesce(func.sum(Job.estimated_cost_usd), 0.0))
         .where(Job.tenant_id == tenant_id, Job.state.in_(("queued", "running")))

@@ -21,4 +21,7 @@ def mount_studio(app: FastAPI) -> None:
     from reelforge.server.web import footage  # issue 17: a job's shots and the swap
 
     app.include_router(footage.router)
+    from reelforge.server.web import clips  # issue 18: clips from a video
+
+    app.include_router(clips.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="studio-static")

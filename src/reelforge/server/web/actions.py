@@ -219,10 +219,11 @@ def rerun_from_scene(request: Request, job_id: str, index: int, who: Who, platfo
 
 
 @router.post("/library/upload")
-def upload(request: Request, who: Who, platform: PlatformDep,
-           file: list[UploadFile]) -> Response:
-    """One file: to its library tab (refused: the error page). Several: each file's outcome
-    (added, duplicate, or refused with its reason), from the service the API's upload calls."""
+def upload(request: Request, who: Who, platform: PlatformDep, file: list[UploadFile],
+           back: Annotated[str, Form(max_length=16)] = "") -> Response:
+    """One file: to its library tab, or back to the clips form with a video selected (refused:
+    the error page). Several: each file's outcome (added, duplicate, or refused with its
+    reason), from the service the API's upload calls."""
     check_origin(request)
     require(who, "library:write")
     if len(file) == 1:
@@ -231,7 +232,10 @@ def upload(request: Request, who: Who, platform: PlatformDep,
                                        declared_size=int(declared) if declared and
                                        declared.isdigit() else None)
         said = "duplicate" if added.duplicate else "added"
-        return see(f"{LIBRARY_TAB.get(added.item.kind, '/library')}?{said}={added.item.id}")
+        tab = LIBRARY_TAB.get(added.item.kind, "/library")
+        if back == "/clips" and added.item.kind == "video":  # issue 18: back to the clips form
+            tab = "/clips"
+        return see(f"{tab}?{said}={added.item.id}")
     outcomes = library_service.upload_each(platform, who,
                                            [(f.filename or "", f.file) for f in file])
     status = 400 if all(o.item is None for o in outcomes) else 200

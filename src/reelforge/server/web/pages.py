@@ -113,6 +113,11 @@ def result_context(platform: Platform, who: Principal, job_id: str) -> dict[str,
         context["manifest"] = _artifact_json(platform, who.tenant_id, job_id, "manifest.json")
         context["plan"] = job_service.plan_of(platform, who.tenant_id, job_id)
         context["thumbs"] = footage_thumbnails(platform, who, context["manifest"])
+    if job.state == "succeeded" and job.kind == "clips":  # issue 18: the ranked moments
+        with platform.db.session() as session:
+            context["files"] = [(a.name, a.size) for a in job_artifacts(session, who.tenant_id,
+                                                                         job_id)]
+        context["clips"] = _artifact_json(platform, who.tenant_id, job_id, "clips.json")
     if job.state == "canceled":
         context["error_words"] = job_error_words({"code": "canceled"})
     elif job.state == "failed":

@@ -175,7 +175,7 @@ def test_the_cli_captions_when_a_vision_model_is_set_and_says_what_it_cost(
     refused = CliRunner().invoke(app, ["footage", "add", str(_pictures(tmp_path / "b"))])
     assert isinstance(refused.exception, InputError)
     assert "needs an API key" in str(refused.exception)
-    assert not (tmp_path / "other").exists()  # refused before any work
+    assert not list((tmp_path / "other").rglob("footage.json"))  # refused before any work
 
 
 def test_a_videos_keyframes_are_read_again_for_the_model(tmp_path: Path) -> None:

@@ -173,7 +173,7 @@ def _video_graph(timeline: Timeline, burn: bool,
 
 def render_audio(timeline: Timeline, narration_wav: Path, out_wav: Path,
                  options: RenderOptions) -> None:
-    """The finished sound track as a float WAV: the narration over the ducked music, measured
+    """The finished sound track (AAC in MP4): the narration over the ducked music, measured
     first, then normalised by loudnorm in linear mode with the measured values."""
     measured = measure_loudness(timeline, narration_wav, options.ffmpeg, options.target_lufs)
     loudnorm = (
@@ -191,7 +191,11 @@ def render_audio(timeline: Timeline, narration_wav: Path, out_wav: Path,
             "-map",
             "[aout]",
             "-c:a",
-            "pcm_f32le",
+            "aac",
+            "-b:a",
+            "160k",
+            "-ar",
+            str(MIX_RATE),
             "-t",
             f"{timeline.duration_s:.3f}",
             str(out_wav),
@@ -215,7 +219,7 @@ def render_video(
     The picture and the sound are made at the same time: the video graph is encoded while
     another FFmpeg measures the mix's loudness and writes the normalised sound track, so the
     measuring pass no longer delays the encode (x264 leaves a share of the cores idle). The
-    two are then put in one file: the video stream copied, the sound encoded to AAC.
+    two streams are then copied into one file.
     """
     with tempfile.TemporaryDirectory(prefix="rf-assemble-") as tmp_name:
         tmp = Path(tmp_name)
@@ -228,7 +232,7 @@ def render_video(
         if ass_file is not None:
             (tmp / "captions.ass").write_text(ass_file.read_text(encoding="utf-8"),
                                               encoding="utf-8")
-        narration_wav, sound_wav = tmp / "narration.wav", tmp / "sound.wav"
+        narration_wav, sound = tmp / "narration.wav", tmp / "sound.m4a"
         mix_narration(timeline, job_dir, narration_wav)
         inputs: list[str] = []
         for scene in timeline.scenes:
@@ -244,7 +248,7 @@ def render_video(
                              [_clip_rate(job_dir / scene.clip) for scene in timeline.scenes])
         picture = tmp / "picture.mp4"
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sound") as pool:
-            sound = pool.submit(render_audio, timeline, narration_wav, sound_wav, options)
+            made = pool.submit(render_audio, timeline, narration_wav, sound, options)
             try:
                 run_ffmpeg(
                     [
@@ -276,13 +280,13 @@ def render_video(
                     cwd=tmp,
                 )
             finally:
-                sound.exception()  # the sound's FFmpeg has ended (and its error is kept)
-            sound.result()
+                made.exception()  # the sound's FFmpeg has ended (and its error is kept)
+            made.result()
         part = out_mp4.with_name(out_mp4.name + ".part.mp4")
         run_ffmpeg(
-            ["-i", str(picture), "-i", str(sound_wav), "-map", "0:v:0", "-map", "1:a:0",
-             "-c:v", "copy", "-c:a", "aac", "-b:a", "160k", "-ar", str(MIX_RATE),
-             "-t", f"{timeline.duration_s:.3f}", "-movflags", "+faststart", str(part.resolve())],
+            ["-i", str(picture), "-i", str(sound), "-map", "0:v:0", "-map", "1:a:0",
+             "-c", "copy", "-t", f"{timeline.duration_s:.3f}", "-movflags", "+faststart",
+             str(part.resolve())],
             ffmpeg=options.ffmpeg,
             what="final render (joining picture and sound)",
         )

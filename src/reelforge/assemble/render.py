@@ -3,8 +3,8 @@
 Video: each clip fitted (scale + crop) to the output size, cross-faded into the next, subtitles
 burned in by libass. Audio: the narration track over the music, the music ducked under the voice
 by a sidechain compressor, the mix normalised to the target loudness. Loudness is measured first
-on the audio graph alone (about a second of work), so the render can apply loudnorm in its exact
-linear mode instead of the dynamic one-pass guess.
+on the audio graph alone (about a second of work), so loudnorm runs in its exact linear mode
+instead of the dynamic one-pass guess; the sound is made while the picture encodes.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,6 +173,40 @@ def _video_graph(timeline: Timeline, burn: bool,
     return ";".join(parts)
 
 
+def render_audio(timeline: Timeline, narration_wav: Path, out_wav: Path,
+                 options: RenderOptions) -> None:
+    """The finished sound track (AAC in MP4): the narration over the ducked music, measured
+    first, then normalised by loudnorm in linear mode with the measured values."""
+    measured = measure_loudness(timeline, narration_wav, options.ffmpeg, options.target_lufs)
+    loudnorm = (
+        f"loudnorm=I={options.target_lufs}:TP=-1.5:LRA=11:linear=true"
+        f":measured_I={measured['input_i']}:measured_TP={measured['input_tp']}"
+        f":measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}"
+        f":offset={measured['target_offset']}"
+    )
+    music_in = 1 if timeline.music is not None and timeline.music.track.path else None
+    run_ffmpeg(
+        [
+            *_audio_inputs(timeline, narration_wav),
+            "-filter_complex",
+            _audio_graph(timeline, 0, music_in, loudnorm),
+            "-map",
+            "[aout]",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "160k",
+            "-ar",
+            str(MIX_RATE),
+            "-t",
+            f"{timeline.duration_s:.3f}",
+            str(out_wav),
+        ],
+        ffmpeg=options.ffmpeg,
+        what="sound track",
+    )
+
+
 def render_video(
     timeline: Timeline,
     job_dir: Path,
@@ -181,7 +216,13 @@ def render_video(
     on_progress: Callable[[float], None] | None = None,
 ) -> None:
     """Render ``timeline`` to ``out_mp4`` (H.264 + AAC, fast start), written atomically;
-    ``ass_file`` (captions for libass) is burned in unless None or burning is off."""
+    ``ass_file`` (captions for libass) is burned in unless None or burning is off.
+
+    The picture and the sound are made at the same time: the video graph is encoded while
+    another FFmpeg measures the mix's loudness and writes the normalised sound track, so the
+    measuring pass no longer delays the encode (x264 leaves a share of the cores idle). The
+    two streams are then copied into one file.
+    """
     with tempfile.TemporaryDirectory(prefix="rf-assemble-") as tmp_name:
         tmp = Path(tmp_name)
         # libass reads these through filter arguments: plain relative names avoid all escaping.
@@ -193,16 +234,8 @@ def render_video(
         if ass_file is not None:
             (tmp / "captions.ass").write_text(ass_file.read_text(encoding="utf-8"),
                                               encoding="utf-8")
-        narration_wav = tmp / "narration.wav"
+        narration_wav, sound = tmp / "narration.wav", tmp / "sound.m4a"
         mix_narration(timeline, job_dir, narration_wav)
-        measured = measure_loudness(timeline, narration_wav, options.ffmpeg, options.target_lufs)
-        loudnorm = (
-            f"loudnorm=I={options.target_lufs}:TP=-1.5:LRA=11:linear=true"
-            f":measured_I={measured['input_i']}:measured_TP={measured['input_tp']}"
-            f":measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}"
-            f":offset={measured['target_offset']}"
-        )
-        n = len(timeline.scenes)
         inputs: list[str] = []
         for scene in timeline.scenes:
             inputs += [
@@ -213,52 +246,51 @@ def render_video(
                 "-i",
                 str((job_dir / scene.clip).resolve()),
             ]
-        inputs += _audio_inputs(timeline, narration_wav)
-        music_in = n + 1 if timeline.music is not None and timeline.music.track.path else None
-        graph = (
-            _video_graph(timeline, burn,
-                         [_clip_rate(job_dir / scene.clip) for scene in timeline.scenes])
-            + ";"
-            + _audio_graph(timeline, n, music_in, loudnorm)
-        )
+        graph = _video_graph(timeline, burn,
+                             [_clip_rate(job_dir / scene.clip) for scene in timeline.scenes])
+        picture = tmp / "picture.mp4"
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sound") as pool:
+            made = pool.submit(render_audio, timeline, narration_wav, sound, options)
+            try:
+                run_ffmpeg(
+                    [
+                        *inputs,
+                        "-filter_complex",
+                        graph,
+                        "-map",
+                        "[vout]",
+                        "-c:v",
+                        "libx264",
+                        "-preset",
+                        options.preset,
+                        "-crf",
+                        str(options.crf),
+                        *(["-threads", str(options.threads)] if options.threads else []),
+                        "-pix_fmt",
+                        "yuv420p",
+                        "-r",
+                        str(timeline.fps),
+                        "-t",
+                        f"{timeline.duration_s:.3f}",
+                        "-an",
+                        str(picture),
+                    ],
+                    ffmpeg=options.ffmpeg,
+                    total_s=timeline.duration_s,
+                    on_progress=on_progress,
+                    what="final render",
+                    cwd=tmp,
+                )
+            finally:
+                made.exception()  # the sound's FFmpeg has ended (and its error is kept)
+            made.result()
         part = out_mp4.with_name(out_mp4.name + ".part.mp4")
         run_ffmpeg(
-            [
-                *inputs,
-                "-filter_complex",
-                graph,
-                "-map",
-                "[vout]",
-                "-map",
-                "[aout]",
-                "-c:v",
-                "libx264",
-                "-preset",
-                options.preset,
-                "-crf",
-                str(options.crf),
-                *(["-threads", str(options.threads)] if options.threads else []),
-                "-pix_fmt",
-                "yuv420p",
-                "-r",
-                str(timeline.fps),
-                "-c:a",
-                "aac",
-                "-b:a",
-                "160k",
-                "-ar",
-                str(MIX_RATE),
-                "-t",
-                f"{timeline.duration_s:.3f}",
-                "-movflags",
-                "+faststart",
-                str(part.resolve()),
-            ],
+            ["-i", str(picture), "-i", str(sound), "-map", "0:v:0", "-map", "1:a:0",
+             "-c", "copy", "-t", f"{timeline.duration_s:.3f}", "-movflags", "+faststart",
+             str(part.resolve())],
             ffmpeg=options.ffmpeg,
-            total_s=timeline.duration_s,
-            on_progress=on_progress,
-            what="final render",
-            cwd=tmp,
+            what="final render (joining picture and sound)",
         )
         os.replace(part, out_mp4)
 

@@ -18,6 +18,7 @@ from reelforge.errors import InputError
 from reelforge.media.audio_analysis import AudioFeatures
 from reelforge.media.embeddings import TextEncoder, get_text_encoder, vector_to_bytes
 from reelforge.media.index import VectorIndex, index_location
+from reelforge.providers.music.builtin_features import shipped_features
 from reelforge.providers.music.description import describe_song
 from reelforge.providers.music.song_analysis import ANALYSIS_VERSION, analyse_files
 from reelforge.providers.music.song_index import SongIndex
@@ -255,10 +256,15 @@ class SongCatalog:
             self.refresh_descriptions("builtin")
             self._builtin_checked = True
             return 0
-        paths = [str(tracks[key].path) for key in todo]
-        results = analyse_files(paths, workers=workers, progress=progress)
+        shipped = shipped_features({key: tracks[key] for key in todo})
+        analyse = [key for key in todo if key not in shipped]
+        analysed = analyse_files([str(tracks[key].path) for key in analyse], workers=workers,
+                                 progress=progress) if analyse else []
+        found: dict[str, AudioFeatures | str] = {**shipped, **dict(zip(analyse, analysed,
+                                                                       strict=True))}
         inputs = []
-        for key, result in zip(todo, results, strict=True):
+        for key in todo:
+            result = found[key]
             if isinstance(result, str):
                 continue  # a damaged install: the rest of the catalog still works
             track = tracks[key]

@@ -100,16 +100,22 @@ def draw_particles(width: int, height: int, seed: int, out_png: Path) -> None:
     layer.filter(ImageFilter.GaussianBlur(max(2, width // 120))).save(out_png)
 
 
-def _still_input(png: Path, fps: int, duration_s: float) -> list[str | Path]:
-    """FFmpeg input arguments that play one picture as a video of ``duration_s``."""
-    return ["-loop", "1", "-framerate", str(fps), "-t", f"{duration_s:.3f}", "-i", png]
+def _still(index: int, frames: int, fps: int) -> str:
+    """Filter chain that plays input ``index`` (one picture) as ``frames`` frames at ``fps``.
+
+    The picture is decoded and converted to the overlay's format once, then its frame is
+    repeated by reference: ``-loop 1`` on the input would decode the PNG again for every frame
+    (half the renderer's CPU time). One frame to spare, so an ``overlay=shortest=1`` never ends
+    a frame before the background does.
+    """
+    return f"[{index}:v]format=yuva420p,loop=loop={frames}:size=1,setpts=N/({fps}*TB)"
 
 
 class LocalRenderer:
     """VideoGenerator that needs no network, no GPU and no model."""
 
     name = "local-renderer"
-    version = "3"  # 3: titles fitted whole (wrap, then shrink)
+    version = "4"  # 3: titles fitted whole (wrap, then shrink); 4: stills decoded once
 
     def __init__(
         self,
@@ -141,6 +147,7 @@ class LocalRenderer:
         energy = ENERGY.get(scene.mood, 1.0)
         rng = random.Random(seed)
         colors = ":".join(f"c{i}={ffmpeg_color(c)}" for i, c in enumerate(palette))
+        frames = math.ceil(dur * fps - 1e-6)
         drift = h * (0.05 + 0.05 * energy) / max(dur, 1.0)  # particle drift, px per second
         with tempfile.TemporaryDirectory(prefix="rf-render-") as tmp:
             title_png, particles_png = Path(tmp, "title.png"), Path(tmp, "particles.png")
@@ -158,9 +165,10 @@ class LocalRenderer:
                 # texture on luma only: colour stays the palette's, light and shade move
                 f"[g][n]blend=c0_mode=softlight:c0_opacity=0.6:c1_mode=normal:c1_opacity=1:c2_mode=normal:c2_opacity=1"
                 f":shortest=1[bg];"
-                f"[bg][0:v]overlay=x=0:y='-{h}*0.5-{drift:.3f}*t':shortest=1:eval=frame[bp];"
-                f"[bp][2:v]overlay=0:0:shortest=1[v];"
-                f"[1:v]format=rgba,fade=in:st=0.25:d=0.7:alpha=1[t];"
+                f"{_still(0, frames, fps)}[p];{_still(2, frames, fps)}[vg];"
+                f"[bg][p]overlay=x=0:y='-{h}*0.5-{drift:.3f}*t':shortest=1:eval=frame[bp];"
+                f"[bp][vg]overlay=0:0:shortest=1[v];"
+                f"{_still(1, frames, fps)},fade=in:st=0.25:d=0.7:alpha=1[t];"
                 f"[v][t]overlay=x=0:y='{h * 0.02:.1f}*(1-min(t/1.2,1))':shortest=1:eval=frame,"
                 f"format=yuv420p[out]"
             )
@@ -169,15 +177,18 @@ class LocalRenderer:
                 [
                     "-filter_complex_threads",
                     "1",
-                    *_still_input(particles_png, fps, dur),
-                    *_still_input(title_png, fps, dur),
-                    *_still_input(vignette_png, fps, dur),
+                    "-i",
+                    particles_png,
+                    "-i",
+                    title_png,
+                    "-i",
+                    vignette_png,
                     "-filter_complex",
                     graph,
                     "-map",
                     "[out]",
                     "-frames:v",
-                    str(math.ceil(dur * fps - 1e-6)),
+                    str(frames),
                     "-c:v",
                     "libx264",
                     "-preset",
@@ -201,7 +212,7 @@ class LocalRenderer:
             duration_s=time.monotonic() - started,
         )
         return ClipResult(
-            duration_s=math.ceil(dur * fps - 1e-6) / fps,
+            duration_s=frames / fps,
             width=w,
             height=h,
             fps=float(fps),

@@ -26,11 +26,17 @@ def salient_point(rgb: np.ndarray, *, faces: bool = True) -> tuple[float, float]
     """The subject of an (h, w, 3) RGB picture as (x, y) in 0..1 of its width and height: the
     largest face's centre, else the centroid of what stands out; None when nothing does (a
     plain or evenly busy picture: keep the centre)."""
+    from reelforge.media.image_analysis import resized
+
+    # one reduction for both, every n-th pixel first: filtering all of a 12-megapixel photo
+    # down took most of the time, and 2× the size kept is fine enough for either
+    step = max(1, max(rgb.shape[:2]) // (2 * FACE_SIDE))
+    small = resized(np.ascontiguousarray(rgb[::step, ::step]), FACE_SIDE)
     if faces:
-        found = face_point(rgb)
+        found = face_point(small)
         if found is not None:
             return found
-    return saliency_centroid(rgb)
+    return saliency_centroid(small)
 
 
 def face_point(rgb: np.ndarray) -> tuple[float, float] | None:

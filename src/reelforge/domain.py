@@ -355,6 +355,11 @@ class FootagePick(Model):
     width: int = Field(gt=0)
     height: int = Field(gt=0)
     score: float  # cosine similarity to the scene's words (−1..1)
+    #: Why these seconds of the shot: its steadiest and sharpest part, its middle, all of it.
+    part: str = ""
+    #: A picture's salient point (0..1 of its width and height: a face, else what stands out),
+    #: which its slow zoom moves toward; None: the centre.
+    focus: tuple[float, float] | None = None
 
 
 class FootageChoice(Model):

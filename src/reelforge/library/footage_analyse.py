@@ -37,8 +37,13 @@ FULL_MOTION = 20.0
 HALF_SHARP = 100.0
 THUMB_SIDE = 160
 #: Bumped when a shot's description changes, so ``footage add`` describes old files again
-#: (2: faces, and where and when it was taken).
-ANALYSIS_VERSION = 2
+#: (2: faces, and where and when it was taken; 3: a shot's motion and sharpness profile and a
+#: picture's salient point).
+ANALYSIS_VERSION = 3
+#: A shot's profile: one motion and one sharpness value per this many seconds (longer for a
+#: shot of over ``PROFILE_MAX_STEPS`` steps, so a long take stays small in the library).
+PROFILE_STEP_S = 0.5
+PROFILE_MAX_STEPS = 240
 
 
 def kind_of(path: Path) -> FootageKind | None:
@@ -120,6 +125,7 @@ def _thumbnail(rgb: np.ndarray, task: FileTask, number: int) -> str:
 def _picture(task: FileTask) -> FileResult:
     from reelforge.media.image_analysis import pixel_stats
     from reelforge.media.image_files import UnreadableImage, decode_image
+    from reelforge.media.salience import salient_point
     from reelforge.media.taken import place_name
 
     try:
@@ -136,9 +142,12 @@ def _picture(task: FileTask) -> FileResult:
         colours=colour_names([[(c.name, c.share) for c in stats.palette]]),
         brightness=stats.brightness, sharpness=_sharpness01(stats.sharpness),
         captured_at=decoded.captured_at, place=place, faces=count_faces(decoded.rgb))
+    extra: dict[str, object] = {"thumbnail": _thumbnail(decoded.rgb, task, 0)}
+    focus = salient_point(decoded.rgb)  # where its slow zoom goes (a face, else what stands out)
+    if focus is not None:
+        extra["focus"] = list(focus)
     shot = _shot(task, 0, facts, start_s=0.0, end_s=0.0, keyframe_s=0.0,
-                 image_hash=_image_hash(decoded.rgb),
-                 extra={"thumbnail": _thumbnail(decoded.rgb, task, 0)})
+                 image_hash=_image_hash(decoded.rgb), extra=extra)
     return FileResult(task.path, [shot], warnings=_sidecar_warning(sidecar))
 
 
@@ -148,7 +157,7 @@ def _video(task: FileTask) -> FileResult:
     from reelforge.media.probe import probe_video
     from reelforge.media.shots import detect_shots_in
     from reelforge.media.taken import place_name, video_taken
-    from reelforge.media.video_analysis import shot_analysis
+    from reelforge.media.video_analysis import shot_analysis, shot_profile
 
     warnings = []
     heard: list[tuple[str, float, float]] = []
@@ -185,6 +194,7 @@ def _video(task: FileTask) -> FileResult:
     last = len(detection.shots) - 1
     for number, shot in enumerate(detection.shots):
         key = keyframes.get(shot.index)
+        step = max(PROFILE_STEP_S, (shot.end_s - shot.start_s) / PROFILE_MAX_STEPS)
         doc = shot_analysis(detection, shot, [key] if key else [], blocked)
         frame = key.frame if key is not None else _nearest(sample_frames, shot)
         picture = samples.get(frame) if frame is not None else None
@@ -208,10 +218,23 @@ def _video(task: FileTask) -> FileResult:
             keyframe_s=key.time_s if key is not None else (shot.start_s + shot.end_s) / 2,
             image_hash=_image_hash(upright) if upright is not None else 0,
             extra={"thumbnail": _thumbnail(upright, task, number) if upright is not None else "",
-                   "start_timecode": shot.start_timecode, "end_timecode": shot.end_timecode}))
+                   "start_timecode": shot.start_timecode, "end_timecode": shot.end_timecode,
+                   **profile_extra(step, *shot_profile(detection, shot, blocked, step))}))
     duration = detection.shots[-1].end_s if detection.shots else 0.0
     return FileResult(task.path, shots, duration_s=duration, has_audio=info.has_audio,
                       warnings=warnings)
+
+
+def profile_extra(step_s: float, motion: Sequence[float],
+                  sharpness: Sequence[float]) -> dict[str, object]:
+    """A shot's profile as stored in ``FootageShot.extra["profile"]``: per ``step_s`` seconds
+    from the shot's start, motion (0..1, ``FULL_MOTION`` is 1) and sharpness (0..1), rounded to
+    hundredths — what ``footage_choice`` picks the steadiest, sharpest part of a shot from."""
+    if not motion or not sharpness:
+        return {}
+    return {"profile": {"step_s": round(step_s, 3),
+                        "motion": [round(min(1.0, m / FULL_MOTION), 2) for m in motion],
+                        "sharpness": [round(_sharpness01(v), 2) for v in sharpness]}}
 
 
 def heard_words(path: Path) -> list[tuple[str, float, float]]:

@@ -221,24 +221,146 @@ def _prefer_new_sources(options: list[list[Candidate]], chosen: dict[int, int],
                 break
 
 
-def segment(shot: FootageShot, need_s: float) -> tuple[float, float]:
-    """The seconds of ``shot`` a scene of ``need_s`` shows: the middle of the shot, clear of
-    its cuts (never across one); the whole shot when it is too short."""
+#: How much a window's lack of sharpness (1 − sharpness, 0..1) weighs against its motion
+#: (0..1): the camera's steadiness decides first, sharpness breaks what it leaves open.
+SHARPNESS_WEIGHT = 0.5
+#: Windows whose unsteadiness is within this of the steadiest are as good: the one nearest
+#: the shot's middle is used (a steady shot keeps its middle).
+STEADY_TIE = 0.01
+#: Window starts are tried this far apart (and the latest possible start).
+WINDOW_STEP_S = 0.05
+
+
+@dataclass(frozen=True)
+class ShotProfile:
+    """Motion and sharpness (0..1) per ``step_s`` seconds from a shot's start, as indexing
+    stores it (``footage_analyse.profile_extra``)."""
+
+    step_s: float
+    motion: tuple[float, ...]
+    sharpness: tuple[float, ...]
+
+    @classmethod
+    def of(cls, shot: FootageShot) -> ShotProfile | None:
+        """The shot's stored profile; None for a picture or a library indexed before it."""
+        doc = shot.extra.get("profile")
+        if not isinstance(doc, dict):
+            return None
+        try:
+            step = float(doc["step_s"])
+            motion = tuple(float(v) for v in doc["motion"])
+            sharpness = tuple(float(v) for v in doc["sharpness"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if step <= 0 or not motion or len(motion) != len(sharpness):
+            return None
+        return cls(step, motion, sharpness)
+
+    def unsteadiness(self) -> np.ndarray:
+        """Per step: motion, plus ``SHARPNESS_WEIGHT`` of the missing sharpness."""
+        return (np.asarray(self.motion)
+                + SHARPNESS_WEIGHT * (1.0 - np.asarray(self.sharpness)))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The seconds of a shot a scene shows (source time), and why those."""
+
+    start_s: float
+    end_s: float
+    why: str
+
+
+def _window_means(values: np.ndarray, step_s: float, starts: np.ndarray,
+                  length_s: float) -> np.ndarray:
+    """The mean of a step function (``values[k]`` over [k·step, (k+1)·step)) over each window
+    [start, start + length), by its running integral."""
+    edges = np.arange(len(values) + 1) * step_s
+    integral = np.concatenate([[0.0], np.cumsum(values * step_s)])
+    inside = (np.interp(starts + length_s, edges, integral) - np.interp(starts, edges, integral))
+    return inside / max(length_s, 1e-9)
+
+
+def steadiest_window(profile: ShotProfile, duration_s: float, need_s: float,
+                     margin_s: float = CUT_MARGIN_S) -> float:
+    """Where (seconds from the shot's start) the window of ``need_s`` with the least motion and
+    the most sharpness starts, inside [margin, duration − margin]: never across a cut. Windows
+    within ``STEADY_TIE`` of the best are equal, and the one nearest the middle wins."""
+    lo, hi = margin_s, duration_s - margin_s - need_s
+    middle = (duration_s - need_s) / 2
+    if hi <= lo:
+        return max(0.0, middle)
+    starts = np.unique(np.concatenate([np.arange(lo, hi, WINDOW_STEP_S), [hi, middle]]))
+    starts = starts[(starts >= lo - 1e-9) & (starts <= hi + 1e-9)]
+    cost = _window_means(profile.unsteadiness(), profile.step_s, starts, need_s)
+    good = np.flatnonzero(cost <= cost.min() + STEADY_TIE)
+    return float(starts[good[np.argmin(np.abs(starts[good] - middle))]])
+
+
+def _looks(profile: ShotProfile, start_s: float, need_s: float) -> tuple[float, float]:
+    """Mean motion and sharpness of a window (seconds from the shot's start)."""
+    at = np.array([start_s])
+    return (float(_window_means(np.asarray(profile.motion), profile.step_s, at, need_s)[0]),
+            float(_window_means(np.asarray(profile.sharpness), profile.step_s, at, need_s)[0]))
+
+
+def choose_segment(shot: FootageShot, need_s: float) -> Segment:
+    """The seconds of ``shot`` a scene of ``need_s`` shows, and why: the steadiest, sharpest
+    window of that length inside the shot, clear of its cuts (never across one); its middle
+    when the shot has no profile or is as steady throughout; the whole shot when it is too
+    short. The one place a segment is decided (scenes, montage cuts, swaps, candidates)."""
     if shot.kind == "picture":
-        return 0.0, 0.0
+        return Segment(0.0, 0.0, "a picture")
     margin = min(CUT_MARGIN_S, max(0.0, (shot.duration_s - need_s) / 2))
     usable = shot.duration_s - 2 * margin
     if usable <= need_s:
-        return round(shot.start_s + margin, 3), round(shot.end_s - margin, 3)
-    start = shot.start_s + (shot.duration_s - need_s) / 2
-    return round(start, 3), round(start + need_s, 3)
+        return Segment(round(shot.start_s + margin, 3), round(shot.end_s - margin, 3),
+                       f"the whole shot ({shot.duration_s:.1f} s)")
+    middle = (shot.duration_s - need_s) / 2
+    profile = ShotProfile.of(shot)
+    if profile is None:
+        offset, why = middle, "its middle (no steadiness measured)"
+    else:
+        offset = steadiest_window(profile, shot.duration_s, need_s, margin)
+        motion, sharp = _looks(profile, offset, need_s)
+        if abs(offset - middle) < 1e-6:
+            why = (f"its middle, as steady as any part (motion {motion:.2f}, "
+                   f"sharpness {sharp:.2f})")
+        else:
+            m_motion, m_sharp = _looks(profile, middle, need_s)
+            why = (f"its steadiest, sharpest {need_s:.1f} s (motion {motion:.2f}, sharpness "
+                   f"{sharp:.2f}; the middle: motion {m_motion:.2f}, sharpness {m_sharp:.2f})")
+    start = shot.start_s + offset
+    return Segment(round(start, 3), round(start + need_s, 3),
+                   f"{start - shot.start_s:.1f}–{start - shot.start_s + need_s:.1f} s of the "
+                   f"{shot.duration_s:.1f} s shot, {why}")
+
+
+def segment(shot: FootageShot, need_s: float) -> tuple[float, float]:
+    """The seconds of ``shot`` a scene of ``need_s`` shows (``choose_segment``)."""
+    part = choose_segment(shot, need_s)
+    return part.start_s, part.end_s
 
 
 def pick(c: Candidate, need_s: float) -> FootagePick:
-    start, end = segment(c.shot, need_s)
+    part = choose_segment(c.shot, need_s)
+    focus = c.shot.extra.get("focus") if c.shot.kind == "picture" else None
     return FootagePick(shot_id=c.shot.shot_id, source=c.shot.source, kind=c.shot.kind,
-                       start_s=start, end_s=end, width=max(1, c.shot.width),
-                       height=max(1, c.shot.height), score=round(c.match.score, 4))
+                       start_s=part.start_s, end_s=part.end_s, width=max(1, c.shot.width),
+                       height=max(1, c.shot.height), score=round(c.match.score, 4),
+                       part=part.why, focus=_focus(focus))
+
+
+def _focus(value: object) -> tuple[float, float] | None:
+    """A stored salient point (``extra["focus"]``, [x, y] in 0..1), or None."""
+    if isinstance(value, list | tuple) and len(value) == 2:
+        try:
+            x, y = float(value[0]), float(value[1])
+        except (TypeError, ValueError):
+            return None
+        if 0.0 <= x <= 1.0 and 0.0 <= y <= 1.0:
+            return round(x, 3), round(y, 3)
+    return None
 
 
 def treatment(shown: FootagePick, need_s: float) -> tuple[FootageTreatment, float, str]:
@@ -247,7 +369,7 @@ def treatment(shown: FootagePick, need_s: float) -> tuple[FootageTreatment, floa
         return "ken-burns", 1.0, "a picture, slowly zoomed"
     length = shown.end_s - shown.start_s
     if length >= need_s - 1e-3:
-        return "cut", 1.0, f"{length:.1f} s of the shot"
+        return "cut", 1.0, shown.part or f"{length:.1f} s of the shot"
     if need_s <= length * MAX_SLOWDOWN:
         speed = round(length / need_s, 3)
         return "slow", speed, (f"the shot is {length:.1f} s, the scene {need_s:.1f} s: "

@@ -164,6 +164,47 @@ def shot_analysis(detection: ShotDetection, shot: Shot, keyframes: list[Keyframe
     return doc
 
 
+def shot_profile(detection: ShotDetection, shot: Shot, blocked: np.ndarray,
+                 step_s: float = 0.5) -> tuple[list[float], list[float]]:
+    """Motion (tiny-frame change per frame, 0..255) and sharpness (Laplacian variance of the
+    samples) per ``step_s`` of the shot, from its start: where in the shot the camera is
+    steadiest and the picture sharpest. Transition frames are left out; a span where nothing
+    was measured takes its nearest measured neighbour's value; nothing measured: empty lists."""
+    series, video = detection.series, detection.video
+    times = video.frame_times
+    bins = max(1, int(np.ceil(shot.duration_s / step_s - 1e-6)))
+
+    def bin_of(frame: int) -> int:
+        t = float(times[min(frame, len(times) - 1)]) - shot.start_s
+        return min(bins - 1, max(0, int(t / step_s)))
+
+    moves: list[list[float]] = [[] for _ in range(bins)]
+    rows = np.flatnonzero((series.indices >= shot.start_frame)
+                          & (series.indices < shot.end_frame))
+    clean = [int(r) for r in rows if not blocked[int(series.indices[r])]]
+    for a, b in itertools.pairwise(clean):
+        gap = int(series.indices[b] - series.indices[a])
+        if b == a + 1 and gap > 0:
+            moves[bin_of(int(series.indices[b]))].append(float(series.step[b]) / gap)
+    sharp: list[list[float]] = [[] for _ in range(bins)]
+    for f in sorted(video.samples):
+        if shot.start_frame <= f < shot.end_frame and not blocked[f]:
+            sharp[bin_of(f)].append(laplacian_variance(luma(video.samples[f])))
+    return _filled([float(np.mean(v)) if v else None for v in moves]), \
+        _filled([float(np.mean(v)) if v else None for v in sharp])
+
+
+def _filled(values: list[float | None]) -> list[float]:
+    """Gaps take the nearest known value (ties: the earlier); all unknown: empty."""
+    known = [i for i, v in enumerate(values) if v is not None]
+    if not known:
+        return []
+    out = []
+    for i, v in enumerate(values):
+        out.append(v if v is not None else values[min(known, key=lambda k: abs(k - i))])
+    return [float(x) for x in out if x is not None]
+
+
 def write_strip(detection: ShotDetection, frames: list[int], path: str | Path,
                 *, height: int = 90) -> Path:
     """One image with a thumbnail per shot, left to right (JPEG, PNG or WebP by extension)."""

@@ -92,6 +92,10 @@ class EstimateOut(Out):
     scenes: int = Field(examples=[5])
     engines: dict[str, str] = Field(examples=[{"script": "openai", "voice": "piper",
                                                "video": "runware", "music": "builtin"}])
+    #: With footage: the least it can cost (every scene shows your footage); else cost_usd.
+    min_cost_usd: float = Field(default=0.0, examples=[0.04])
+    note: str = Field(default="", description="What a range between min_cost_usd and cost_usd "
+                                              "means, in words")
 
 
 class BatchIn(BaseModel):

@@ -3,6 +3,14 @@
 An estimate from list prices and the brief's length (about 2.6 spoken words a second, 6
 characters a word, one clip per scene, as many scenes as the selected script writer plans);
 the spend ledger records the real cost afterwards. Offline engines cost nothing.
+
+With the creator's footage (``Brief.footage``) a scene that gets a shot pays for no clip, but
+which scenes will is only known once the plan's scenes are searched in the library (the
+writer's scenes, the text encoder, the index): too much for a quote. So the estimate is a
+range: ``cost_usd`` is the most (every scene not swapped to a named shot is drawn by the paid
+engine: what a budget is checked against), ``min_cost_usd`` the least (footage covers every
+scene). A scene swapped to a named shot (``footage_swaps``) always shows it, so it is never
+quoted a clip.
 """
 
 from __future__ import annotations
@@ -28,6 +36,12 @@ class Estimate:
     by_provider: dict[str, float] = field(default_factory=dict)
     scenes: int = 0
     engines: dict[str, str] = field(default_factory=dict)
+    #: The least it can cost: with footage, when every scene finds a shot (no clip is paid
+    #: for); without footage, ``cost_usd``.
+    min_cost_usd: float = 0.0
+    #: Scenes certain to show the creator's footage (swapped to a named shot): never quoted.
+    footage_scenes: int = 0
+    note: str = ""  # what the range means, in words ("" when there is no range)
 
 
 def estimate_cost(brief: Brief, settings: Settings, engines: dict[str, str] | None = None,
@@ -46,16 +60,35 @@ def estimate_cost(brief: Brief, settings: Settings, engines: dict[str, str] | No
     elif selected["voice"] == "openai":
         costs["openai"] = costs.get("openai", 0.0) + (
             brief.duration_s / 60 * OPENAI_SPEECH_USD_PER_MINUTE)
+    footage_scenes = footage_covered(brief, scenes)
+    clips_usd = 0.0
     if selected.get("video") == "runware":
         lengths = sorted(settings.runware_durations or [5.0])
         wanted = (brief.duration_s + (scenes - 1) * CROSSFADE_S) / scenes
         clip = next((d for d in lengths if d >= wanted), lengths[-1])  # as RunwareVideo picks
         from reelforge.providers.video.runware import ESTIMATED_USD_PER_SECOND
 
-        costs["runware"] = scenes * clip * ESTIMATED_USD_PER_SECOND
+        clips_usd = (scenes - footage_scenes) * clip * ESTIMATED_USD_PER_SECOND
+        if clips_usd > 0:
+            costs["runware"] = clips_usd
     costs = {k: round(v, 4) for k, v in costs.items()}
-    return Estimate(cost_usd=round(sum(costs.values()), 4), by_provider=costs, scenes=scenes,
-                    engines=selected)
+    most = round(sum(costs.values()), 4)
+    least, note = most, ""
+    if brief.footage is not None and clips_usd > 0:
+        least = round(most - round(clips_usd, 4), 4)
+        note = (f"${least:.2f} if your footage covers every scene, ${most:.2f} if the video "
+                f"engine draws {'every' if not footage_scenes else 'every other'} scene: "
+                "which scenes your footage covers is known once they are searched")
+    return Estimate(cost_usd=most, by_provider=costs, scenes=scenes, engines=selected,
+                    min_cost_usd=least, footage_scenes=footage_scenes, note=note)
+
+
+def footage_covered(brief: Brief, scenes: int) -> int:
+    """Scenes certain to show the creator's footage before anything is searched: those swapped
+    to a named shot (a swap naming a scene the plan lacks is refused when the job runs)."""
+    if brief.footage is None:
+        return 0
+    return sum(1 for i in brief.footage_swaps if 0 <= i < scenes)
 
 
 def planned_scenes(script_engine: str, brief: Brief) -> int:

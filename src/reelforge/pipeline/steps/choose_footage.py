@@ -28,7 +28,8 @@ from reelforge.pipeline.step import JobRun, Made, Results, StepIdentity
 from reelforge.pipeline.steps.narrate import Narrations
 from reelforge.pipeline.timeline import narration_durations
 
-CHOOSER = StepIdentity("footage-chooser", "2")  # 2: colours and light agree with the scene
+# 2: colours and light agree with the scene; 3: the steadiest part of a shot, a picture's focus
+CHOOSER = StepIdentity("footage-chooser", "3")
 
 
 class FootageChoices(Model):
@@ -70,7 +71,9 @@ class ChooseFootageStep:
         inputs = {"durations": [round(d, 3) for d in durations], "found": found,
                   "rules": asdict(rules), "moods": [n.mood for n in needs],
                   "looks": [[(c.shot.colours, round(c.shot.brightness, 3)) for c in scene]
-                            for scene in searched]}
+                            for scene in searched],
+                  "parts": [[(c.shot.extra.get("profile"), c.shot.extra.get("focus"))
+                             for c in scene] for scene in searched]}
         if swaps:  # only then: a job without swaps keeps its earlier key
             inputs["swaps"] = {str(i): (s.shot_id, s.source, s.start_s, s.end_s)
                                for i, s in swaps.items()}

@@ -26,7 +26,7 @@ from reelforge.providers.base import ClipRequest
 #: Bump when the same track would give other beats.
 BEAT_GRID = StepIdentity("beat-grid", "1")
 #: Bump when the same shots and beats would be cut differently.
-CUTTER = StepIdentity("montage-cutter", "1")
+CUTTER = StepIdentity("montage-cutter", "2")  # 2: the steadiest part of a shot
 #: Beats of a video with no usable music: an even grid at this tempo (the note says so).
 FALLBACK_BPM = 120.0
 
@@ -113,7 +113,8 @@ class MontageStep:
             raise InputError("the footage library has no shots to cut a montage from",
                              hint="add clips with `reelforge footage add DIR`")
         found = [(m.shot.shot_id, m.shot.source, m.shot.kind, m.shot.start_s, m.shot.end_s,
-                  m.shot.width, m.shot.height, m.shot.image_hash, round(m.score, 5))
+                  m.shot.width, m.shot.height, m.shot.image_hash, round(m.score, 5),
+                  m.shot.extra.get("profile"), m.shot.extra.get("focus"))
                  for m in matches]
 
         def cut(_: Path) -> Made[Montage]:
@@ -148,7 +149,7 @@ class MontageStep:
                                                treatment=shot.treatment, speed=shot.speed),
                                  ffmpeg=job.engines.render.ffmpeg)
             inputs: dict[str, Any] = {
-                "shot": shot.shot.model_dump(mode="json", exclude={"score"}),
+                "shot": shot.shot.model_dump(mode="json", exclude={"score", "part"}),
                 "treatment": shot.treatment, "speed": shot.speed, "size": (width, height),
                 "fps": fps, "duration_s": round(shot.duration_s, 4), "zoom_in": i % 2 == 0}
 

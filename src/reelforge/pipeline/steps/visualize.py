@@ -54,7 +54,7 @@ class VisualizeStep:
                 video = FootageVideo(choice, ffmpeg=job.engines.render.ffmpeg)
                 # what the clip is made of, and nothing else (a new narration of the same
                 # length keeps the clip)
-                inputs = {"shot": choice.shot.model_dump(mode="json", exclude={"score"}),
+                inputs = {"shot": choice.shot.model_dump(mode="json", exclude={"score", "part"}),
                           "treatment": choice.treatment, "speed": choice.speed,
                           "size": (width, height), "fps": request.fps,
                           "duration_s": round(duration, 4), "zoom_in": i % 2 == 0}

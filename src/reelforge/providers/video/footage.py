@@ -1,11 +1,12 @@
 """The creator's own footage as a scene's clip: a chosen shot cut, fitted and timed by FFmpeg.
 
 A video shot is cut to its segment (never past its own cuts: the chooser picked the seconds),
-slowed or looped when the chooser said so, and a picture slowly zooms (Ken Burns). Both are
-fitted to the job's aspect: a centre crop when it keeps most of the frame, else the whole frame
-over a blurred, enlarged copy of itself. Output is at most the source's own resolution (the
-assembly scales up once, instead of encoding pixels that carry nothing), at the job's frame
-rate and exactly the scene's length.
+slowed or looped when the chooser said so, and a picture slowly zooms (Ken Burns) toward its
+salient point (a face, else what stands out; found at indexing). Both are fitted to the job's
+aspect: a crop (centred on a picture's salient point, else the centre) when it keeps most of
+the frame, else the whole frame over a blurred, enlarged copy of itself. Output is at most the
+source's own resolution (the assembly scales up once, instead of encoding pixels that carry
+nothing), at the job's frame rate and exactly the scene's length.
 """
 
 from __future__ import annotations
@@ -55,17 +56,37 @@ def framing(source_w: int, source_h: int, target_w: int, target_h: int,
     return Framing(_even(target_w * scale), _even(target_h * scale), fill)
 
 
-def fit_graph(frame: Framing) -> str:
-    """Filters from square-pixel input to ``frame``'s size (crop, or fill over a blur)."""
+def fit_graph(frame: Framing, focus: tuple[float, float] | None = None) -> str:
+    """Filters from square-pixel input to ``frame``'s size (crop, or fill over a blur). A crop
+    is centred on ``focus`` (0..1 of the source; None: the centre), as far as the frame allows."""
     w, h = frame.width, frame.height
     if not frame.fill:
+        at = "" if focus is None else (f":x='clip(iw*{focus[0]:.4f}-ow/2,0,iw-ow)'"
+                                       f":y='clip(ih*{focus[1]:.4f}-oh/2,0,ih-oh)'")
         return (f"scale={w}:{h}:force_original_aspect_ratio=increase:flags=bicubic,"
-                f"crop={w}:{h},setsar=1")
+                f"crop={w}:{h}{at},setsar=1")
     bw, bh = _even(w / 8), _even(h / 8)  # blur a small copy: cheap, and softer
     return (f"split[fg0][bg0];[bg0]scale={bw}:{bh}:force_original_aspect_ratio=increase,"
             f"crop={bw}:{bh},boxblur=4:2,eq=brightness=-0.08,scale={w}:{h}[bg];"
             f"[fg0]scale={w}:{h}:force_original_aspect_ratio=decrease:flags=bicubic[fg];"
             f"[bg][fg]overlay=(W-w)/2:(H-h)/2,setsar=1")
+
+
+def focus_in_frame(focus: tuple[float, float], source_w: int, source_h: int,
+                   frame: Framing) -> tuple[float, float]:
+    """Where a point of the source (0..1) lands in the fitted frame (0..1), after the crop
+    centred on it (``fit_graph``) or the fill's letterbox."""
+    fx, fy = focus
+    w, h = frame.width, frame.height
+    if frame.fill:
+        scale = min(w / source_w, h / source_h)
+        fw, fh = source_w * scale, source_h * scale
+        return ((w - fw) / 2 + fx * fw) / w, ((h - fh) / 2 + fy * fh) / h
+    scale = max(w / source_w, h / source_h)
+    sw, sh = source_w * scale, source_h * scale
+    cx = min(max(fx * sw - w / 2, 0.0), sw - w)
+    cy = min(max(fy * sh - h / 2, 0.0), sh - h)
+    return (fx * sw - cx) / w, (fy * sh - cy) / h
 
 
 #: Display-aspect pixels first: footage with non-square pixels (704×576 shown 16:9) is not
@@ -90,13 +111,19 @@ def video_args(pick: FootagePick, choice: FootageChoice, frame: Framing, fps: in
 def picture_args(pick: FootagePick, frame: Framing, fps: int, duration_s: float,
                  zoom_in: bool) -> tuple[list[str], str]:
     """Input arguments and filter graph for a picture: fitted at twice the size (so the zoom
-    moves smoothly, not in whole pixels), then zoomed toward its centre or away from it."""
+    moves smoothly, not in whole pixels), then zoomed in toward its salient point
+    (``pick.focus``, else the centre) or out from it: the zoomed view is centred on the point
+    as far as the frame allows, so the subject ends nearer the centre (zoom in) or starts there
+    (zoom out)."""
     frames = math.ceil(duration_s * fps - 1e-6)
     big = Framing(frame.width * 2, frame.height * 2, frame.fill)
     span = max(1, frames - 1)
     zoom = (f"1+{ZOOM}*on/{span}" if zoom_in else f"{1 + ZOOM}-{ZOOM}*on/{span}")
-    graph = (f"[0:v]{SQUARE_PIXELS},{fit_graph(big)},"
-             f"zoompan=z='{zoom}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d={frames}"
+    px, py = (focus_in_frame(pick.focus, pick.width, pick.height, big)
+              if pick.focus is not None else (0.5, 0.5))
+    graph = (f"[0:v]{SQUARE_PIXELS},{fit_graph(big, pick.focus)},"
+             f"zoompan=z='{zoom}':x='clip(iw*{px:.4f}-iw/zoom/2,0,iw-iw/zoom)'"
+             f":y='clip(ih*{py:.4f}-ih/zoom/2,0,ih-ih/zoom)':d={frames}"
              f":s={frame.width}x{frame.height}:fps={fps}")
     return ["-i", pick.source], graph
 
@@ -108,7 +135,7 @@ class FootageVideo:
     seconds, treatment), so another choice re-renders that scene only."""
 
     name = "footage"
-    version = "1"
+    version = "2"  # 2: a picture zooms toward its salient point, its crop keeps it
 
     def __init__(self, choice: FootageChoice, *, ffmpeg: Path | None = None,
                  preset: str = "ultrafast", min_kept: float = MIN_KEPT) -> None:

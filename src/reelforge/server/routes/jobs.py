@@ -60,7 +60,8 @@ async def estimate(brief: BriefBody, who: Annotated[Principal, Depends(allowed("
     """What the brief would cost at the engines this server uses, before running it."""
     found = await run_in_threadpool(estimate_cost, brief, platform.settings)
     return EstimateOut(cost_usd=found.cost_usd, by_provider=found.by_provider,
-                       scenes=found.scenes, engines=found.engines)
+                       scenes=found.scenes, engines=found.engines,
+                       min_cost_usd=found.min_cost_usd, note=found.note)
 
 
 @router.get("/{job_id}", response_model=JobOut,

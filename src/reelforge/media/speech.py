@@ -23,7 +23,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -200,6 +200,26 @@ def read_speech(path: Path, ffmpeg: Path | None = None) -> np.ndarray:
                         str(wav)], ffmpeg=ffmpeg, what=f"reading the sound of {path.name}")
             audio, rate = sf.read(wav, dtype="float32", always_2d=True)
     return to_speech_rate(audio.mean(axis=1), rate)
+
+
+def read_speech_part(path: Path, start_s: float, duration_s: float,
+                     ffmpeg: Path | None = None) -> np.ndarray:
+    """``duration_s`` seconds of a file's sound from ``start_s``, as mono float32 at 16 kHz
+    (one window of a long file, so the whole sound is never held at once)."""
+    import soundfile as sf
+
+    from reelforge.media.ffmpeg import run_ffmpeg
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path} does not exist")
+    with tempfile.TemporaryDirectory(prefix="rf-speech-") as tmp:
+        wav = Path(tmp, "speech.wav")
+        run_ffmpeg(["-ss", f"{start_s:.3f}", "-t", f"{duration_s:.3f}", "-i", str(path), "-vn",
+                    "-ac", "1", "-ar", str(RATE), "-c:a", "pcm_s16le", str(wav)],
+                   ffmpeg=ffmpeg, what=f"reading the sound of {path.name}")
+        audio, _rate = sf.read(wav, dtype="float32")
+    return np.asarray(audio, dtype=np.float32).reshape(-1)
 
 
 def to_speech_rate(audio: np.ndarray, rate: int) -> np.ndarray:
@@ -478,3 +498,42 @@ def heard_share(words: Sequence[str], heard: Sequence[HeardWord]) -> float:
     same = sum(1 for w, s in zip(words, slots, strict=True)
                if s is not None and normalise(w) == normalise(heard[s].text))
     return same / len(words)
+
+
+#: A long recording is heard in windows of this many seconds (plus ``WINDOW_OVERLAP_S``):
+#: faster-whisper makes the spectrogram of all the audio it is given at once, so a whole hour
+#: (230 MB of samples) became ~3 GB of working memory.
+WINDOW_S = 120.0
+#: Extra sound after each window, so a word that starts inside it is heard to its end.
+WINDOW_OVERLAP_S = 5.0
+
+
+def heard_in_windows(
+    duration_s: float, read_part: Callable[[float, float], np.ndarray],
+    hear: Callable[[np.ndarray], list[HeardWord]], *, window_s: float | None = None,
+    overlap_s: float | None = None,
+) -> list[HeardWord]:
+    """The words of a long recording, heard a window at a time in bounded memory.
+
+    ``read_part(start_s, length_s)`` gives that stretch of sound (mono float32 at 16 kHz),
+    ``hear(audio)`` the words in it with times from its start. A window keeps the words that
+    start inside it (the overlap lets the last one finish) and the next window starts where the
+    last kept word ends, so no word is cut by a window's edge or heard twice."""
+    window_s = window_s or WINDOW_S
+    overlap_s = WINDOW_OVERLAP_S if overlap_s is None else overlap_s
+    words: list[HeardWord] = []
+    start = 0.0
+    while start < duration_s - 0.05:
+        last = start + window_s >= duration_s
+        audio = read_part(start, window_s + (0.0 if last else overlap_s))
+        heard = [HeardWord(h.text, round(h.start_s + start, 3), round(h.end_s + start, 3))
+                 for h in hear(audio)]
+        del audio
+        kept = heard if last else [h for h in heard if h.start_s < start + window_s]
+        words += kept
+        if last:
+            break
+        # never back before half a window: a window with no word in its second half
+        # has nothing there to cut
+        start = max(kept[-1].end_s if kept else start, start + window_s / 2)
+    return words

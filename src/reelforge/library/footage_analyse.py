@@ -36,6 +36,10 @@ FULL_MOTION = 20.0
 #: Laplacian variance at which sharpness reads 0.5.
 HALF_SHARP = 100.0
 THUMB_SIDE = 160
+#: Files longer than this are read in parts (shots and sound), so memory stays bounded.
+LONG_FILE_S = 600.0
+#: Sound window of a long file's transcription (~19 MB of float32 at 16 kHz).
+SPEECH_WINDOW_S = 300.0
 
 
 def kind_of(path: Path) -> FootageKind | None:
@@ -142,16 +146,20 @@ def _video(task: FileTask) -> FileResult:
     from reelforge.media.pixel_aspect import display_size, sample_aspect_ratio, to_display_aspect
     from reelforge.media.probe import probe_video
     from reelforge.media.shots import detect_shots_in
+    from reelforge.media.shots.compact import detect_shots_compact
     from reelforge.media.video_analysis import shot_analysis
 
     warnings = []
     heard: list[tuple[str, float, float]] = []
     # listening and looking run side by side: the recogniser and the decoder each release the
     # GIL, so one file keeps two cores busy
+    probed = probe_video(task.path)
+    long_file = (probed.duration_s or 0.0) > LONG_FILE_S
     with ThreadPoolExecutor(max_workers=1) as pool:
-        listening = (pool.submit(heard_words, task.path)
-                     if task.transcribe and probe_video(task.path).has_audio else None)
-        detection = detect_shots_in(task.path)
+        listening = (pool.submit(heard_words, task.path, probed.duration_s or 0.0)
+                     if task.transcribe and probed.has_audio else None)
+        # a long file is decoded in parts and keeps only what the shots' analysis reads
+        detection = detect_shots_compact(task.path) if long_file else detect_shots_in(task.path)
         if listening is not None:
             try:
                 heard = listening.result()
@@ -203,14 +211,33 @@ def _video(task: FileTask) -> FileResult:
                       warnings=warnings)
 
 
-def heard_words(path: Path) -> list[tuple[str, float, float]]:
-    """(word, start, end) of what is said in a file's sound, once for the whole file; words in
-    silence (Whisper's invented "Thank you.") are dropped."""
-    from reelforge.media.speech import read_speech, recogniser, voiced_frames, voiced_only
+def heard_words(path: Path, duration_s: float = 0.0) -> list[tuple[str, float, float]]:
+    """(word, start, end) of what is said in a file's sound; words in silence (Whisper's
+    invented "Thank you.") are dropped. Each window is decoded once, greedily (no temperature
+    fallback: see ``Recogniser.transcribe``). A file longer than ``LONG_FILE_S`` is heard in
+    windows of ``SPEECH_WINDOW_S``, so its whole sound (115 MB for 30 minutes) and Whisper's
+    spectrogram of it are never held at once; a word cut by a window's edge may be lost."""
+    from reelforge.media.speech import (
+        read_speech,
+        read_speech_part,
+        recogniser,
+        voiced_frames,
+        voiced_only,
+    )
 
-    audio = read_speech(path)
-    heard = voiced_only(recogniser().transcribe(audio), voiced_frames(audio))
-    return [(h.text, h.start_s, h.end_s) for h in heard]
+    if duration_s <= LONG_FILE_S:
+        audio = read_speech(path)
+        heard = voiced_only(recogniser().transcribe(audio, fallback=False), voiced_frames(audio))
+        return [(h.text, h.start_s, h.end_s) for h in heard]
+    words: list[tuple[str, float, float]] = []
+    start = 0.0
+    while start < duration_s:
+        audio = read_speech_part(path, start, SPEECH_WINDOW_S)
+        heard = voiced_only(recogniser().transcribe(audio, fallback=False), voiced_frames(audio))
+        words += [(h.text, h.start_s + start, h.end_s + start) for h in heard]
+        del audio
+        start += SPEECH_WINDOW_S
+    return words
 
 
 def _nearest(sample_frames: np.ndarray, shot: object) -> int | None:

@@ -125,13 +125,19 @@ class Recogniser:
         return [HeardWord(text=w, start_s=at(int(a)), end_s=max(at(int(a)), at(int(b))))
                 for w, a, b in zip(words, starts[:-1], starts[1:], strict=True)]
 
-    def transcribe(self, audio: np.ndarray, prompt: str = "") -> list[HeardWord]:
+    def transcribe(self, audio: np.ndarray, prompt: str = "", *,
+                   fallback: bool = True) -> list[HeardWord]:
         """Words heard in ``audio`` (mono float32 at 16 kHz), in order.
 
         The aligner passes no ``prompt``: priming Whisper with the script made it believe the
         words were already said and skip them ("you think brains…"), and even a glossary of
         the script's words made it drop a sentence's opening; a misheard word costs nothing,
-        the matcher keeps its slot."""
+        the matcher keeps its slot.
+
+        ``fallback=False`` decodes each window once, greedily: Whisper's temperature fallback
+        decodes a window again (five samples at each of five temperatures) whenever its text
+        looks repetitive or unsure, which repeated phrases in footage trigger: on a minute of
+        looped narration it took 21 CPU-s instead of 4, for the same words."""
         if audio.size < RATE // 10:
             return []
         with self._lock:
@@ -143,6 +149,7 @@ class Recogniser:
                 condition_on_previous_text=False,
                 vad_filter=False,
                 initial_prompt=prompt or None,
+                **({} if fallback else {"temperature": 0.0}),
             )
             return [
                 HeardWord(text=w.word.strip(), start_s=float(w.start), end_s=float(w.end))
@@ -200,6 +207,26 @@ def read_speech(path: Path, ffmpeg: Path | None = None) -> np.ndarray:
                         str(wav)], ffmpeg=ffmpeg, what=f"reading the sound of {path.name}")
             audio, rate = sf.read(wav, dtype="float32", always_2d=True)
     return to_speech_rate(audio.mean(axis=1), rate)
+
+
+def read_speech_part(path: Path, start_s: float, duration_s: float,
+                     ffmpeg: Path | None = None) -> np.ndarray:
+    """``duration_s`` seconds of a file's sound from ``start_s``, as mono float32 at 16 kHz
+    (one window of a long file, so the whole sound is never held at once)."""
+    import soundfile as sf
+
+    from reelforge.media.ffmpeg import run_ffmpeg
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path} does not exist")
+    with tempfile.TemporaryDirectory(prefix="rf-speech-") as tmp:
+        wav = Path(tmp, "speech.wav")
+        run_ffmpeg(["-ss", f"{start_s:.3f}", "-t", f"{duration_s:.3f}", "-i", str(path), "-vn",
+                    "-ac", "1", "-ar", str(RATE), "-c:a", "pcm_s16le", str(wav)],
+                   ffmpeg=ffmpeg, what=f"reading the sound of {path.name}")
+        audio, _rate = sf.read(wav, dtype="float32")
+    return np.asarray(audio, dtype=np.float32).reshape(-1)
 
 
 def to_speech_rate(audio: np.ndarray, rate: int) -> np.ndarray:

@@ -89,8 +89,9 @@ def test_a_long_files_sound_is_heard_in_windows(tmp_path: Path,
         return np.zeros(int(duration_s * speech.RATE), np.float32)
 
     class Heard:
-        def transcribe(self, audio: np.ndarray, *, fallback: bool) -> list[speech.HeardWord]:
-            assert not fallback and audio.size == 4 * speech.RATE
+        def transcribe(self, audio: np.ndarray, *, fallback: bool,
+                       vad: bool) -> list[speech.HeardWord]:
+            assert not fallback and vad and audio.size == 4 * speech.RATE
             return [speech.HeardWord("hello", 1.0, 1.5)]
 
     monkeypatch.setattr(speech, "read_speech_part", read_part)

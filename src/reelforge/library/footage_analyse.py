@@ -213,8 +213,9 @@ def _video(task: FileTask) -> FileResult:
 
 def heard_words(path: Path, duration_s: float = 0.0) -> list[tuple[str, float, float]]:
     """(word, start, end) of what is said in a file's sound; words in silence (Whisper's
-    invented "Thank you.") are dropped. Each window is decoded once, greedily (no temperature
-    fallback: see ``Recogniser.transcribe``). A file longer than ``LONG_FILE_S`` is heard in
+    invented "Thank you.") are dropped. Only what Silero's voice detector hears as speech is
+    decoded, each window once, greedily (no temperature fallback: see
+    ``Recogniser.transcribe``). A file longer than ``LONG_FILE_S`` is heard in
     windows of ``SPEECH_WINDOW_S``, so its whole sound (115 MB for 30 minutes) and Whisper's
     spectrogram of it are never held at once; a word cut by a window's edge may be lost."""
     from reelforge.media.speech import (
@@ -225,16 +226,18 @@ def heard_words(path: Path, duration_s: float = 0.0) -> list[tuple[str, float, f
         voiced_only,
     )
 
+    def heard_in(audio: np.ndarray, offset_s: float) -> list[tuple[str, float, float]]:
+        heard = recogniser().transcribe(audio, fallback=False, vad=True)
+        return [(h.text, h.start_s + offset_s, h.end_s + offset_s)
+                for h in voiced_only(heard, voiced_frames(audio))]
+
     if duration_s <= LONG_FILE_S:
-        audio = read_speech(path)
-        heard = voiced_only(recogniser().transcribe(audio, fallback=False), voiced_frames(audio))
-        return [(h.text, h.start_s, h.end_s) for h in heard]
+        return heard_in(read_speech(path), 0.0)
     words: list[tuple[str, float, float]] = []
     start = 0.0
     while start < duration_s:
         audio = read_speech_part(path, start, SPEECH_WINDOW_S)
-        heard = voiced_only(recogniser().transcribe(audio, fallback=False), voiced_frames(audio))
-        words += [(h.text, h.start_s + start, h.end_s + start) for h in heard]
+        words += heard_in(audio, start)
         del audio
         start += SPEECH_WINDOW_S
     return words

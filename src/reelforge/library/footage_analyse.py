@@ -38,8 +38,9 @@ HALF_SHARP = 100.0
 THUMB_SIDE = 160
 #: Files longer than this are read in parts (shots and sound), so memory stays bounded.
 LONG_FILE_S = 600.0
-#: Sound window of a long file's transcription (~19 MB of float32 at 16 kHz).
-SPEECH_WINDOW_S = 300.0
+#: Sound window of a long file's transcription: faster-whisper makes the spectrogram of all the
+#: audio it is given at once (a 300 s window lifted the peak by ~200 MB for a moment).
+SPEECH_WINDOW_S = 120.0
 
 
 def kind_of(path: Path) -> FootageKind | None:

@@ -2,7 +2,7 @@
 
 ``detect_shots_in`` holds the whole file's tiny frames, their float32 vectors and an RGB sample
 every 0.25 s: for 30 minutes of 30 fps that is ~0.3 GB of frames, ~1.3 GB of vectors and
-~0.3 GB of samples. Here the file is decoded in parts of about two minutes at keyframes, as the
+~0.3 GB of samples. Here the file is decoded in parts of about a minute at keyframes, as the
 split detector does (``split.plan_parts``), one after another; each part runs the detector chain
 and then gives up its frames, keeping:
 
@@ -33,8 +33,10 @@ from reelforge.media.shots.split import frame_index, plan_parts
 
 #: Samples kept for the whole file (~43 KB each at 160 px): ~100 MB at most.
 MAX_SAMPLES = 2400
-#: Length of the parts decoded one after another.
-PART_S = 120.0
+#: Length of the parts decoded one after another: building a part's frame series takes ~100 MB
+#: a minute of 30 fps for a moment (float32 vectors, block means and step temporaries); at
+#: 2 minutes that lifted the peak by ~250 MB.
+PART_S = 60.0
 #: Frames kept on each side of a transition's edges.
 EDGE_ROWS = 2
 

@@ -106,6 +106,16 @@ def bench_indexing(seconds: float, workers: int, footage: Path | None) -> None:
         assert report.added, report.failed
         print(f"indexing: {wall:.1f} s wall = {seconds / wall:.1f}× real time, {cpu:.1f} CPU s "
               f"({report.shots_added} shots, workers={workers}); peak RSS {peak_rss_mb():.0f} MB")
+        # the load-robust figure: on two idle cores the file would take cpu / 2 seconds at best
+        print(f"  {cpu / seconds:.3f} CPU-s per video second = {2 * seconds / cpu:.1f}× real time "
+              f"if two idle cores were kept busy; load average {_load()}")
+
+
+def _load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def _cpu_s() -> float:

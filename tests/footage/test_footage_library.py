@@ -193,7 +193,7 @@ def test_a_failed_transcription_is_a_note_and_progress_counts_files(
 ) -> None:
     import numpy as np
 
-    def deaf(path: Path) -> list[tuple[str, float, float]]:
+    def deaf(path: Path, duration_s: float = 0.0) -> list[tuple[str, float, float]]:
         raise RuntimeError("no sound card in a test")
 
     monkeypatch.setattr("reelforge.library.footage_analyse.heard_words", deaf)

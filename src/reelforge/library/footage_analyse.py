@@ -44,6 +44,11 @@ ANALYSIS_VERSION = 3
 #: shot of over ``PROFILE_MAX_STEPS`` steps, so a long take stays small in the library).
 PROFILE_STEP_S = 0.5
 PROFILE_MAX_STEPS = 240
+#: Files longer than this are read in parts (shots and sound), so memory stays bounded.
+LONG_FILE_S = 600.0
+#: Sound window of a long file's transcription: faster-whisper makes the spectrogram of all the
+#: audio it is given at once (a 300 s window lifted the peak by ~200 MB for a moment).
+SPEECH_WINDOW_S = 120.0
 
 
 def kind_of(path: Path) -> FootageKind | None:
@@ -156,6 +161,7 @@ def _video(task: FileTask) -> FileResult:
     from reelforge.media.pixel_aspect import display_size, sample_aspect_ratio, to_display_aspect
     from reelforge.media.probe import probe_video
     from reelforge.media.shots import detect_shots_in
+    from reelforge.media.shots.compact import detect_shots_compact
     from reelforge.media.taken import place_name, video_taken
     from reelforge.media.video_analysis import shot_analysis, shot_profile
 
@@ -163,10 +169,13 @@ def _video(task: FileTask) -> FileResult:
     heard: list[tuple[str, float, float]] = []
     # listening and looking run side by side: the recogniser and the decoder each release the
     # GIL, so one file keeps two cores busy
+    probed = probe_video(task.path)
+    long_file = (probed.duration_s or 0.0) > LONG_FILE_S
     with ThreadPoolExecutor(max_workers=1) as pool:
-        listening = (pool.submit(heard_words, task.path)
-                     if task.transcribe and probe_video(task.path).has_audio else None)
-        detection = detect_shots_in(task.path)
+        listening = (pool.submit(heard_words, task.path, probed.duration_s or 0.0)
+                     if task.transcribe and probed.has_audio else None)
+        # a long file is decoded in parts and keeps only what the shots' analysis reads
+        detection = detect_shots_compact(task.path) if long_file else detect_shots_in(task.path)
         if listening is not None:
             try:
                 heard = listening.result()
@@ -237,13 +246,33 @@ def profile_extra(step_s: float, motion: Sequence[float],
                         "sharpness": [round(_sharpness01(v), 2) for v in sharpness]}}
 
 
-def heard_words(path: Path) -> list[tuple[str, float, float]]:
-    """(word, start, end) of what is said in a file's sound, once for the whole file; words in
-    silence (Whisper's invented "Thank you.") are dropped."""
-    from reelforge.media.speech import read_speech, recogniser, voiced_frames, voiced_only
+def heard_words(path: Path, duration_s: float = 0.0) -> list[tuple[str, float, float]]:
+    """(word, start, end) of what is said in a file's sound; words in silence (Whisper's
+    invented "Thank you.") are dropped. Only what Silero's voice detector hears as speech is
+    decoded, each window once, greedily (no temperature fallback: see
+    ``Recogniser.transcribe``). A file longer than ``LONG_FILE_S`` is heard in windows of
+    ``SPEECH_WINDOW_S`` (``speech.heard_in_windows``: no word cut at an edge), so its whole
+    sound (115 MB for 30 minutes) and Whisper's spectrogram of it are never held at once."""
+    from reelforge.media.speech import (
+        HeardWord,
+        heard_in_windows,
+        read_speech,
+        read_speech_part,
+        recogniser,
+        voiced_frames,
+        voiced_only,
+    )
 
-    audio = read_speech(path)
-    heard = voiced_only(recogniser().transcribe(audio), voiced_frames(audio))
+    def hear(audio: np.ndarray) -> list[HeardWord]:
+        return voiced_only(recogniser().transcribe(audio, fallback=False, vad=True),
+                           voiced_frames(audio))
+
+    if duration_s <= LONG_FILE_S:
+        heard = hear(read_speech(path))
+    else:
+        heard = heard_in_windows(duration_s,
+                                 lambda start, length: read_speech_part(path, start, length),
+                                 hear, window_s=SPEECH_WINDOW_S)
     return [(h.text, h.start_s, h.end_s) for h in heard]
 
 

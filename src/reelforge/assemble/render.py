@@ -26,11 +26,11 @@ from scipy.signal import resample_poly
 from reelforge.assemble.fonts import font_family
 from reelforge.domain import Timeline
 from reelforge.errors import ReelforgeError, RenderError
+from reelforge.media.ducking import MUSIC_GAIN, SIDECHAIN
 from reelforge.media.ffmpeg import run_ffmpeg
 from reelforge.media.probe import probe_video
 
 MIX_RATE = 48_000
-MUSIC_GAIN = 0.32  # music bed under the voice before ducking (about −10 dB)
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def _audio_graph(timeline: Timeline, narration_in: int, music_in: int | None, lo
         f"[{narration_in}:a]{stereo},apad,atrim=0:{t:.3f},asplit=2[narr][key];"
         f"[{music_in}:a]{stereo},atrim=0:{t:.3f},asetpts=PTS-STARTPTS,volume={MUSIC_GAIN},"
         f"afade=t=in:d=1.0,afade=t=out:st={fade_out:.3f}:d=2.0[music];"
-        f"[music][key]sidechaincompress=threshold=0.02:ratio=6:attack=20:release=400[ducked];"
+        f"[music][key]{SIDECHAIN}[ducked];"
         f"[narr][ducked]amix=inputs=2:duration=first:normalize=0,{loudnorm},{stereo}[aout]"
     )
 

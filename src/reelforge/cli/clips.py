@@ -38,6 +38,9 @@ def clips_command(
     hook_title: bool = typer.Option(
         False, "--hook-title", help="Show each clip's first sentence as a title for 3 s."
     ),
+    music: Path | None = typer.Option(
+        None, "--music", help="A song looped under every clip, ducked while someone speaks."
+    ),
 ) -> None:
     """Transcribe locally, cut the best moments on sentence boundaries, reframe each to the
     aspect following the speaker's face, burn word-timed captions; write clips.json."""
@@ -51,7 +54,7 @@ def clips_command(
     low, high = parse_length(length)
     request = ClipRequest(video=video, out_dir=out, count=count, min_s=low, max_s=high,
                           aspect=aspect, about=about, captions=caption_style(captions),
-                          visual_only=visual_only, hook_title=hook_title)
+                          visual_only=visual_only, hook_title=hook_title, music=music)
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:

@@ -267,21 +267,31 @@ class Encoding:
 
 def render_reframed(video: Path, out: Path, plan: CropPlan, encoding: Encoding, work_dir: Path,
                     *, start_s: float = 0.0, duration_s: float | None = None,
-                    extra_filters: str = "",
+                    extra_filters: str = "", music: Path | None = None, has_audio: bool = True,
                     on_progress: Callable[[float], None] | None = None) -> None:
     """``video`` (from ``start_s`` for ``duration_s``) cropped along ``plan`` into ``out``
-    (H.264 + AAC). FFmpeg runs in ``work_dir``, where ``extra_filters`` may find its files."""
+    (H.264 + AAC). FFmpeg runs in ``work_dir``, where ``extra_filters`` may find its files.
+    ``music``: a song looped under the clip's own sound, ducked while someone speaks
+    (``media/ducking.py``, as ``make`` does)."""
+    from reelforge.media.ducking import music_bed_graph
     from reelforge.media.ffmpeg import run_ffmpeg
 
     (work_dir / "crop.cmd").write_text(crop_commands(plan), encoding="utf-8")
     seek = ["-ss", f"{start_s:.3f}"] if start_s > 0 else []
     length = ["-t", f"{duration_s:.3f}"] if duration_s is not None else []
     part = out.with_name(out.name + ".part.mp4")
-    run_ffmpeg([*seek, *length, "-i", str(Path(video).resolve()),
-                "-filter_complex", reframe_graph(plan, "crop.cmd", extra_filters),
-                "-map", "[v]", "-map", "0:a?", "-c:v", "libx264", "-preset", encoding.preset,
+    total_s = duration_s or len(plan.xs) / plan.fps
+    graph, sound = reframe_graph(plan, "crop.cmd", extra_filters), ["-map", "0:a?"]
+    bed = []
+    if music is not None:
+        bed = ["-stream_loop", "-1", "-i", str(Path(music).resolve())]
+        graph += ";" + music_bed_graph("0:a" if has_audio else None, "1:a", "rf_aout", total_s)
+        sound = ["-map", "[rf_aout]"]
+    run_ffmpeg([*seek, *length, "-i", str(Path(video).resolve()), *bed,
+                "-filter_complex", graph,
+                "-map", "[v]", *sound, "-c:v", "libx264", "-preset", encoding.preset,
                 "-crf", str(encoding.crf), "-r", f"{plan.fps:.6g}", "-c:a", "aac", "-b:a", "128k",
                 "-movflags", "+faststart", str(part.resolve())],
-               ffmpeg=encoding.ffmpeg, total_s=duration_s or len(plan.xs) / plan.fps,
+               ffmpeg=encoding.ffmpeg, total_s=total_s,
                on_progress=on_progress, what=f"reframing {Path(video).name}", cwd=work_dir)
     part.replace(out)

@@ -49,6 +49,7 @@ class ClipRequest:
     visual_only: bool = False  # no speech: choose by visual activity instead of failing
     source_name: str = ""  # what clips.json calls the source (default: the path given)
     hook_title: bool = False  # the moment's first sentence as a title over its first seconds
+    music: Path | None = None  # a song looped under each clip, ducked while someone speaks
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,7 @@ def render_clip(video: Path, out: Path, moment: Moment, words: Sequence[Word],
                                               min(HOOK_TITLE_S, duration)))
         render_reframed(video, out, plan, encoding, tmp, start_s=moment.start_s,
                         duration_s=duration, extra_filters=",".join(filters),
+                        music=request.music, has_audio=info.has_audio,
                         on_progress=on_progress)
     return MadeClip(file=out, moment=moment, face_share=plan.face_share, filled=plan.fill,
                     title=title)
@@ -261,6 +263,8 @@ def make_clips(request: ClipRequest, settings: Settings,
     parse_aspect(request.aspect)  # a bad aspect fails before an hour of transcription
     if request.count < 1:
         raise InputError("--count must be at least 1")
+    if request.music is not None:
+        check_music(request.music)
     request.out_dir.mkdir(parents=True, exist_ok=True)
     moments, words, _cuts = choose_moments(request, settings, on_progress, remember)
     made = []
@@ -272,6 +276,23 @@ def make_clips(request: ClipRequest, settings: Settings,
     write_clips_json(request, made)
     write_contact_sheet(made, request.out_dir / CONTACT_SHEET)
     return made
+
+
+def check_music(path: Path) -> None:
+    """A music bed must be a file with sound in it: said before the transcription starts."""
+    import av
+
+    if not path.is_file():
+        raise InputError(f"--music {path}: no such file", hint="give a song file (mp3, wav, "
+                         "m4a, flac, ogg), e.g. --music ~/Music/calm.mp3")
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise InputError(f"--music {path.name} has no sound in it",
+                                 hint="give a song file (mp3, wav, m4a, flac, ogg)")
+    except av.error.FFmpegError as exc:
+        raise InputError(f"--music {path.name} cannot be read as audio ({exc})",
+                         hint="give a song file (mp3, wav, m4a, flac, ogg)") from None
 
 
 def write_contact_sheet(made: Sequence[MadeClip], path: Path, height: int = 320) -> Path:
@@ -318,6 +339,7 @@ def write_clips_json(request: ClipRequest, made: Sequence[MadeClip]) -> Path:
         "source": request.source_name or str(request.video), "aspect": request.aspect,
         "about": request.about,
         "length": [request.min_s, request.max_s],
+        "music": request.music.name if request.music is not None else None,
         "clips": [{
             "file": clip.file.name, "start_s": clip.moment.start_s, "end_s": clip.moment.end_s,
             "duration_s": round(clip.moment.duration_s, 3),

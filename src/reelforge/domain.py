@@ -495,6 +495,7 @@ class ClipsOrder(Model):
     captions: CaptionStyle = "karaoke"
     visual_only: bool = False
     hook_title: bool = False
+    music_item_id: str | None = None  # a song of the tenant's library under every clip
 
 
 class JobSpec(Model):

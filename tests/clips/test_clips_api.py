@@ -212,3 +212,39 @@ def test_progress_events_follow_the_stages_and_a_cancel_stops_at_the_next_report
     stop[0] = True
     with pytest.raises(Canceled):
         events("clip 2/2", 1.0)
+
+
+def test_a_music_bed_is_a_song_of_the_tenants_library(
+        platform: Platform, keys: dict[str, str], tmp_path: Path) -> None:
+    import numpy as np
+    import soundfile as sf
+
+    from reelforge.jobs.clips import music_file
+    from reelforge.store.jobs import Job
+    from reelforge.store.tenants import tenant_by_name
+
+    song_path = tmp_path / "calm.wav"
+    sf.write(song_path, (0.2 * np.sin(np.arange(16000) / 16000 * 2 * np.pi * 220)).astype(
+        np.float32), 16000)
+    client = client_for(platform, keys["editor"])
+    video = upload(client, short_video(tmp_path, seconds=30.0))
+    song, image = upload(client, song_path), upload(client, picture(tmp_path))
+    stranger_song = upload(client_for(platform, keys["stranger"]), song_path)
+
+    for wrong, said in ((image, "is an image, not a song"), (stranger_song, "no song"),
+                        ("0b8e6c9e-3a53-4a59-9b43-7b7c1d0f2a11", "no song")):
+        answer = client.post("/v1/clips", json={"item_id": video, "length": "5-10",
+                                                "music_item_id": wrong})
+        assert answer.status_code == 422, answer.text
+        error = answer.json()["error"]
+        assert said in error["message"] and error["details"]["field"] == "music_item_id"
+
+    queued = client.post("/v1/clips", json={"item_id": video, "length": "5-10",
+                                            "music_item_id": song})
+    assert queued.status_code == 202, queued.text
+    with platform.db.session() as session:
+        job = session.get(Job, queued.json()["id"])
+        assert job is not None and job.brief["clips"]["music_item_id"] == song
+        acme = tenant_by_name(session, "acme").id
+    local = music_file(platform, acme, song, tmp_path / "work")  # what the worker mixes in
+    assert local.read_bytes() == song_path.read_bytes()

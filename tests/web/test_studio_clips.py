@@ -27,6 +27,7 @@ from reelforge.settings import Settings
 from reelforge.store import jobs as job_rows
 from reelforge.store.artifacts import record_artifact
 from reelforge.store.db import forget_databases
+from reelforge.store.library import list_items
 from reelforge.store.tenants import create_key, get_or_create_tenant
 
 CLIPS_JSON = {
@@ -211,3 +212,32 @@ def test_clips_from_a_video_in_the_browser_upload_submit_watch_and_play(
     assert page.locator("img.contact-sheet").count() == 1
     assert_accessible(page)
     screenshot(page, "clips-job")
+
+
+def test_the_clips_form_offers_your_songs_as_a_music_bed(
+        platform: Platform, keys: dict[str, str], tiny_video: Path, tmp_path: Path) -> None:
+    import numpy as np
+    import soundfile as sf
+
+    client = client_for(platform, keys["editor"])
+    assert "Upload a song to the library to put music under the clips" in client.get(
+        "/clips").text
+    song = tmp_path / "calm.wav"
+    sf.write(song, np.zeros(16000, np.float32), 16000)
+    client.post("/library/upload", files={"file": ("calm.wav", song.read_bytes(), "audio/wav")})
+    video = client.post("/library/upload", data={"back": "/clips"}, follow_redirects=False,
+                        files={"file": ("talk.mp4", tiny_video.read_bytes(), "video/mp4")})
+    item_id = video.headers["location"].split("added=")[1]
+    page = client.get("/clips").text
+    with platform.db.session() as session:
+        tenant = get_or_create_tenant(session, "acme").id
+        song_id = next(i.id for i in list_items(session, tenant, kind="audio"))
+    assert f'<option value="{song_id}">calm.wav</option>' in page
+    made = client.post("/clips", follow_redirects=False, data={
+        "item_id": item_id, "count": "1", "min_s": "8", "max_s": "20", "aspect": "9:16",
+        "captions": "karaoke", "music_item_id": song_id})
+    assert made.status_code == 303, made.text
+    with platform.db.session() as session:
+        job = job_rows.get_job(session, tenant, made.headers["location"].removeprefix("/jobs/"))
+        clips = JobSpec.of_row(job).clips
+        assert clips is not None and clips.music_item_id == song_id

@@ -114,6 +114,21 @@ def step_cache_memory(platform: Platform, tenant_id: int, source_key: str) -> Re
     return remember
 
 
+def music_file(platform: Platform, tenant_id: int, item_id: str, folder: Path) -> Path:
+    """The tenant's song ``item_id`` as a local file (an upload copied into ``folder``)."""
+    with platform.db.session() as session:
+        item = get_item(session, tenant_id, item_id)
+        location, stored, name, size = item.location, item.stored, item.name, item.size
+    if not stored:
+        if not Path(location).is_file():
+            raise InputError(f"the song {name} is no longer where it was registered",
+                             hint="register it again, upload it, or choose no music")
+        return Path(location)
+    song_folder = folder / "music"
+    song_folder.mkdir(parents=True, exist_ok=True)
+    return _local_copy(platform, location, size, song_folder, name)
+
+
 def _local_copy(platform: Platform, location: str, size: int, folder: Path, name: str) -> Path:
     """A stored upload copied to ``folder`` in chunks (an hour of video never sits in memory)."""
     local = folder / Path(name).name
@@ -145,11 +160,13 @@ def run_clips(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
         with tempfile.TemporaryDirectory(prefix="rf-clips-src-") as folder:
             video = (_local_copy(platform, location, size, Path(folder), name) if stored
                      else Path(location))
+            music = (music_file(platform, tenant_id, order.music_item_id, Path(folder))
+                     if order.music_item_id else None)
             request = ClipRequest(video=video, out_dir=job_dir / "clips", count=order.count,
                                   min_s=order.min_s, max_s=order.max_s, aspect=order.aspect,
                                   about=order.about, captions=order.captions,
                                   visual_only=order.visual_only, source_name=name,
-                                  hook_title=order.hook_title)
+                                  hook_title=order.hook_title, music=music)
             events = ClipEvents(EventWriter(platform, job_id), lease.should_stop)
             memory = step_cache_memory(platform, tenant_id, f"{spec.item_id}|{size}|{mtime}")
             try:

@@ -26,7 +26,7 @@ LONGEST_CLIP_S = 600.0
 
 def clips_order(*, count: int = 5, length: str = "20-60", aspect: str = "9:16", about: str = "",
                 captions: str = "karaoke", visual_only: bool = False,
-                hook_title: bool = False) -> ClipsOrder:
+                hook_title: bool = False, music_item_id: str = "") -> ClipsOrder:
     """The order from a request's fields, or one ``InvalidField`` naming the bad one."""
     from reelforge.media.reframe import parse_aspect
     from reelforge.pipeline.clips import parse_length
@@ -54,7 +54,7 @@ def clips_order(*, count: int = 5, length: str = "20-60", aspect: str = "9:16", 
     try:
         return ClipsOrder(count=count, min_s=low, max_s=high, aspect=aspect.strip(),
                           about=about.strip(), captions=style, visual_only=visual_only,
-                          hook_title=hook_title)
+                          hook_title=hook_title, music_item_id=music_item_id.strip() or None)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InvalidField(str(first["msg"]), field=str(first["loc"][0])) from None
@@ -77,11 +77,33 @@ def check_clips_source(platform: Platform, tenant_id: int, item_id: str,
     if state == "failed":
         raise InvalidField(f"{name!r} could not be read: {(error or '')[:300]}", field="item_id",
                            hint="upload the video again, or another one")
+    if order.music_item_id is not None:
+        check_music_item(platform, tenant_id, order.music_item_id)
     if isinstance(duration, (int, float)) and duration < order.min_s:
         raise InvalidField(f"{name!r} is {duration:.1f} s long, shorter than the shortest clip "
                            f"asked for ({order.min_s:g} s)", field="length",
                            hint="ask for shorter clips, e.g. \"5-15\"")
     return name
+
+
+def check_music_item(platform: Platform, tenant_id: int, item_id: str) -> None:
+    """The music bed must be a song of the tenant's library (another tenant's is "no such")."""
+    hint = "pick a song of GET /v1/library/items?kind=audio, or none"
+    name = kind = ""
+    if _ITEM_ID.fullmatch(item_id):
+        with platform.db.session() as session:
+            try:
+                item = get_item(session, tenant_id, item_id)
+                name, kind = item.name, item.kind
+            except NotFound:
+                pass
+    if not kind:
+        raise InvalidField(f"no song {item_id[:40]!r} in your library", field="music_item_id",
+                           hint=hint)
+    if kind != "audio":
+        raise InvalidField(f"library item {name!r} is a{'n' if kind[0] in 'aeiou' else ''} {kind}, "
+                           "not a song",
+                           field="music_item_id", hint=hint)
 
 
 def submit_clips(platform: Platform, tenant_id: int, item_id: str, order: ClipsOrder, *,

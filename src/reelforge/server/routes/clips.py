@@ -40,6 +40,9 @@ class ClipsIn(BaseModel):
                               "moments by visual activity instead of failing.")
     hook_title: bool = Field(default=False, description="Show each clip's first sentence as a "
                              "title over its first 3 seconds.")
+    music_item_id: str | None = Field(default=None, pattern=UUID_PATTERN, description="A song of "
+                                      "this tenant's library (GET /v1/library/items?kind=audio) "
+                                      "looped under every clip, ducked while someone speaks.")
 
 
 @router.post("", status_code=202, response_model=JobOut,
@@ -50,6 +53,6 @@ def create_clips(body: ClipsIn, who: Writer, platform: PlatformDep) -> JobOut:
     no such item; 422 when it is not a video, or a field cannot be used."""
     order = clips_order(count=body.count, length=body.length, aspect=body.aspect,
                         about=body.about, captions=body.captions, visual_only=body.visual_only,
-                        hook_title=body.hook_title)
+                        hook_title=body.hook_title, music_item_id=body.music_item_id or "")
     job = submit_clips(platform, who.tenant_id, body.item_id, order, created_by=who.key_prefix)
     return JobOut.of(job)

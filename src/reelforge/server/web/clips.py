@@ -27,7 +27,7 @@ from reelforge.store.tenants import Principal
 
 router = APIRouter(route_class=StudioRoute, include_in_schema=False)
 CLIPS_FORM = {"item_id": "", "count": "3", "min_s": "20", "max_s": "60", "aspect": "9:16",
-              "about": "", "captions": "karaoke"}
+              "about": "", "captions": "karaoke", "music_item_id": ""}
 
 
 def clips_context(platform: Platform, who: Principal,
@@ -35,7 +35,10 @@ def clips_context(platform: Platform, who: Principal,
     with platform.db.session() as session:
         videos = [(v.id, v.name, v.state) for v in list_items(session, who.tenant_id,
                                                                kind="video", limit=500)]
-    return {"form": {**CLIPS_FORM, **(form or {})}, "videos": videos, "aspects": ASPECTS,
+        songs = [(a.id, a.name) for a in list_items(session, who.tenant_id, kind="audio",
+                                                      limit=500)]
+    return {"form": {**CLIPS_FORM, **(form or {})}, "videos": videos, "songs": songs,
+            "aspects": ASPECTS,
             "caption_styles": CAPTION_STYLES, "upload_back": "/clips"}
 
 
@@ -69,7 +72,8 @@ async def start_clips(request: Request, who: Who, platform: PlatformDep) -> Resp
                                    f"{fields.get('max_s', '').strip()}",
                             aspect=fields.get("aspect", "9:16"), about=fields.get("about", ""),
                             captions=fields.get("captions", "karaoke"),
-                            hook_title=fields.get("hook_title") == "on")
+                            hook_title=fields.get("hook_title") == "on",
+                            music_item_id=fields.get("music_item_id", ""))
         job = await run_in_threadpool(submit_clips, platform, who.tenant_id, fields["item_id"],
                                       order, created_by=who.key_prefix)
     except ReelforgeError as exc:

@@ -59,7 +59,7 @@ def test_a_talk_heard_in_windows_is_heard_as_whole(
     ffmpeg = find_ffmpeg()
     whole = heard.heard_words(talk_video.path, ffmpeg)
     monkeypatch.setattr(heard, "WHOLE_UP_TO_S", 5.0)
-    monkeypatch.setattr("reelforge.media.speech.WINDOW_S", 12.0)
+    monkeypatch.setattr("reelforge.media.speech.LONG_WINDOW_S", 12.0)
     windowed = heard.heard_words(talk_video.path, ffmpeg)
     texts = [w.text.lower().strip(".,?!") for w in whole]
     again = [w.text.lower().strip(".,?!") for w in windowed]

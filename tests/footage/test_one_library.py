@@ -207,6 +207,12 @@ def test_several_files_in_one_upload_are_each_added_a_duplicate_or_refused(
     assert uploads[3]["error"]["code"] and uploads[3]["item"] is None
     assert sorted(i.name for i in items_of(platform)) == ["blue.png", "green.png"]
 
+    refused = client.post("/v1/library/items", files=[  # nothing added: the request failed
+        ("file", ("notes.txt", b"hello")), ("file", ("fake.png", b"not a picture at all"))])
+    assert refused.status_code == 400, refused.text
+    assert "none of the 2 files could be added" in refused.json()["error"]["message"]
+    assert len(items_of(platform)) == 2
+
 
 def test_the_studio_upload_takes_several_files_and_reports_each(platform: Platform) -> None:
     client = studio(platform, tenant="acme")

@@ -177,7 +177,7 @@ def test_clips_from_a_video_in_the_browser_upload_submit_watch_and_play(
     page = editor_page
     page.get_by_role("link", name="Clips").click()
     page.wait_for_url(re.compile(r".*/clips$"))
-    page.get_by_label("Add a file").set_input_files(str(talk.path))
+    page.get_by_label("Add files").set_input_files(str(talk.path))
     page.get_by_role("button", name="Upload").click()
     page.wait_for_url(re.compile(r".*/clips\?added=.*"))
     assert page.get_by_label("Video").locator("option:checked").inner_text() == "talk.mp4"

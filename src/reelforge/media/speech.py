@@ -510,12 +510,12 @@ def heard_share(words: Sequence[str], heard: Sequence[HeardWord]) -> float:
     return same / len(words)
 
 
-#: A long recording is heard in windows of this many seconds (plus ``WINDOW_OVERLAP_S``):
+#: A long recording is heard in windows of this many seconds (plus ``LONG_WINDOW_OVERLAP_S``):
 #: faster-whisper makes the spectrogram of all the audio it is given at once, so a whole hour
 #: (230 MB of samples) became ~3 GB of working memory.
-WINDOW_S = 120.0
+LONG_WINDOW_S = 120.0
 #: Extra sound after each window, so a word that starts inside it is heard to its end.
-WINDOW_OVERLAP_S = 5.0
+LONG_WINDOW_OVERLAP_S = 5.0
 
 
 def heard_in_windows(
@@ -529,8 +529,8 @@ def heard_in_windows(
     ``hear(audio)`` the words in it with times from its start. A window keeps the words that
     start inside it (the overlap lets the last one finish) and the next window starts where the
     last kept word ends, so no word is cut by a window's edge or heard twice."""
-    window_s = window_s or WINDOW_S
-    overlap_s = WINDOW_OVERLAP_S if overlap_s is None else overlap_s
+    window_s = window_s or LONG_WINDOW_S
+    overlap_s = LONG_WINDOW_OVERLAP_S if overlap_s is None else overlap_s
     words: list[HeardWord] = []
     start = 0.0
     while start < duration_s - 0.05:

@@ -46,7 +46,7 @@ class ClipsIn(BaseModel):
 
 
 @router.post("", status_code=202, response_model=JobOut,
-             responses=error_responses(401, 403, 404, 413, 422, 429))
+             responses=error_responses(400, 401, 403, 404, 413, 422, 429))
 def create_clips(body: ClipsIn, who: Writer, platform: PlatformDep) -> JobOut:
     """Queue a clips job on a library video: transcribed locally, moments cut on sentence
     boundaries, reframed to the aspect around the speaker, captioned. 404 when the tenant has

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 
+from reelforge.errors import InputError
 from reelforge.server.deps import PlatformDep, allowed
 from reelforge.server.errors import error_responses
 from reelforge.server.schemas import (
@@ -54,6 +55,13 @@ def upload(request: Request,
         return item_out(added.item, duplicate=added.duplicate)
     outcomes = library_service.upload_each(platform, who,
                                            [(f.filename or "", f.file) for f in file])
+    if all(o.item is None for o in outcomes):  # nothing was added: the request failed
+        first = outcomes[0]
+        message = str((first.error or {}).get("error", {}).get("message", "refused"))
+        raise InputError(f"none of the {len(outcomes)} files could be added; the first, "
+                         f"{first.name[:80]!r}: {message}",
+                         hint="upload videos, pictures or songs; each file's reason is the "
+                         "same as when it is sent alone")
     return UploadsOut(uploads=[
         UploadOut(name=o.name, status=o.status,  # type: ignore[arg-type]
                   item=item_out(o.item, duplicate=o.duplicate) if o.item else None,

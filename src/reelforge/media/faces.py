@@ -93,6 +93,7 @@ def count_faces(rgb: np.ndarray, min_size_fraction: float = 0.08) -> int:
     """How many people face the camera in an (h, w, 3) RGB picture — for describing a shot, so
     it is stricter than ``detect_faces`` (frontal faces only, confident ones only) and works at
     one size whatever the picture's (a 160-pixel keyframe and a 4000-pixel photo alike)."""
+    frontal = _classifiers()[0]  # DependencyMissing, not ImportError, without OpenCV
     import cv2
 
     height, width = rgb.shape[:2]
@@ -102,7 +103,6 @@ def count_faces(rgb: np.ndarray, min_size_fraction: float = 0.08) -> int:
     gray = cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA)
     side = max(24, round(size[1] * min_size_fraction))
     with _lock:
-        frontal = _classifiers()[0]
         boxes, _levels, weights = frontal.detectMultiScale3(
             gray, scaleFactor=1.08, minNeighbors=4, minSize=(side, side), outputRejectLevels=True)
     return int(sum(1 for w in np.ravel(weights) if w >= COUNT_MIN_CONFIDENCE)) if len(boxes) else 0

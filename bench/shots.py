@@ -12,7 +12,8 @@ real photographs (scikit-image's sample photos filmed by a moving, noisy camera,
 joined the ways real footage was found to be missed: a jump cut inside one photograph, cuts
 between photographs of the same tone, a shot one second long, dissolves of 8, 10 and 12 frames
 and a fade through black. PySceneDetect's Threshold detector (fades only, by design) is scored
-there too.
+there too. ``--set phone`` encodes the same reels as a phone writes H.264 (no B-frames, a
+keyframe every second, none at cuts), where fast decoding skims steady GOPs.
 
 The set (written once into ``--dir``) holds hard cuts between varied textured, moving content,
 fades through black and dissolves of several lengths, camera flashes, fast pans, a variable frame
@@ -116,14 +117,21 @@ def generate(folder: Path) -> list[tuple[Path, Truth]]:
     return out
 
 
-def generate_photos(folder: Path) -> list[tuple[Path, Truth]]:
-    """Write the real-photograph reels (once: reused while PHOTO_SET_VERSION and files exist)."""
+#: How a phone writes H.264: no B-frames, a keyframe every second, none at scene changes
+#: (fast decoding skims steady GOPs of such files: ``media.gop_skim``).
+PHONE_ENCODING: dict[str, object] = {"bframes": 0, "x264_params": "scenecut=0"}
+
+
+def generate_photos(folder: Path, *, phone: bool = False) -> list[tuple[Path, Truth]]:
+    """Write the real-photograph reels (once: reused while PHOTO_SET_VERSION and files exist);
+    ``phone``: encoded as a phone does (``PHONE_ENCODING``)."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for fps, rotate in PHOTO_REELS:
         for crf in (20, 32):
-            path = folder / f"photos{fps}fps-crf{crf}.mp4"
-            truth_path = folder / f"photos{fps}fps-crf{crf}.v{PHOTO_SET_VERSION}.json"
+            stem = f"photos{fps}fps-crf{crf}" + ("-phone" if phone else "")
+            path = folder / f"{stem}.mp4"
+            truth_path = folder / f"{stem}.v{PHOTO_SET_VERSION}.json"
             if path.exists() and truth_path.exists():
                 data = json.loads(truth_path.read_text())
                 truth = Truth(frames=data["frames"], flashes=[],
@@ -131,7 +139,8 @@ def generate_photos(folder: Path) -> list[tuple[Path, Truth]]:
             else:
                 print(f"generating {path.name} ...", file=sys.stderr, flush=True)
                 shots, joins = hard_reel(fps, rotate=rotate)
-                truth = make_photo_video(path, shots, joins, fps=fps, crf=crf)
+                options = {**PHONE_ENCODING, "keyint": fps} if phone else {}
+                truth = make_photo_video(path, shots, joins, fps=fps, crf=crf, **options)
                 truth_path.write_text(json.dumps({"frames": truth.frames,
                                                   "transitions": truth.transitions}))
             out.append((path, truth))
@@ -190,8 +199,9 @@ def main() -> None:
                         help="where the labelled set is written (reused between runs)")
     parser.add_argument("--repeat", type=int, default=1, help="best of N timings")
     parser.add_argument("--only", default="", help="comma-separated file names to run")
-    parser.add_argument("--set", choices=("synthetic", "photos", "both"), default="both",
-                        help="which labelled set to measure")
+    parser.add_argument("--set", choices=("synthetic", "photos", "phone", "both"),
+                        default="both", help="which labelled set to measure (phone: the "
+                        "photographs encoded as a phone does; not in 'both')")
     parser.add_argument("--no-pipeline", action="store_true",
                         help="skip timing analyze_video on a 30 s 1080x1920 final.mp4-like file")
     args = parser.parse_args()
@@ -216,6 +226,10 @@ def main() -> None:
                      generate_photos(args.dir / "photos"),
                      {**methods, "PySceneDetect Threshold (default backend)":
                       pyscenedetect("threshold", None)}))
+    if args.set == "phone":
+        sets.append(("real photographs encoded as a phone does (no B-frames, keyframe every "
+                     "second, none at cuts)", generate_photos(args.dir / "photos", phone=True),
+                     methods))
     for title, files, chosen in sets:
         if args.only:
             files = [(p, t) for p, t in files if p.stem in args.only.split(",")]

@@ -12,7 +12,7 @@ applied to what we hand out. Opening, validating and describing a file is ``prob
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -21,6 +21,7 @@ import av
 import numpy as np
 from av.video.reformatter import Interpolation, VideoReformatter
 
+from reelforge.media.gop_skim import GopChange, Planned, SkipFrame, planned_packets
 from reelforge.media.packet_watch import PacketWatch, h264_nal_length_size
 from reelforge.media.probe import (
     VideoInfo,
@@ -39,6 +40,10 @@ from reelforge.media.probe import (
 TINY_PIXELS = 2048
 #: What fast mode skips between changes in H.264: "BIDIR" (all B-frames) or "NONREF".
 FAST_SKIP: Literal["BIDIR", "NONREF"] = "BIDIR"
+#: In a steady GOP without B-frames fast mode decodes only its first quarter second (at least
+#: this many frames) and skims the rest (``gop_skim``).
+SKIM_RUN_S = 0.25
+SKIM_MIN_FRAMES = 4
 #: Fast mode also skips H.264's deblocking filter (~20% of decoding; invisible at 48 px).
 SKIP_LOOP_FILTER = True
 #: FFmpeg scaler for the tiny frames: AREA averages every pixel (bilinear aliases at 20x).
@@ -147,12 +152,13 @@ def decode_for_analysis(
         past_span = False
         if span is not None:
             container.seek(span.start_pts, stream=stream, backward=True)
-        for packet in container.demux(stream):
+        change = GopChange(max(SKIM_MIN_FRAMES, round(SKIM_RUN_S * (info.fps or 30.0))))
+        for planned in _packet_plan(container.demux(stream), fast, watch, skip, change):
+            packet = planned.packet
             if packet.pts is not None:
                 packet_pts.append(packet.pts)
             if fast and packet.size:
-                full = watch.full(bytes(packet), packet.size, packet.is_keyframe)
-                ctx.skip_frame = "DEFAULT" if full else skip
+                ctx.skip_frame = planned.skip_frame
             for frame in _decode(packet, stats):
                 if span is not None:
                     if frame.pts is None or frame.pts < span.start_pts:
@@ -167,6 +173,7 @@ def decode_for_analysis(
                 to_tiny, to_sample = resizers
                 frame_pts.append(frame.pts)
                 tinies.append(to_tiny(frame))
+                change.see(frame.key_frame, tinies[-1])
                 if frame.pts is None:
                     continue
                 t = float(frame.pts) * tb - start
@@ -182,6 +189,20 @@ def decode_for_analysis(
     if span is not None:
         packet_pts = span.all_pts.tolist()
     return _assemble(info, packet_pts, frame_pts, tinies, rgb_by_pts, tb, start, stats)
+
+
+def _packet_plan(packets: Iterable[av.Packet], fast: bool, watch: PacketWatch,
+                 skip: SkipFrame, change: GopChange) -> Iterator[Planned]:
+    """Each packet with how to decode it: H.264 (avcC) GOP by GOP (``gop_skim``); other codecs
+    packet by packet, skipping ``skip`` frames away from marked changes; all in full when not
+    ``fast``."""
+    if fast and watch.nal_length_size is not None:
+        yield from planned_packets(packets, watch, skip, change)
+        return
+    for packet in packets:
+        full = not fast or not packet.size or watch.full(bytes(packet), packet.size,
+                                                         packet.is_keyframe)
+        yield Planned(packet, "DEFAULT" if full else skip)
 
 
 def read_pictures(
@@ -216,24 +237,42 @@ def tiny_frames_between(video: DecodedVideo, first: int, last: int,
                         tiny_pixels: int = TINY_PIXELS) -> dict[int, np.ndarray]:
     """Tiny frames of display ordinals ``first..last``, decoding every frame from the keyframe
     before ``first`` (a seek), for cuts that fast decoding could not place exactly."""
-    out: dict[int, np.ndarray] = {}
-    if video.frame_pts is None:
-        return out
+    return frames_between(video, [(first, last)], tiny_pixels=tiny_pixels)[0]
+
+
+def frames_between(video: DecodedVideo, ranges: Sequence[tuple[int, int]], *,
+                   tiny_pixels: int = TINY_PIXELS, sample_interval_s: float = 0.0,
+                   sample_long_side: int = 160,
+                   ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+    """Tiny frames (and RGB samples every ``sample_interval_s``; 0 = none) of every display
+    ordinal in the inclusive ``ranges``, each decoded in full from the keyframe before it."""
+    tiny: dict[int, np.ndarray] = {}
+    samples: dict[int, np.ndarray] = {}
+    if video.frame_pts is None or not ranges:
+        return tiny, samples
     info = video.info
     with open_container(info.path) as container:
         stream = video_stream(container, info.path)
         stream.thread_type = "AUTO"
         to_tiny = SmallFrames.tiny(info, tiny_pixels)
-        container.seek(int(video.frame_pts[first]), stream=stream, backward=True)
-        for frame in frames_of(container, stream):
-            if frame.pts is None:
-                continue
-            index = int(np.searchsorted(video.frame_pts, frame.pts))
-            if index > last:
-                break
-            if index >= first:
-                out[index] = to_tiny(frame)
-    return out
+        to_sample = SmallFrames.pictures(info, sample_long_side) if sample_interval_s else None
+        for first, last in ranges:
+            container.seek(int(video.frame_pts[first]), stream=stream, backward=True)
+            next_sample_t = -1e9
+            for frame in frames_of(container, stream):
+                if frame.pts is None:
+                    continue
+                index = int(np.searchsorted(video.frame_pts, frame.pts))
+                if index > last:
+                    break
+                if index < first:
+                    continue
+                tiny[index] = to_tiny(frame)
+                t = float(video.frame_times[min(index, video.total_frames - 1)])
+                if to_sample is not None and t >= next_sample_t:
+                    next_sample_t = t + sample_interval_s
+                    samples[index] = to_sample(frame)
+    return tiny, samples
 
 
 @dataclass

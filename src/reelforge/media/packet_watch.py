@@ -34,15 +34,19 @@ class PacketWatch:
     count: int = 0
     full_until: int = -1
     key_size: int = 0
+    last_kind: str | None = None  # slice type of the last packet ("I", "P", "B"; H.264 only)
+    last_marked: bool = False  # the last packet looked like a change (a keyframe does not)
 
     def full(self, data: bytes, size: int, is_keyframe: bool) -> bool:
         self.count += 1
+        self.last_kind = None
+        self.last_marked = False
         if is_keyframe:
             self.sizes.clear()  # a new scene's motion is unknown: start a new baseline
             self.key_size = size
-            self._mark()
+            self._mark(change=False)
         elif self.nal_length_size is not None:
-            kind = slice_kind(data, self.nal_length_size)
+            kind = self.last_kind = slice_kind(data, self.nal_length_size)
             if kind in ("P", "I"):
                 if len(self.sizes) >= 4:
                     big = size > BIG_P * float(np.median(self.sizes))
@@ -57,8 +61,9 @@ class PacketWatch:
             self.sizes.append(size)
         return self.count <= self.full_until
 
-    def _mark(self) -> None:
+    def _mark(self, *, change: bool = True) -> None:
         self.full_until = self.count + FOLLOWING
+        self.last_marked = change
 
 
 def h264_nal_length_size(codec: str, extradata: bytes | None) -> int | None:

@@ -36,6 +36,9 @@ from reelforge.media.shots import Shot, ShotDetection, detect_shots_in
 from reelforge.media.shots.assemble import is_boundary
 
 SCHEMA_VERSION = "video-analysis.v1"
+#: Motion is read from decoded frames at most this many frames apart: across a skimmed GOP's
+#: gap (``media.gop_skim``) the change per frame says nothing about the camera.
+MOTION_GAP = 4
 
 
 def analyze_video(
@@ -184,7 +187,7 @@ def shot_profile(detection: ShotDetection, shot: Shot, blocked: np.ndarray,
     clean = [int(r) for r in rows if not blocked[int(series.indices[r])]]
     for a, b in itertools.pairwise(clean):
         gap = int(series.indices[b] - series.indices[a])
-        if b == a + 1 and gap > 0:
+        if b == a + 1 and 0 < gap <= MOTION_GAP:
             moves[bin_of(int(series.indices[b]))].append(float(series.step[b]) / gap)
     sharp: list[list[float]] = [[] for _ in range(bins)]
     for f in sorted(video.samples):
@@ -235,7 +238,7 @@ def _motion(series: object, rows: Sequence[int | np.integer]) -> float:
     values = []
     for a, b in itertools.pairwise(rows):
         gap = int(series.indices[b] - series.indices[a])
-        if b == a + 1 and gap > 0:
+        if b == a + 1 and 0 < gap <= MOTION_GAP:
             values.append(float(series.step[b]) / gap)
     return float(np.mean(values)) if values else 0.0
 

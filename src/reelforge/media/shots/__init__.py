@@ -16,6 +16,7 @@ from pathlib import Path
 from reelforge.media.decode import DecodedVideo, decode_for_analysis
 from reelforge.media.shots.assemble import MinShotLength, build_shots, is_boundary
 from reelforge.media.shots.content import ContentDetector
+from reelforge.media.shots.fill import fill_changed_gaps
 from reelforge.media.shots.flash import FlashFilter
 from reelforge.media.shots.gradual import GradualDetector
 from reelforge.media.shots.model import Detector, Shot, Transition, timecode
@@ -77,7 +78,9 @@ def detect_shots_in(
 
 def detect_in_video(video: DecodedVideo, *, min_shot_s: float = 0.4,
                     detectors: Sequence[Detector] | None = None) -> ShotDetection:
-    """Run the detector chain over frames already decoded."""
+    """Run the detector chain over frames already decoded (skimmed gaps whose ends differ are
+    decoded in full first: ``fill``)."""
+    video = fill_changed_gaps(video)
     series = frame_series(video.indices, video.times, video.tiny, video.total_frames)
     chain = detectors if detectors is not None else default_detectors(
         min_shot_s=min_shot_s, fps=video.info.fps or 30.0)

@@ -75,6 +75,7 @@ def detect_shots_compact(
         chain = [d for d in default_detectors(min_shot_s=min_shot_s, fps=video.info.fps or 30.0)
                  if not isinstance(d, MinShotLength)]
         detection = detect_in_video(video, detectors=chain)
+        video = detection.video  # with any skimmed gap that changed decoded (``fill``)
         own_transitions = [t for t in detection.transitions if part.first <= t.cut_frame < part.end]
         found += own_transitions
         series = detection.series

@@ -105,3 +105,29 @@ def test_a_point_lands_where_the_crop_or_the_fill_puts_it() -> None:
     fill = Framing(180, 320, True)  # 16:9 in 9:16: letterboxed, the point moves inward
     _, y = focus_in_frame((0.5, 0.0), 320, 180, fill)
     assert abs(y - (320 - 101.25) / 2 / 320) < 1e-6
+
+
+def _video_with_disc(path: Path, at: tuple[float, float], size=(320, 180)) -> Path:
+    """Two seconds of a dim, flat scene with one bright disc at ``at``, as a video file."""
+    frame = np.asarray(Image.open(_picture(path.with_suffix(".png"), at, size)).convert("RGB"))
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        for i in range(2 * FPS):
+            image = av.VideoFrame.from_ndarray(frame, format="rgb24")
+            image.pts = i
+            for packet in stream.encode(image):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def test_a_video_shot_is_cropped_around_its_keyframes_subject_not_its_centre(tmp_path) -> None:
+    shown = _indexed_pick(_video_with_disc(tmp_path / "lamp.mp4", (0.9, 0.5)))
+    assert shown.kind == "video" and shown.focus is not None
+    assert abs(shown.focus[0] - 0.9) < 0.05
+    frames = _render(tmp_path, shown, (180, 180))  # 16:9 → 1:1: a crop
+    assert 0.5 < _bright_centre(frames[0])[0] < 1.0
+    centred = _render(tmp_path, shown.model_copy(update={"focus": None}), (180, 180), index=2)
+    assert not (centred[0].mean(axis=2) > 150).any()  # the centre crop loses it

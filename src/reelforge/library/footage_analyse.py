@@ -38,7 +38,8 @@ HALF_SHARP = 100.0
 THUMB_SIDE = 160
 #: Bumped when a shot's description changes, so ``footage add`` describes old files again
 #: (2: faces, and where and when it was taken; 3: a shot's motion and sharpness profile and a
-#: picture's salient point).
+#: picture's salient point). A video shot's salient point (its keyframe's) came later without a
+#: bump: shots indexed before it are cropped at the centre, as they were.
 ANALYSIS_VERSION = 3
 #: A shot's profile: one motion and one sharpness value per this many seconds (longer for a
 #: shot of over ``PROFILE_MAX_STEPS`` steps, so a long take stays small in the library).
@@ -160,6 +161,7 @@ def _video(task: FileTask) -> FileResult:
     from reelforge.media.keyframes import choose_keyframes, transition_frames
     from reelforge.media.pixel_aspect import display_size, sample_aspect_ratio, to_display_aspect
     from reelforge.media.probe import probe_video
+    from reelforge.media.salience import salient_point
     from reelforge.media.shots import detect_shots_in
     from reelforge.media.shots.compact import detect_shots_compact
     from reelforge.media.taken import place_name, video_taken
@@ -222,13 +224,17 @@ def _video(task: FileTask) -> FileResult:
             sharpness=_sharpness01(float(doc["sharpness"])),  # type: ignore[arg-type]
             captured_at=taken.at, place=place,
             faces=count_faces(upright) if upright is not None else 0)
+        extra: dict[str, object] = {
+            "thumbnail": _thumbnail(upright, task, number) if upright is not None else "",
+            "start_timecode": shot.start_timecode, "end_timecode": shot.end_timecode,
+            **profile_extra(step, *shot_profile(detection, shot, blocked, step))}
+        focus = salient_point(upright) if upright is not None else None
+        if focus is not None:  # a crop to another aspect centres the keyframe's subject
+            extra["focus"] = [round(v, 4) for v in focus]
         shots.append(_shot(
             task, number, facts, start_s=shot.start_s, end_s=shot.end_s,
             keyframe_s=key.time_s if key is not None else (shot.start_s + shot.end_s) / 2,
-            image_hash=_image_hash(upright) if upright is not None else 0,
-            extra={"thumbnail": _thumbnail(upright, task, number) if upright is not None else "",
-                   "start_timecode": shot.start_timecode, "end_timecode": shot.end_timecode,
-                   **profile_extra(step, *shot_profile(detection, shot, blocked, step))}))
+            image_hash=_image_hash(upright) if upright is not None else 0, extra=extra))
     duration = detection.shots[-1].end_s if detection.shots else 0.0
     return FileResult(task.path, shots, duration_s=duration, has_audio=info.has_audio,
                       warnings=warnings)

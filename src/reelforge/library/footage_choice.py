@@ -344,7 +344,7 @@ def segment(shot: FootageShot, need_s: float) -> tuple[float, float]:
 
 def pick(c: Candidate, need_s: float) -> FootagePick:
     part = choose_segment(c.shot, need_s)
-    focus = c.shot.extra.get("focus") if c.shot.kind == "picture" else None
+    focus = c.shot.extra.get("focus")  # a picture's, or a video shot's keyframe's subject
     return FootagePick(shot_id=c.shot.shot_id, source=c.shot.source, kind=c.shot.kind,
                        start_s=part.start_s, end_s=part.end_s, width=max(1, c.shot.width),
                        height=max(1, c.shot.height), score=round(c.match.score, 4),

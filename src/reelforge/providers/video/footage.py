@@ -3,7 +3,8 @@
 A video shot is cut to its segment (never past its own cuts: the chooser picked the seconds),
 slowed or looped when the chooser said so, and a picture slowly zooms (Ken Burns) toward its
 salient point (a face, else what stands out; found at indexing). Both are fitted to the job's
-aspect: a crop (centred on a picture's salient point, else the centre) when it keeps most of
+aspect: a crop (centred on the salient point of a picture or of a video shot's keyframe, else
+the centre) when it keeps most of
 the frame, else the whole frame over a blurred, enlarged copy of itself. Output is at most the
 source's own resolution (the assembly scales up once, instead of encoding pixels that carry
 nothing), at the job's frame rate and exactly the scene's length.
@@ -104,7 +105,7 @@ def video_args(pick: FootagePick, choice: FootageChoice, frame: Framing, fps: in
         frames = math.ceil(length * fps) + 1
         timing = (f"setpts=PTS-STARTPTS,fps={fps},loop=loop=-1:size={frames}:start=0,"
                   f"setpts=N/{fps}/TB")
-    graph = f"[0:v]{SQUARE_PIXELS},{timing},{fit_graph(frame)}"
+    graph = f"[0:v]{SQUARE_PIXELS},{timing},{fit_graph(frame, pick.focus)}"
     return inputs, graph
 
 

@@ -153,6 +153,12 @@ def run_make(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
         # the manifest accounts for every paid call of the job, from the ledger (earlier
         # attempts and cache-hit steps included), so its cost is what the tenant was billed
         result.manifest.paid_calls = job_paid_calls(platform.db, job_id)
+        if footage is not None:  # an upload is named by its library item, not the server path
+            from reelforge.library.footage_names import shown_manifest
+            from reelforge.library.footage_store import tenant_footage_folder
+
+            result.manifest = shown_manifest(result.manifest,
+                                             tenant_footage_folder(settings, tenant_id))
         write_json(result.job_dir / "manifest.json", result.manifest.model_dump(mode="json"))
         return _store_result(platform, tenant_id, job_id, result)
     finally:  # stored, or failed: the parts stay in the (tenant's, maybe sealed) step cache

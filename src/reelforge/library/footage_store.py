@@ -275,26 +275,6 @@ def upload_path(folder: Path, item_id: str, name: str) -> Path:
     return folder / UPLOADS_DIR / item_id / Path(name).name
 
 
-@dataclass(frozen=True)
-class UploadedFile:
-    """A shot's file as its owner knows it: the library item it was uploaded as."""
-
-    item_id: str
-    name: str
-
-
-def uploaded_file(folder: Path, source: str) -> UploadedFile | None:
-    """The library item an uploaded shot's ``source`` is a copy of (``upload_path``); None for
-    a file the CLI added or a registered one, which keep their own path."""
-    try:
-        parts = Path(source).resolve().relative_to(folder.resolve()).parts
-    except (ValueError, OSError):
-        return None
-    if len(parts) != 3 or parts[0] != UPLOADS_DIR:
-        return None
-    return UploadedFile(item_id=parts[1], name=parts[2])
-
-
 def forget_footage(folder: Path, embed: Embed, *, content_hash: str | None = None,
                    paths: tuple[str, ...] = ()) -> list[str]:
     """Remove from the library in ``folder`` every file holding ``content_hash`` or recorded

@@ -193,7 +193,7 @@ def footage_hits(platform: Platform, tenant_id: int, query: str) -> tuple[list[A
     """The footage search of ``GET /v1/footage/search`` (same service), as rows for the page;
     an empty library is a message on the page, not an error page."""
     from reelforge.errors import InputError
-    from reelforge.services.footage import search_footage, shown_source
+    from reelforge.services.footage import search_footage, shown_file
 
     if not query:
         return [], None
@@ -201,8 +201,9 @@ def footage_hits(platform: Platform, tenant_id: int, query: str) -> tuple[list[A
         matches = search_footage(platform.settings, tenant_id, query, k=12)
     except InputError as exc:
         return [], exc
-    return [{"match": m, "file": shown_source(platform.settings, tenant_id, m.shot.source)}
-            for m in matches], None
+    shown = [shown_file(platform.settings, tenant_id, m.shot.source) for m in matches]
+    return [{"match": m, "file": f.name, "item_id": f.item_id}
+            for m, f in zip(matches, shown, strict=True)], None
 
 
 @router.get("/library/images", response_class=HTMLResponse)

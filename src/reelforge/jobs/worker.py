@@ -136,6 +136,7 @@ def run_make(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
     from reelforge.security.secrets_store import settings_for_job
 
     settings = settings_for_job(platform.settings, platform.db, job_id)  # the tenant's own keys
+    settings = settings.model_copy(update={"songs_tenant_id": tenant_id})  # and its own songs
     keys = platform.artifacts.keys  # the tenant's own step cache, sealed if it encrypts
     cache_scope = CacheScope.of_tenant(tenant_id, keys.for_step_cache(tenant_id) if keys else None)
     work_dir = jobs_dir(platform) / str(tenant_id)

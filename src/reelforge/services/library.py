@@ -299,8 +299,9 @@ def delete(platform: Platform, tenant_id: int, item_id: str) -> Deleted:
     """Delete one of the tenant's library items: its row, its stored bytes and, for a video or
     picture, its shots in the tenant's footage library (file, thumbnails and vectors, found by
     content hash or by path), so neither a search nor ``make --footage library`` can pick a
-    deleted file. A file the CLI added stays on disk; a later ``footage add`` of its folder
-    brings it back. Another tenant's item is not found."""
+    deleted file; for a song, its place in the song catalog. A file the CLI added stays on
+    disk; a later ``footage add`` of its folder brings it back. Another tenant's item is not
+    found."""
     import shutil
 
     with platform.db.session() as session:
@@ -324,6 +325,10 @@ def delete(platform: Platform, tenant_id: int, item_id: str) -> Deleted:
                                    paths=(str(local.resolve()),))
         if stored:
             shutil.rmtree(local.parent, ignore_errors=True)
+    elif kind == "audio":
+        from reelforge.jobs.songs import forget_song
+
+        forget_song(platform, tenant_id, item_id)
     return Deleted(item_id=item_id, name=name, kind=kind, footage_files=len(forgotten))
 
 

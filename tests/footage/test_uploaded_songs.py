@@ -128,3 +128,24 @@ def test_a_deleted_song_leaves_the_song_search(running: Platform, tmp_path: Path
     with running.db.session() as session:
         assert session.query(Song).count() == 0
     assert list(folder.rglob("evening_theme.wav")) == []
+
+
+def test_a_song_deleted_while_it_is_analysed_does_not_stay_in_the_catalog(
+    running: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from reelforge.providers.music.catalog import SongCatalog
+    from reelforge.store.library import LibraryItem, delete_item
+    from reelforge.store.songs import Song
+
+    added = SongCatalog.add
+
+    def delete_then_add(self, songs, **kwargs):  # type: ignore[no-untyped-def]
+        with running.db.session() as session:  # the item is deleted as the job indexes it
+            delete_item(session, session.get(LibraryItem, songs[0].key.removeprefix("item:")))
+        return added(self, songs, **kwargs)
+
+    monkeypatch.setattr(SongCatalog, "add", delete_then_add)
+    upload_song(running, "acme", tmp_path)
+    with running.db.session() as session:
+        assert session.query(Song).count() == 0
+    assert list((running.settings.data_dir / "songs").rglob("*.wav")) == []

@@ -348,6 +348,8 @@ class FootagePick(Model):
     it matched. A picture has ``start_s == end_s == 0``; ``shot_id`` names the content."""
 
     shot_id: str
+    #: The file: its path while the job runs; in a platform job's manifest an uploaded file is
+    #: named as its owner knows it (the upload's name, with ``item_id``), never by its server path.
     source: str
     kind: Literal["video", "picture"]
     start_s: float = Field(ge=0)
@@ -355,6 +357,8 @@ class FootagePick(Model):
     width: int = Field(gt=0)
     height: int = Field(gt=0)
     score: float  # cosine similarity to the scene's words (−1..1)
+    #: The library item an uploaded file is (a platform job's manifest); None: a file of a folder.
+    item_id: str | None = None
     #: Why these seconds of the shot: its steadiest and sharpest part, its middle, all of it.
     part: str = ""
     #: A picture's salient point (0..1 of its width and height: a face, else what stands out),

@@ -184,6 +184,9 @@ class Settings(BaseSettings):
     artifact_s3_kms_key_id: str | None = None  # the KMS key for aws:kms (default: the bucket's)
     # music: below this cosine the best searched song is a weak match and "auto" composes instead
     music_compose_below: float = Field(default=0.35, ge=0, le=1)
+    # the tenant a job or request runs for: its uploaded songs join the shared ones in the song
+    # search (set per job by the worker and per request by the API; None: the shared songs only)
+    songs_tenant_id: int | None = None
     soundfont_file: Path | None = None  # the composer's GM soundfont (default: Debian's FluidR3)
     # footage (make --footage): below this cosine a scene's best shot is a weak match and the
     # video engine draws the scene instead

@@ -374,7 +374,7 @@ def test_a_tenant_makes_a_video_from_the_footage_it_uploaded(
         "fps": 12, "x264_preset": "ultrafast"}), immediate=True)
     try:
         client = api(running, tenant="acme")
-        client.post("/v1/library/items", files=[
+        uploaded = client.post("/v1/library/items", files=[
             ("file", ("beach_dog_running.mp4",
                       (footage_dir / "beach_dog_running.mp4").read_bytes())),
             ("file", ("green_trees_wind.mp4",
@@ -387,8 +387,15 @@ def test_a_tenant_makes_a_video_from_the_footage_it_uploaded(
         assert made.status_code == 202, made.text
         job = client.get(f"/v1/jobs/{made.json()['id']}").json()
         assert job["state"] == "succeeded", job
-        manifest = client.get(f"/v1/jobs/{made.json()['id']}/artifacts/manifest.json").json()
-        [chosen] = manifest["footage"]
-        assert Path(chosen["shot"]["source"]).name == "beach_dog_running.mp4"
+        stored = client.get(f"/v1/jobs/{made.json()['id']}/artifacts/manifest.json")
+        [chosen] = stored.json()["footage"]
+        # named by the library item it was uploaded as, never by its copy on the server
+        beach = uploaded.json()["uploads"][0]["item"]["id"]
+        assert (chosen["shot"]["source"], chosen["shot"]["item_id"]) == (
+            "beach_dog_running.mp4", beach)
+        assert str(running.settings.data_dir) not in stored.text and "uploads/" not in stored.text
+        page = studio(running, tenant="acme").get(f"/jobs/{made.json()['id']}").text
+        assert f'href="/library/videos#v-{beach}"' in page
+        assert str(running.settings.data_dir) not in page
     finally:
         forget_databases()

@@ -45,6 +45,14 @@ def test_filter_is_applied_before_ranking_so_k_results_all_pass(small) -> None:
     assert [i for i, _ in hits] == [int(allowed[j]) for j in expected]
 
 
+def test_an_index_built_from_no_songs_searches_to_nothing() -> None:
+    """A catalog with no song yet (the built-in ones not analysed) answers an empty search,
+    not a reshape error (a 500 from POST /v1/songs/search)."""
+    for vectors in (np.zeros((0, 384), np.float32), np.zeros(0, np.float32)):
+        index = VectorIndex.build(np.zeros(0, np.int64), vectors, model_id="m")
+        assert len(index) == 0 and index.search(np.ones(384, np.float32), 3) == []
+
+
 def test_adding_an_existing_id_replaces_its_vector(small) -> None:
     ids, vectors, index = small
     index.add([ids[0]], vectors[7:8])

@@ -91,6 +91,10 @@ def analyze_item(platform: Platform, tenant_id: int, item_id: str, *,
     with platform.db.session() as session:
         item = get_item(session, tenant_id, item_id)
         item.state, item.analysis, item.error = "analyzed", _jsonable(doc), None
+    if kind == "audio":  # the song search and `make`'s music find it, as a `songs add` song
+        from reelforge.jobs.songs import index_song
+
+        index_song(platform, tenant_id, item_id, doc)
 
 
 def _analysis_or_readable_error(kind: str, path: Path, name: str,

@@ -8,6 +8,7 @@ folder (``uploads/<item id>/``): ``make`` reads shots from their source file whe
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from reelforge.library.footage_caption import Caption
 
 FOOTAGE_KINDS = ("video", "image")
-UPLOADS_DIR = "uploads"
 
 
 def index_item(platform: Platform, tenant_id: int, item_id: str, *,
@@ -42,6 +42,13 @@ def index_item(platform: Platform, tenant_id: int, item_id: str, *,
     folder = tenant_footage_folder(platform.settings, tenant_id)
     local = _local_copy(platform, folder, item_id, name, location) if stored else Path(location)
     report = index_file(local, folder, embed=get_text_encoder().encode, caption=caption)
+    if _deleted_meanwhile(platform, tenant_id, item_id):  # its shots must not come back
+        from reelforge.library.footage_store import forget_footage
+
+        forget_footage(folder, get_text_encoder().encode, paths=(str(local.resolve()),))
+        if stored:
+            shutil.rmtree(local.parent, ignore_errors=True)
+        raise Canceled(f"{name} was deleted from the library while it was being indexed")
     if report.failed:
         raise UnreadableMedia(f"{name}: {report.failed[0].reason}", hint=RETRY_HINT)
     return {"item_id": item_id, "shots_added": report.shots_added,
@@ -49,10 +56,23 @@ def index_item(platform: Platform, tenant_id: int, item_id: str, *,
             "notes": [w.reason.replace(str(folder), "") for w in report.warnings]}
 
 
+def _deleted_meanwhile(platform: Platform, tenant_id: int, item_id: str) -> bool:
+    from reelforge.errors import NotFound
+
+    with platform.db.session() as session:
+        try:
+            get_item(session, tenant_id, item_id)
+        except NotFound:
+            return True
+    return False
+
+
 def _local_copy(platform: Platform, folder: Path, item_id: str, name: str,
                 location: str) -> Path:
     """The uploaded file in the tenant's footage folder (written whole, then renamed)."""
-    local = folder / UPLOADS_DIR / item_id / Path(name).name
+    from reelforge.library.footage_store import upload_path
+
+    local = upload_path(folder, item_id, name)
     if not local.is_file():
         local.parent.mkdir(parents=True, exist_ok=True)
         partial = local.with_name(f".{local.name}.{os.getpid()}.part")

@@ -136,6 +136,7 @@ def run_make(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
     from reelforge.security.secrets_store import settings_for_job
 
     settings = settings_for_job(platform.settings, platform.db, job_id)  # the tenant's own keys
+    settings = settings.model_copy(update={"songs_tenant_id": tenant_id})  # and its own songs
     keys = platform.artifacts.keys  # the tenant's own step cache, sealed if it encrypts
     cache_scope = CacheScope.of_tenant(tenant_id, keys.for_step_cache(tenant_id) if keys else None)
     work_dir = jobs_dir(platform) / str(tenant_id)
@@ -153,6 +154,12 @@ def run_make(platform: Platform, job_id: str, tenant_id: int, spec: JobSpec,
         # the manifest accounts for every paid call of the job, from the ledger (earlier
         # attempts and cache-hit steps included), so its cost is what the tenant was billed
         result.manifest.paid_calls = job_paid_calls(platform.db, job_id)
+        if footage is not None:  # an upload is named by its library item, not the server path
+            from reelforge.library.footage_names import shown_manifest
+            from reelforge.library.footage_store import tenant_footage_folder
+
+            result.manifest = shown_manifest(result.manifest,
+                                             tenant_footage_folder(settings, tenant_id))
         write_json(result.job_dir / "manifest.json", result.manifest.model_dump(mode="json"))
         return _store_result(platform, tenant_id, job_id, result)
     finally:  # stored, or failed: the parts stay in the (tenant's, maybe sealed) step cache

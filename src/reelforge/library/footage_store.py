@@ -29,6 +29,8 @@ from reelforge.settings import Settings
 LIBRARY_FILE = "footage.json"
 VECTORS_FILE = "vectors.faiss"
 THUMBS_DIR = "thumbs"
+#: Uploaded files are copied here, one folder per library item: ``uploads/<item id>/<name>``.
+UPLOADS_DIR = "uploads"
 FORMAT = 1
 ADD_HINT = "index your clips and pictures first: reelforge footage add DIR"
 
@@ -265,6 +267,34 @@ class FolderFootageIndex:
         hits = self.vectors.search(query, k, allowed_ids=allowed)
         return [FootageMatch(shot, round(score, 4), match_reason(text, shot))
                 for shot, score in ((self.library.shots[i], s) for i, s in hits)]
+
+
+def upload_path(folder: Path, item_id: str, name: str) -> Path:
+    """Where an uploaded library item's file is kept in its tenant's footage folder (``make``
+    renders shots from it)."""
+    return folder / UPLOADS_DIR / item_id / Path(name).name
+
+
+def forget_footage(folder: Path, embed: Embed, *, content_hash: str | None = None,
+                   paths: tuple[str, ...] = ()) -> list[str]:
+    """Remove from the library in ``folder`` every file holding ``content_hash`` or recorded
+    at one of ``paths``, with its shots, thumbnails and vectors (a library item was deleted:
+    search and ``make`` must no longer find it). Returns the paths forgotten."""
+    from filelock import FileLock
+
+    if not (folder / LIBRARY_FILE).is_file():
+        return []
+    with FileLock(str(folder / ".lock")):
+        library = load_library(folder)
+        gone = [p for p, f in library.files.items()
+                if p in paths or (content_hash is not None and f.content_hash == content_hash)]
+        if not gone:
+            return []
+        vectors = load_vectors(library, embed)
+        for path in gone:
+            vectors.remove(library.remove_file(path))
+        save_library(library, vectors)
+    return gone
 
 
 def open_footage_index(folder: Path, embed: Embed) -> FolderFootageIndex:

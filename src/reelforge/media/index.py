@@ -76,8 +76,10 @@ class VectorIndex:
         hnsw_threshold: int = HNSW_THRESHOLD,
     ) -> VectorIndex:
         """A new index over the given vectors: exact below ``hnsw_threshold`` items, HNSW above."""
+        if len(ids) == 0:  # an empty catalog (no built-in songs yet) searches to nothing
+            return cls(384, "flat", model_id, fingerprint)
         vectors = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)
-        dimension = vectors.shape[1] if len(ids) else 384
+        dimension = vectors.shape[1]
         kind = "hnsw" if len(ids) >= hnsw_threshold else "flat"
         index = cls(dimension, kind, model_id, fingerprint)
         if kind == "hnsw":  # building a graph is parallel work; searches set 1 thread again

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from reelforge.domain import Brief
 from reelforge.errors import InputError, InvalidField
+from reelforge.library import footage_names
 from reelforge.library.footage import FootageKind, FootageMatch, FootageShot
+from reelforge.library.footage_names import ShownFile
 from reelforge.library.footage_store import (
     ADD_HINT,
     LIBRARY_FILE,
@@ -38,15 +40,10 @@ def search_footage(settings: Settings, tenant_id: int, query: str, *, k: int = 1
     return index.search(query, k, kind=kind, min_duration_s=min_duration_s)
 
 
-def shown_source(settings: Settings, tenant_id: int, source: str) -> str:
-    """A shot's file as its owner knows it: an uploaded file by its place in the tenant's
-    library (``uploads/<item id>/<name>``), never the server's folders; a file the CLI added
-    by its own path."""
-    folder = tenant_footage_folder(settings, tenant_id).resolve()
-    try:
-        return str(Path(source).resolve().relative_to(folder))
-    except (ValueError, OSError):
-        return source
+def shown_file(settings: Settings, tenant_id: int, source: str) -> ShownFile:
+    """A shot's file as its owner knows it: an upload by its library item (its name and id),
+    never the server's folders; a file the CLI added by its own path."""
+    return footage_names.shown_file(tenant_footage_folder(settings, tenant_id), source)
 
 
 def find_shot(settings: Settings, tenant_id: int, shot_id: str) -> FootageShot | None:

@@ -36,6 +36,8 @@ from reelforge.store import jobs as job_rows
 from reelforge.store.artifacts import content_type_of, record_artifact
 from reelforge.store.library import (
     LibraryItem,
+    delete_item,
+    get_item,
     item_at,
     item_with_content,
     list_items,
@@ -281,6 +283,60 @@ def record_cli_files(platform: Platform, paths: Sequence[Path], *, index: bool,
     return [add_local_file(platform, tenant_id, path, created_by="cli", index=index,
                            analysis=(analyses or {}).get(str(path)),
                            content_hash=(hashes or {}).get(str(path))) for path in paths]
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """A library item gone: its name, and the files the footage library forgot with it."""
+
+    item_id: str
+    name: str
+    kind: str
+    footage_files: int = 0
+
+
+def delete(platform: Platform, tenant_id: int, item_id: str) -> Deleted:
+    """Delete one of the tenant's library items: its row, its stored bytes and, for a video or
+    picture, its shots in the tenant's footage library (file, thumbnails and vectors, found by
+    content hash or by path), so neither a search nor ``make --footage library`` can pick a
+    deleted file; for a song, its place in the song catalog. A file the CLI added stays on
+    disk; a later ``footage add`` of its folder brings it back. Another tenant's item is not
+    found."""
+    import shutil
+
+    with platform.db.session() as session:
+        item = get_item(session, tenant_id, item_id)
+        kind, name, stored = item.kind, item.name, item.stored
+        location, digest = item.location, item.content_hash
+        delete_item(session, item)
+    if stored:
+        platform.artifacts.delete_prefix(location.rsplit("/", 1)[0] + "/")
+    forgotten: list[str] = []
+    if kind in FOOTAGE_KINDS:
+        from reelforge.library.footage_store import (
+            forget_footage,
+            tenant_footage_folder,
+            upload_path,
+        )
+
+        folder = tenant_footage_folder(platform.settings, tenant_id)
+        local = upload_path(folder, item_id, name) if stored else Path(location)
+        forgotten = forget_footage(folder, _embed, content_hash=digest,
+                                   paths=(str(local.resolve()),))
+        if stored:
+            shutil.rmtree(local.parent, ignore_errors=True)
+    elif kind == "audio":
+        from reelforge.jobs.songs import forget_song
+
+        forget_song(platform, tenant_id, item_id)
+    return Deleted(item_id=item_id, name=name, kind=kind, footage_files=len(forgotten))
+
+
+def _embed(texts: Sequence[str]) -> np.ndarray:
+    """The text encoder, loaded only when the footage library's vectors must be made again."""
+    from reelforge.media.embeddings import get_text_encoder
+
+    return get_text_encoder().encode(texts)
 
 
 def clusters(platform: Platform, tenant_id: int) -> Clusters:

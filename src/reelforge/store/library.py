@@ -94,3 +94,17 @@ def item_at(session: Session, tenant_id: int, location: str) -> LibraryItem | No
     return session.scalar(select(LibraryItem).where(LibraryItem.tenant_id == tenant_id,
                                                     LibraryItem.location == location)
                           .order_by(LibraryItem.created_at.desc()).limit(1))
+
+
+def delete_item(session: Session, item: LibraryItem) -> None:
+    """Forget the item and, for an upload, the artifact row its bytes are counted under (the
+    tenant's storage quota); the bytes themselves are the caller's to delete."""
+    from sqlalchemy import delete
+
+    from reelforge.store.artifacts import Artifact
+
+    if item.stored:
+        session.execute(delete(Artifact).where(Artifact.tenant_id == item.tenant_id,
+                                               Artifact.job_id.is_(None),
+                                               Artifact.path == item.location))
+    session.delete(item)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     delete,
     func,
+    or_,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -80,6 +81,9 @@ class Song(Base):
     file_mtime: Mapped[float | None] = mapped_column(Float, nullable=True)
     content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     analysis_version: Mapped[int] = mapped_column(Integer, default=0)
+    #: The tenant whose upload this is: only its own song search finds it. NULL: shared by
+    #: every tenant (the built-in songs, and the server's own: `songs add`, the local tenant).
+    tenant_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=_now, onupdate=_now
@@ -152,6 +156,11 @@ def delete_songs(session: Session, ids: Sequence[int]) -> None:
         session.execute(delete(Song).where(Song.id.in_([int(i) for i in ids[start : start + 500]])))
 
 
+def any_tenant_songs(session: Session) -> bool:
+    """Whether some tenant uploaded a song: only then must a search be scoped to one tenant."""
+    return session.scalar(select(Song.id).where(Song.tenant_id.is_not(None)).limit(1)) is not None
+
+
 def count_by_source(session: Session) -> dict[str, int]:
     rows = session.execute(select(Song.source, func.count()).group_by(Song.source))
     return {source: int(n) for source, n in rows}
@@ -168,6 +177,8 @@ class SongFilter:
     bpm_min: float | None = None
     bpm_max: float | None = None
     tags: tuple[str, ...] = ()  # every tag must be present
+    #: Whose uploaded songs are searched besides the shared ones; None: the shared ones only.
+    tenant_id: int | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -177,6 +188,10 @@ class SongFilter:
 def filtered_ids(session: Session, song_filter: SongFilter) -> list[int]:
     """Index ids of the embedded songs that pass the filter."""
     query = select(Song.embedding_id).where(Song.embedding_id.is_not(None))
+    if song_filter.tenant_id is None:
+        query = query.where(Song.tenant_id.is_(None))
+    else:
+        query = query.where(or_(Song.tenant_id.is_(None), Song.tenant_id == song_filter.tenant_id))
     if song_filter.sources:
         query = query.where(Song.source.in_(song_filter.sources))
     if song_filter.usable_only:

@@ -20,7 +20,7 @@ from reelforge.library.footage_montage import MontageRules, cut_montage
 from reelforge.pipeline.step import JobRun, Made, Results, StepIdentity
 from reelforge.pipeline.steps.narrate import scene_name
 from reelforge.pipeline.steps.score import MusicPick
-from reelforge.pipeline.steps.visualize import Clips
+from reelforge.pipeline.steps.visualize import PICK_NOT_KEYED, Clips
 from reelforge.providers.base import ClipRequest
 
 #: Bump when the same track would give other beats.
@@ -149,7 +149,7 @@ class MontageStep:
                                                treatment=shot.treatment, speed=shot.speed),
                                  ffmpeg=job.engines.render.ffmpeg)
             inputs: dict[str, Any] = {
-                "shot": shot.shot.model_dump(mode="json", exclude={"score", "part"}),
+                "shot": shot.shot.model_dump(mode="json", exclude=PICK_NOT_KEYED),
                 "treatment": shot.treatment, "speed": shot.speed, "size": (width, height),
                 "fps": fps, "duration_s": round(shot.duration_s, 4), "zoom_in": i % 2 == 0}
 

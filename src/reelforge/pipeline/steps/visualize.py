@@ -18,6 +18,10 @@ from reelforge.pipeline.steps.narrate import Narrations, scene_name
 from reelforge.pipeline.timeline import narration_durations
 from reelforge.providers.base import ClipRequest, VideoGenerator
 
+#: A shot's fields that do not change its clip: how well it matched, why those seconds, and
+#: the library item a manifest names it by (so clips made before ``item_id`` stay cached).
+PICK_NOT_KEYED = {"score", "part", "item_id"}
+
 
 class Clips(Model):
     """Every scene's clip, in scene order, with the cache key of each (for assembly)."""
@@ -54,7 +58,7 @@ class VisualizeStep:
                 video = FootageVideo(choice, ffmpeg=job.engines.render.ffmpeg)
                 # what the clip is made of, and nothing else (a new narration of the same
                 # length keeps the clip)
-                inputs = {"shot": choice.shot.model_dump(mode="json", exclude={"score", "part"}),
+                inputs = {"shot": choice.shot.model_dump(mode="json", exclude=PICK_NOT_KEYED),
                           "treatment": choice.treatment, "speed": choice.speed,
                           "size": (width, height), "fps": request.fps,
                           "duration_s": round(duration, 4), "zoom_in": i % 2 == 0}

@@ -10,7 +10,7 @@ wrong index behind. Audio is analysed in worker processes by ``song_analysis``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reelforge.domain import Track
@@ -27,6 +27,7 @@ from reelforge.store.db import Database, open_database
 from reelforge.store.songs import (
     Song,
     SongFilter,
+    any_tenant_songs,
     delete_songs,
     filtered_ids,
     set_tags,
@@ -63,6 +64,7 @@ class SongInput:
     file_mtime: float | None = None
     content_hash: str | None = None
     description: str = ""  # computed from the rest when empty
+    tenant_id: int | None = None  # a tenant's upload (its search only); None: shared
 
     def describe(self) -> str:
         named = self.source != "builtin"  # built-in titles are just "<mood> <style> <n>"
@@ -198,11 +200,11 @@ class SongCatalog:
         song_filter = song_filter or SongFilter()
         index = self.index()
         allowed: list[int] | None = None
-        if not song_filter.is_empty:
-            with self.db.session() as session:
+        with self.db.session() as session:  # another tenant's upload is never ranked
+            if any_tenant_songs(session) or not replace(song_filter, tenant_id=None).is_empty:
                 allowed = filtered_ids(session, song_filter)
-            if not allowed:
-                return []
+        if allowed is not None and not allowed:
+            return []
         vector = self.encoder.encode_one(query)
         wanted = [t.lower() for t in boost_tags]
         pool = k * 4 if wanted else k
@@ -290,6 +292,7 @@ def song_input_from_row(row: Song) -> SongInput:
         tags=list(row.tags), bpm=row.bpm, musical_key=row.musical_key,
         features=AudioFeatures.from_dict(row.features) if row.features else None,
         file_size=row.file_size, file_mtime=row.file_mtime, content_hash=row.content_hash,
+        tenant_id=row.tenant_id,
     )
 
 
@@ -313,6 +316,7 @@ def _fill_row(row: Song, song: SongInput, description: str) -> None:
     row.file_size = song.file_size
     row.file_mtime = song.file_mtime
     row.content_hash = song.content_hash
+    row.tenant_id = song.tenant_id
     row.analysis_version = ANALYSIS_VERSION if song.features else 0
 
 

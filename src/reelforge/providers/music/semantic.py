@@ -20,9 +20,11 @@ class SemanticMusicSource:
 
     engine_version = "1"
 
-    def __init__(self, catalog: SongCatalog, sources: tuple[str, ...] = ()) -> None:
+    def __init__(self, catalog: SongCatalog, sources: tuple[str, ...] = (),
+                 tenant_id: int | None = None) -> None:
         self.catalog = catalog
         self.sources = sources  # () = every source; ("builtin",) = the built-in catalog only
+        self.tenant_id = tenant_id  # whose uploaded songs join the shared ones (None: none)
 
     @property
     def name(self) -> str:
@@ -39,7 +41,7 @@ class SemanticMusicSource:
     @classmethod
     def from_settings(cls, settings: Settings,
                       sources: tuple[str, ...] = ()) -> SemanticMusicSource:
-        return cls(SongCatalog(settings), sources)
+        return cls(SongCatalog(settings), sources, settings.songs_tenant_id)
 
     def search(self, request: MusicRequest) -> list[ScoredTrack]:
         """Best tracks for the request, best first (empty when nothing passes the filters)."""
@@ -64,6 +66,7 @@ class SemanticMusicSource:
             bpm_min=extra.bpm_min if extra else None,
             bpm_max=extra.bpm_max if extra else None,
             tags=extra.tags if extra else (),
+            tenant_id=self.tenant_id,
         )
         return self.catalog.search(
             query, k=max(1, request.limit), song_filter=song_filter, boost_tags=request.moods

@@ -46,7 +46,8 @@ def search_songs(body: SongSearchIn, who: Reader, platform: PlatformDep) -> list
     from reelforge.providers.base import MusicRequest
     from reelforge.providers.music.semantic import SemanticMusicSource
 
-    source = SemanticMusicSource.from_settings(platform.settings)
+    source = SemanticMusicSource.from_settings(  # the shared songs and the tenant's own
+        platform.settings.model_copy(update={"songs_tenant_id": who.tenant_id}))
     hits = source.search(MusicRequest(query=body.query, moods=tuple(body.moods),
                                       limit=body.limit, min_duration_s=body.min_duration_s))
     return [SongHitOut(id=h.track.id, title=h.track.title, artist=h.track.artist,

@@ -18,7 +18,10 @@ Reader = Annotated[Principal, Depends(allowed("library:read"))]
 class FootageHitOut(BaseModel):
     """One shot found: its source file, time range, score (cosine) and why it matched."""
 
-    file: str = Field(description="the source file: an upload as uploads/<item id>/<name>")
+    file: str = Field(description="the source file: an upload by its name (and item_id), a "
+                                  "file added by `reelforge footage add` by its path")
+    item_id: str | None = Field(default=None, description="the library item an uploaded file "
+                                "is (GET /v1/library/items/{item_id}); null for a CLI file")
     shot_id: str
     kind: Literal["video", "picture"]
     start_s: float
@@ -46,14 +49,17 @@ def search_footage(
     """Shots of this tenant's footage library most like ``q``, best first; filters apply
     before ranking. 400 when the library is empty (index footage first)."""
     from reelforge.services.footage import search_footage as search
-    from reelforge.services.footage import shown_source
+    from reelforge.services.footage import shown_file
 
     matches = search(platform.settings, who.tenant_id, q, k=k, kind=kind,
                      min_duration_s=min_duration_s)
-    return [FootageHitOut(file=shown_source(platform.settings, who.tenant_id, m.shot.source),
-                          shot_id=m.shot.shot_id, kind=m.shot.kind,
-                          start_s=m.shot.start_s, end_s=m.shot.end_s, width=m.shot.width,
-                          height=m.shot.height, score=m.score, reason=m.reason,
-                          transcript=m.shot.transcript, colours=list(m.shot.colours),
-                          names=list(m.shot.names), description=m.shot.description)
-            for m in matches]
+    hits = []
+    for m in matches:
+        shown = shown_file(platform.settings, who.tenant_id, m.shot.source)
+        hits.append(FootageHitOut(
+            file=shown.name, item_id=shown.item_id, shot_id=m.shot.shot_id, kind=m.shot.kind,
+            start_s=m.shot.start_s, end_s=m.shot.end_s, width=m.shot.width,
+            height=m.shot.height, score=m.score, reason=m.reason,
+            transcript=m.shot.transcript, colours=list(m.shot.colours),
+            names=list(m.shot.names), description=m.shot.description))
+    return hits

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 
 from reelforge.errors import InputError
 from reelforge.server.deps import PlatformDep, allowed
@@ -93,6 +93,17 @@ def items(who: Reader, platform: PlatformDep,
 def item(item_id: ItemId, who: Reader, platform: PlatformDep) -> LibraryItemOut:
     with platform.db.session() as session:
         return item_out(get_item(session, who.tenant_id, item_id))
+
+
+@router.delete("/items/{item_id}", status_code=204,
+               responses=error_responses(401, 403, 404, 422, 429))
+def delete_item(item_id: ItemId, who: Annotated[Principal, Depends(allowed("library:write"))],
+                platform: PlatformDep) -> Response:
+    """Delete an item: its row, its stored file and, for a video or picture, its shots in the
+    tenant's footage library, so neither the footage search nor ``footage: "library"`` finds
+    it again."""
+    library_service.delete(platform, who.tenant_id, item_id)
+    return Response(status_code=204)
 
 
 @router.get("/items/{item_id}/analysis", response_model=dict[str, Any],

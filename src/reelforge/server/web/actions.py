@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -241,6 +242,16 @@ def upload(request: Request, who: Who, platform: PlatformDep, file: list[UploadF
     status = 400 if all(o.item is None for o in outcomes) else 200
     return render(request, "upload_report.html", who, status=status, uploads=outcomes,
                   tabs=LIBRARY_TAB)
+
+
+@router.post("/library/items/{item_id}/delete")
+def delete_item(request: Request, item_id: str, who: Who, platform: PlatformDep) -> Response:
+    """Delete a library item (and its footage shots), through the service the API's
+    ``DELETE /v1/library/items/{id}`` calls; back to its tab."""
+    check_origin(request)
+    require(who, "library:write")
+    gone = library_service.delete(platform, who.tenant_id, item_id[:64])
+    return see(f"{LIBRARY_TAB.get(gone.kind, '/library')}?deleted={quote(gone.name)}")
 
 
 LIBRARY_TAB = {"video": "/library/videos", "image": "/library/images", "audio": "/library"}

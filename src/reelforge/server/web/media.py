@@ -129,7 +129,8 @@ def preview_music(platform: Platform, tenant_id: int, brief: Brief, plan: Plan,
 
     try:
         form = VideoForm(brief.duration_s, seed=brief.seed)
-        choice = choose_music(plan, brief.duration_s, music_source(settings), form)
+        own = settings.model_copy(update={"songs_tenant_id": tenant_id})  # its uploaded songs
+        choice = choose_music(plan, brief.duration_s, music_source(own), form)
         if choice is None:
             return MusicPreview(None, problem="no usable song was found for this script")
         audio = Path(choice.track.path) if choice.track.source == "composed" and \

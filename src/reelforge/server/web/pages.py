@@ -150,11 +150,13 @@ def job_result(request: Request, job_id: str, who: Who, platform: PlatformDep) -
     return render(request, "_result.html", who, **result_context(platform, who, job_id))
 
 
-def song_hits(platform: Platform, query: str) -> list[Any]:
+def song_hits(platform: Platform, tenant_id: int, query: str) -> list[Any]:
+    """The song search of ``POST /v1/songs/search``: the shared songs and the tenant's own."""
     from reelforge.providers.base import MusicRequest
     from reelforge.providers.music.semantic import SemanticMusicSource
 
-    source = SemanticMusicSource.from_settings(platform.settings)
+    source = SemanticMusicSource.from_settings(
+        platform.settings.model_copy(update={"songs_tenant_id": tenant_id}))
     return source.search(MusicRequest(query=query, limit=8))
 
 
@@ -164,7 +166,7 @@ def library_songs(request: Request, who: Who, platform: PlatformDep,
     require(who, "library:read")
     with platform.db.session() as session:
         songs = list_items(session, who.tenant_id, kind="audio", limit=200)
-    hits = song_hits(platform, q.strip()) if q.strip() else []
+    hits = song_hits(platform, who.tenant_id, q.strip()) if q.strip() else []
     return render(request, "library_songs.html", who, tab="songs", q=q, hits=hits, items=songs,
                   ideas=SONG_IDEAS)
 
@@ -174,7 +176,7 @@ def song_results(request: Request, who: Who, platform: PlatformDep,
                  q: Annotated[str, Query(max_length=500)] = "") -> Response:
     """The search results fragment (htmx swaps it in as you search)."""
     require(who, "catalog:read")
-    hits = song_hits(platform, q.strip()) if q.strip() else []
+    hits = song_hits(platform, who.tenant_id, q.strip()) if q.strip() else []
     return render(request, "_songs.html", who, q=q, hits=hits)
 
 
@@ -193,7 +195,7 @@ def footage_hits(platform: Platform, tenant_id: int, query: str) -> tuple[list[A
     """The footage search of ``GET /v1/footage/search`` (same service), as rows for the page;
     an empty library is a message on the page, not an error page."""
     from reelforge.errors import InputError
-    from reelforge.services.footage import search_footage, shown_source
+    from reelforge.services.footage import search_footage, shown_file
 
     if not query:
         return [], None
@@ -201,8 +203,9 @@ def footage_hits(platform: Platform, tenant_id: int, query: str) -> tuple[list[A
         matches = search_footage(platform.settings, tenant_id, query, k=12)
     except InputError as exc:
         return [], exc
-    return [{"match": m, "file": shown_source(platform.settings, tenant_id, m.shot.source)}
-            for m in matches], None
+    shown = [shown_file(platform.settings, tenant_id, m.shot.source) for m in matches]
+    return [{"match": m, "file": f.name, "item_id": f.item_id}
+            for m, f in zip(matches, shown, strict=True)], None
 
 
 @router.get("/library/images", response_class=HTMLResponse)

@@ -164,6 +164,15 @@ document.addEventListener("submit", (event) => {
   field.value = csrfToken();
 }, true);
 
+// A destructive form (deleting a library item) asks first.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+});
+
 document.addEventListener("change", (event) => {
   if (event.target.matches && event.target.matches("select[data-autosubmit]")) {
     event.target.form.requestSubmit();

@@ -239,3 +239,27 @@ def test_an_index_job_captions_each_upload_and_the_ledger_records_every_call(
         assert fakes["openai"].state.paid["chat"] == 1
     finally:
         forget_databases()
+
+
+def test_make_with_a_footage_folder_captions_its_new_keyframes_and_says_what_it_cost(
+        fakes: RunningFakes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from reelforge.cli.make import _index_footage_folder
+    from reelforge.library.footage_source import folder_cache
+
+    for name, value in fakes.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+    monkeypatch.setenv("REELFORGE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("REELFORGE_VISION_MODEL", "gpt-4o-mini")
+    folder, console = _pictures(tmp_path), Console(record=True, width=200)
+    settings = Settings()
+    index = _index_footage_folder(str(folder), settings, console)
+    assert fakes["openai"].state.paid["chat"] == 2
+    assert "2 new keyframes captioned by gpt-4o-mini: $" in console.export_text()
+    library = load_library(folder_cache(folder, settings))
+    assert all(shot.extra.get("caption") for shot in library.shots.values())
+    assert index.search("a picture", 2)  # the captioned folder opens as the make's footage
+    _index_footage_folder(str(folder), settings, Console(record=True))
+    assert fakes["openai"].state.paid["chat"] == 2  # unchanged files are not captioned again

@@ -97,8 +97,10 @@ def _index_footage_folder(folder: str, settings: Settings, console: Console) -> 
     from rich.progress import BarColumn, Progress, TextColumn
 
     from reelforge.library.footage_source import footage_folder, index_folder, open_footage
+    from reelforge.providers.vision import VisionCaptioner
 
     footage_folder(folder)  # a missing folder is one line, before any bar
+    captioner = VisionCaptioner.from_settings(settings)  # None unless a vision model is set
     with Progress(TextColumn("[bold]{task.description:<22}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), console=console) as bar:
         row = bar.add_task("indexing footage", total=None)
@@ -106,10 +108,15 @@ def _index_footage_folder(folder: str, settings: Settings, console: Console) -> 
         def progress(done: int, total: int, name: str) -> None:
             bar.update(row, completed=done, total=total)
 
-        report = index_folder(folder, settings, progress)
+        report = index_folder(folder, settings, progress,
+                              captioner.caption if captioner else None)
     for failed in getattr(report, "failed", []):
         console.print(f"skipped {failed.path}: {failed.reason}", style="yellow", highlight=False,
                       markup=False)
+    if captioner is not None and captioner.calls:
+        cost = sum(c.cost_usd for c in captioner.calls)
+        console.print(f"{len(captioner.calls)} new keyframes captioned by {captioner.model}: "
+                      f"${cost:.4f}", highlight=False, markup=False)
     return open_footage(folder, settings, index=False)
 
 

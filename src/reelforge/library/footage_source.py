@@ -44,14 +44,16 @@ def _embed() -> Any:
     return get_text_encoder().encode
 
 
-def index_folder(footage: str, settings: Settings, progress: IndexProgress | None = None) -> Any:
+def index_folder(footage: str, settings: Settings, progress: IndexProgress | None = None,
+                 caption: Callable[..., list[str]] | None = None) -> Any:
     """Index a ``--footage`` folder (new and changed files only); returns the add's report
-    (``failed``: the files skipped, each with its reason)."""
+    (``failed``: the files skipped, each with its reason). ``caption``: a vision model's
+    captioner for new shots' keyframes (``footage_caption.Caption``), as ``footage add`` uses."""
     folder = footage_folder(footage)
     from reelforge.library.footage_add import add_footage
 
     return add_footage([folder], folder_cache(folder, settings), embed=_embed(),
-                       progress=progress)
+                       progress=progress, caption=caption)
 
 
 def open_footage(footage: str, settings: Settings, *, index: bool = True) -> FootageIndex:

@@ -23,6 +23,7 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import resample_poly
 
+from reelforge.assemble.caption_layer import caption_layer
 from reelforge.assemble.fonts import font_family
 from reelforge.domain import Timeline
 from reelforge.errors import ReelforgeError, RenderError
@@ -31,6 +32,8 @@ from reelforge.media.ffmpeg import run_ffmpeg
 from reelforge.media.probe import probe_video
 
 MIX_RATE = 48_000
+#: libass reads the captions and fonts by plain relative names (no escaping) in the render's cwd.
+SUBTITLES = "subtitles=filename=captions.ass:fontsdir=fonts"
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,8 @@ def _clip_rate(path: Path) -> float | None:
 
 
 def _video_graph(timeline: Timeline, burn: bool,
-                 clip_rates: Sequence[float | None] | None = None) -> str:
+                 clip_rates: Sequence[float | None] | None = None,
+                 captions: str | None = None) -> str:
     """Each clip fitted to the frame, then the timeline as a concat of pieces: each clip's
     middle as it is, and each cross-fade an ``xfade`` of one clip's last ``crossfade_s`` with
     the next one's first. Pieces are cut in whole frames, scene ``i`` starting at frame
@@ -137,7 +141,9 @@ def _video_graph(timeline: Timeline, burn: bool,
     Why not that chain: every frame would pass through up to n − 1 ``xfade`` filters, each
     copying it, and clips further down the chain were decoded and queued ahead (memory).
     A clip slower than the output (``clip_rates``) is scaled before ``fps`` repeats its frames,
-    so each picture is scaled once; a faster one after ``fps`` has dropped the extra ones."""
+    so each picture is scaled once; a faster one after ``fps`` has dropped the extra ones.
+    ``captions`` (the ASS text), when given, is burned as a layer drawn only where it changes
+    (``caption_layer``) rather than by libass on every frame."""
     w, h, fps = timeline.width, timeline.height, timeline.fps
     scenes = timeline.scenes
     fade = round(timeline.crossfade_s * fps)  # frames
@@ -166,8 +172,19 @@ def _video_graph(timeline: Timeline, burn: bool,
         if tail:
             parts.append(f"[t{i}]trim=start_frame={until},setpts=PTS-STARTPTS[tt{i}]")
     parts.append("".join(pieces) + f"concat=n={len(pieces)}:v=1:a=0[cat]")
-    if burn:
-        parts.append("[cat]subtitles=filename=captions.ass:fontsdir=fonts,format=yuv420p[vout]")
+    layer = (caption_layer(captions, w, h, fps, math.ceil(timeline.duration_s * fps) + 1,
+                           SUBTITLES) if burn and captions is not None else None)
+    if layer is not None:
+        chain, top = layer
+        parts.append(f"{chain}[caps]")
+        # concat's output counts microseconds, the layer frames: a frame at 17.8666… s is
+        # 17866666 µs in one and 536/30 in the other, and overlay would pair it with the
+        # layer's frame before. On one time base each frame meets the layer frame of its own
+        # time; back in microseconds, ``-t`` cuts the output where it did before.
+        parts.append(f"[cat]settb=1/{fps}[main];[main][caps]overlay=y={top}:format=yuv420"
+                     ":eof_action=repeat,settb=AVTB,format=yuv420p[vout]")
+    elif burn:
+        parts.append(f"[cat]{SUBTITLES},format=yuv420p[vout]")
     else:
         parts.append("[cat]format=yuv420p[vout]")
     return ";".join(parts)
@@ -247,7 +264,8 @@ def render_video(
                 str((job_dir / scene.clip).resolve()),
             ]
         graph = _video_graph(timeline, burn,
-                             [_clip_rate(job_dir / scene.clip) for scene in timeline.scenes])
+                             [_clip_rate(job_dir / scene.clip) for scene in timeline.scenes],
+                             (tmp / "captions.ass").read_text(encoding="utf-8") if burn else None)
         picture = tmp / "picture.mp4"
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sound") as pool:
             made = pool.submit(render_audio, timeline, narration_wav, sound, options)

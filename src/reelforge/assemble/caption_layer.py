@@ -89,9 +89,9 @@ def _numbers(pattern: str, text: str) -> list[float]:
 
 def caption_band(ass: str, width: int, height: int) -> tuple[int, int]:
     """The rows (top, count; even, for 4:2:0) that can hold a caption, with a wide margin:
-    every event placed by ``\pos`` with ``(lines × 1.5 × size + 2 × (outline + shadow +
+    every event placed by ``\\pos`` with ``(lines × 1.5 × size + 2 × (outline + shadow +
     blur))`` above and below its anchor. The whole frame when the file places or turns text in
-    ways this does not follow (no ``\pos``, ``\move``, rotation, a PlayRes not the frame's)."""
+    ways this does not follow (no ``\\pos``, ``\\move``, rotation, a PlayRes not the frame's)."""
     whole = (0, height)
     info = dict(re.findall(r"^(PlayResX|PlayResY):\s*(\d+)", ass, re.M))
     if info != {"PlayResX": str(width), "PlayResY": str(height)}:

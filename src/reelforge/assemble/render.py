@@ -32,6 +32,10 @@ from reelforge.media.ffmpeg import run_ffmpeg
 from reelforge.media.probe import probe_video
 
 MIX_RATE = 48_000
+#: Bicubic, not Lanczos: on the 2× upscale of the local renderer's clips (540×960 → 1080×1920)
+#: the two pictures are 51.8 dB PSNR / 0.9986 SSIM apart (bilinear: 43.2 dB / 0.9960), and
+#: bicubic costs ~1 CPU-s less per minute of video.
+SCALE_FLAGS = "bicubic"
 #: libass reads the captions and fonts by plain relative names (no escaping) in the render's cwd.
 SUBTITLES = "subtitles=filename=captions.ass:fontsdir=fonts"
 
@@ -180,7 +184,7 @@ def _video_graph(timeline: Timeline, burn: bool,
         head, tail = i > 0 and fade > 0, following and fade > 0
         until = first[i + 1] - first[i] if following else math.ceil(scene.duration_s * fps)
         outputs = "".join(f"[{k}{i}]" for k, on in (("h", head), ("b", True), ("t", tail)) if on)
-        fit = (f"scale={w}:{h}:force_original_aspect_ratio=increase:flags=lanczos,"
+        fit = (f"scale={w}:{h}:force_original_aspect_ratio=increase:flags={SCALE_FLAGS},"
                f"crop={w}:{h},setsar=1,format=yuv420p")
         retime = f"fps={fps},trim=end_frame={until + (fade if tail else 0)}"
         rate = clip_rates[i] if clip_rates is not None else None

@@ -132,7 +132,7 @@ def _linear_possible(measured: dict[str, str], target_lufs: float) -> bool:
     i, tp = float(measured["input_i"]), float(measured["input_tp"])
     lra, thresh = float(measured["input_lra"]), float(measured["input_thresh"])
     return (tp != 99 and thresh != -70 and lra != 0 and i != 0
-            and tp + target_lufs - i <= TRUE_PEAK_DB and lra <= LOUDNESS_RANGE)
+            and tp + (target_lufs - i) <= TRUE_PEAK_DB and lra <= LOUDNESS_RANGE)
 
 
 def measure_loudness(

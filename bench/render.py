@@ -24,6 +24,14 @@ Engines, each in a fresh process (wall time and peak RSS of the whole process tr
 All three encode with libx264 at the same preset, CRF and ``-threads``.
 Targets (issue 19): ≥ 8× MoviePy, ≤ 1.3× the bare encode, peak RSS of the 10-minute render
 ≤ the 1-minute one + 100 MB.
+
+Measured 2026-12-02 (branch ``render13``, 2 shared cores, load average 4–12 during the runs,
+main and the branch alternated on the same data, four runs each, ``--minutes 1 --engines
+reelforge bare``): reelforge 56.6–58.8 CPU-s before (captions by ``subtitles`` on every frame,
+Lanczos, dynamic loudness pass), 51.4–58.3 after; bare 41.7–49.6 with the load. Per run
+1.19–1.33× before, **1.22–1.27× after in CPU**; started side by side with bare (same load)
+1.28× before, 1.18× after. Wall ratios at that load (0.64–1.47 for the same code) measure the
+other sessions. See docs/performance.md, "The render at 1.37×: where it went".
 """
 
 from __future__ import annotations

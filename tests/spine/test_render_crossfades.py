@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reelforge.assemble.render import _clip_rate, _video_graph
+from reelforge.assemble.render import SCALE_FLAGS, _clip_rate, _video_graph
 from reelforge.domain import Timeline, TimelineScene
 from reelforge.media.ffmpeg import run_ffmpeg
 
@@ -17,7 +17,8 @@ W, H, FPS = 36, 64, 20
 
 def _chain_graph(timeline: Timeline) -> str:
     """Every clip fitted, then cross-faded into the running result at its start time."""
-    parts = [f"[{i}:v]fps={FPS},scale={W}:{H}:force_original_aspect_ratio=increase:flags=lanczos,"
+    parts = [f"[{i}:v]fps={FPS},scale={W}:{H}:force_original_aspect_ratio=increase"
+             f":flags={SCALE_FLAGS},"
              f"crop={W}:{H},setsar=1,format=yuv420p,trim=duration={s.duration_s:.3f},"
              f"setpts=PTS-STARTPTS[v{i}]" for i, s in enumerate(timeline.scenes)]
     last = "v0"

@@ -95,7 +95,7 @@ def test_a_long_files_sound_is_heard_in_windows(tmp_path: Path,
             return [speech.HeardWord("hello", 1.0, 1.5)]
 
     monkeypatch.setattr(speech, "read_speech_part", read_part)
-    monkeypatch.setattr(speech, "recogniser", Heard)
+    monkeypatch.setattr(speech, "recogniser", lambda threads=None: Heard())
     monkeypatch.setattr(speech, "voiced_only", lambda heard, voiced: heard)
     monkeypatch.setattr(footage_analyse, "LONG_FILE_S", 5.0)
     monkeypatch.setattr(footage_analyse, "SPEECH_WINDOW_S", 4.0)

@@ -270,7 +270,7 @@ def heard_words(path: Path, duration_s: float = 0.0) -> list[tuple[str, float, f
     )
 
     def hear(audio: np.ndarray) -> list[HeardWord]:
-        return voiced_only(recogniser().transcribe(audio, fallback=False, vad=True),
+        return voiced_only(recogniser(threads=1).transcribe(audio, fallback=False, vad=True),
                            voiced_frames(audio))
 
     if duration_s <= LONG_FILE_S:

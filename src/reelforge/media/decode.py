@@ -158,6 +158,8 @@ def decode_for_analysis(
             if packet.pts is not None:
                 packet_pts.append(packet.pts)
             if fast and packet.size:
+                if planned.skip_frame == "NONKEY":
+                    continue  # a skimmed GOP's rest: the decoder need not even parse it
                 ctx.skip_frame = planned.skip_frame
             for frame in _decode(packet, stats):
                 if span is not None:

@@ -114,8 +114,11 @@ def _plan(gop: list[tuple[av.Packet, bool, str | None, bool]], skip: SkipFrame, 
     starts_with_key = gop[0][0].is_keyframe
     # a change marked inside the run is decoded anyway; one after it would be skipped
     steady = not any(marked for *_, marked in gop[run:])
-    if last or change.moving or not (steady and starts_with_key and len(gop) > 2 * run):
+    if last or not (steady and starts_with_key and len(gop) > 2 * run):
         yield from (Planned(packet, "DEFAULT") for packet, *_ in gop)
         return
-    for number, (packet, *_) in enumerate(gop):
-        yield Planned(packet, "DEFAULT" if number < run else "NONKEY")
+    yield from (Planned(packet, "DEFAULT") for packet, *_ in gop[:run])
+    # asked for once the run is decoded: its keyframe has shown ``change`` whether the last
+    # GOP's skippable part changed, i.e. whether the picture moves now
+    rest: SkipFrame = "DEFAULT" if change.moving else "NONKEY"
+    yield from (Planned(packet, rest) for packet, *_ in gop[run:])

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
 
 from reelforge.assemble.caption_layer import caption_layer
 from reelforge.assemble.fonts import font_family
@@ -53,20 +52,26 @@ class RenderOptions:
 
 
 def mix_narration(timeline: Timeline, job_dir: Path, out_wav: Path) -> None:
-    """All scenes' narration on one track at their absolute start times (48 kHz mono)."""
-    total = int(np.ceil(timeline.duration_s * MIX_RATE))
+    """All scenes' narration on one mono track at their absolute start times, at the
+    narrations' own rate when they share one (the mix graph's resampler takes it to 48 kHz),
+    else at 48 kHz. Not resampling here spares the render SciPy's import (0.9 s of a fresh
+    process's 1.6 s) and a pass over the audio."""
+    voiced = [(scene, *sf.read(job_dir / scene.narration, dtype="float32", always_2d=True))
+              for scene in timeline.scenes if scene.narration]  # a montage's shot says nothing
+    rates = {rate for _, _, rate in voiced}
+    rate = rates.pop() if len(rates) == 1 else MIX_RATE
+    total = int(np.ceil(timeline.duration_s * rate))
     track = np.zeros(total, dtype=np.float32)
-    for scene in timeline.scenes:
-        if not scene.narration:  # a montage's shot says nothing
-            continue
-        audio, rate = sf.read(job_dir / scene.narration, dtype="float32", always_2d=True)
-        audio = audio.mean(axis=1)
-        if rate != MIX_RATE:
-            audio = resample_poly(audio, MIX_RATE, rate).astype(np.float32)
-        at = round(scene.narration_start_s * MIX_RATE)
-        end = min(total, at + audio.size)
-        track[at:end] += audio[: end - at]
-    sf.write(out_wav, np.clip(track, -1, 1), MIX_RATE, subtype="PCM_16")
+    for scene, audio, own_rate in voiced:
+        mono = audio.mean(axis=1)
+        if own_rate != rate:
+            from scipy.signal import resample_poly
+
+            mono = resample_poly(mono, rate, own_rate).astype(np.float32)
+        at = round(scene.narration_start_s * rate)
+        end = min(total, at + mono.size)
+        track[at:end] += mono[: end - at]
+    sf.write(out_wav, np.clip(track, -1, 1), rate, subtype="PCM_16")
 
 
 def _audio_graph(timeline: Timeline, narration_in: int, music_in: int | None, loudnorm: str) -> str:
